@@ -1,0 +1,113 @@
+# tailgate - GNU Makefile.
+#   make            build ./tailgate (runs scripts/bootstrap first, cheaply)
+#   make test       unit + integration + end-to-end tests; ends "N passed, N failed"
+#   make asan       the same tests on an ASan+UBSan build
+#   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make clean
+# Sources are found by wildcard: a new src/<module>/*.c or tests/unit/test_*.c
+# needs no Makefile change.
+
+CC      ?= cc
+BUILD   ?= build/release
+OPT     ?= -O2
+SAN     ?=
+CFLAGS  ?= $(OPT) -g
+WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+           -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
+PKGS    := libmicrohttpd jansson libcrypto
+BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Isrc $(WARN)
+
+-include build/config.mk
+
+ALL_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN)
+LDLIBS  := $(PKG_LIBS) -lm -lpthread
+
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/stats/*.c src/engine/*.c \
+            src/output/*.c src/compare/*.c src/report/*.c src/server/*.c))
+CLI_SRC  := $(sort $(wildcard src/cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+LIB      := $(BUILD)/libtailgate.a
+
+.PHONY: all test unit-tests asan fuzz fuzz-build bench clean bootstrap
+.DELETE_ON_ERROR:
+
+all: tailgate
+
+# The bootstrap checks (and installs) Debian packages, then records the
+# pkg-config flags so that later makes need no package queries at all.
+build/config.mk: scripts/bootstrap Makefile
+	@scripts/bootstrap
+	@mkdir -p build
+	@printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' \
+	  "$$(pkg-config --cflags $(PKGS))" "$$(pkg-config --libs $(PKGS))" > $@.tmp && mv $@.tmp $@
+
+bootstrap:
+	@scripts/bootstrap
+
+$(BUILD)/%.o: %.c build/config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tailgate: $(CLI_OBJ) $(LIB)
+	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+
+tailgate: $(BUILD)/tailgate
+	cp $< $@
+
+$(BUILD)/tests/%: tests/unit/%.c $(LIB) build/config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB) $(LDLIBS)
+
+unit-tests: $(TEST_BIN)
+
+# TG_BIN and TG_TESTBIN tell the runner which build to exercise.
+test: tailgate unit-tests
+	@TG_BIN=$(CURDIR)/$(BUILD)/tailgate TG_TESTBIN=$(CURDIR)/$(BUILD)/tests tests/run
+
+asan:
+	$(MAKE) BUILD=build/asan OPT=-O1 \
+	  SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" \
+	  build/asan/tailgate unit-tests
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+	  TG_BIN=$(CURDIR)/build/asan/tailgate TG_TESTBIN=$(CURDIR)/build/asan/tests TG_SANITIZED=1 tests/run
+
+# libFuzzer targets: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD   := build/fuzz
+FUZZ_BIN     := $(FUZZ_SRC:tests/fuzz/%.c=$(FUZZ_BUILD)/%)
+FUZZ_FLAGS   := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+
+$(FUZZ_BUILD)/obj/%.o: %.c build/config.mk
+	@mkdir -p $(dir $@)
+	clang $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g $(FUZZ_FLAGS) -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/%: tests/fuzz/%.c $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o)
+	clang $(BASE_CFLAGS) $(PKG_CFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -o $@ $< $(LIB_SRC:%.c=$(FUZZ_BUILD)/obj/%.o) $(PKG_LIBS) -lm -lpthread
+
+fuzz-build: $(FUZZ_BIN)
+
+fuzz: fuzz-build
+	@set -e; for f in $(FUZZ_BIN); do \
+	  name=$${f##*/fuzz_}; corpus=tests/fuzz/corpus/$$name; work=$(FUZZ_BUILD)/corpus/$$name; \
+	  mkdir -p $$work; echo "fuzz $$name: $(FUZZ_SECONDS) s"; \
+	  $$f -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $$work $$corpus 2>&1 | tail -n 12; \
+	done
+
+bench: tailgate
+	bench/run
+
+clean:
+	rm -rf build tailgate
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TEST_BIN:=.d)

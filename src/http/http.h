@@ -1,0 +1,121 @@
+/*
+ * http.h - tailgate's HTTP/1.1 client codec: URL parsing, request writer,
+ * incremental zero-copy response parser, in-place chunked decoder.
+ *
+ * Pure functions: no sockets, no allocation (except the tg_buf the request
+ * writer appends to), no globals; thread-safe.  Parsers return pointers into
+ * the caller's buffer, which must outlive their use.
+ *
+ * Return convention (core/error.h): >= 0 done (a byte count), TG_EPARTIAL
+ * need more bytes (call again with the longer buffer), TG_EPARSE malformed,
+ * TG_ETOOBIG past a limit.
+ */
+#ifndef TG_HTTP_HTTP_H
+#define TG_HTTP_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+
+/* ---- URLs --------------------------------------------------------------- */
+
+struct tg_url {
+    bool tls;              /* https */
+    char host[256];        /* without brackets for IPv6 literals */
+    uint16_t port;         /* explicit, or 80/443 */
+    char path[2048];       /* path + query, at least "/" */
+    char authority[300];   /* what goes in the Host header ("h", "h:8080", "[::1]:80") */
+};
+
+/* Parses "http://host[:port][/path]" or "https://…".  Returns 0 or TG_EINVAL
+ * (with *why set to a static one-line reason when why is not NULL). */
+int tg_url_parse(const char *s, struct tg_url *u, const char **why);
+
+/* ---- requests ----------------------------------------------------------- */
+
+struct tg_http_kv {
+    const char *name;
+    const char *value;
+};
+
+/* Appends a complete HTTP/1.1 request to out: request line, Host, the extra
+ * headers in order, Content-Length when body != NULL, "Connection: close" when
+ * !keep_alive, a blank line and the body.  Returns 0 or TG_ENOMEM. */
+int tg_http_write_request(struct tg_buf *out, const char *method, const struct tg_url *u,
+                          const struct tg_http_kv *headers, size_t nheaders,
+                          const void *body, size_t body_len, bool keep_alive);
+
+/* ---- responses ---------------------------------------------------------- */
+
+#define TG_HTTP_MAX_HEADERS 64
+#define TG_HTTP_MAX_HEAD_BYTES (64 * 1024)
+
+enum tg_http_body_kind {
+    TG_HTTP_BODY_NONE,        /* 1xx, 204, 304, or a reply to HEAD */
+    TG_HTTP_BODY_LENGTH,      /* Content-Length bytes follow */
+    TG_HTTP_BODY_CHUNKED,     /* Transfer-Encoding: chunked */
+    TG_HTTP_BODY_UNTIL_CLOSE, /* neither: the body ends when the peer closes */
+};
+
+struct tg_http_header {
+    const char *name;   /* points into the caller's buffer, not NUL-terminated */
+    size_t name_len;
+    const char *value;  /* leading/trailing blanks trimmed */
+    size_t value_len;
+};
+
+struct tg_http_response {
+    int minor_version;                 /* 0 or 1 */
+    int status;                        /* 100..999 */
+    const char *reason;                /* into the buffer */
+    size_t reason_len;
+    size_t head_len;                   /* bytes of status line + headers + blank line */
+    enum tg_http_body_kind body_kind;
+    uint64_t content_length;           /* valid when body_kind == TG_HTTP_BODY_LENGTH */
+    bool keep_alive;                   /* connection reusable after this response */
+    double server_queue_ms;            /* from Server-Timing "queue;dur=", or -1 */
+    double server_compute_ms;          /* from Server-Timing "compute;dur=", or -1 */
+    size_t num_headers;
+    struct tg_http_header headers[TG_HTTP_MAX_HEADERS];
+};
+
+/* Parses a response head from buf[0..len).  request_was_head: the request was
+ * HEAD (no body follows whatever the headers say).  On success fills *r and
+ * returns r->head_len; TG_EPARTIAL when the blank line has not arrived yet
+ * (and len < TG_HTTP_MAX_HEAD_BYTES); TG_ETOOBIG when it has not arrived within
+ * TG_HTTP_MAX_HEAD_BYTES or there are more than TG_HTTP_MAX_HEADERS headers;
+ * TG_EPARSE otherwise (bad status line, bad header, conflicting or invalid
+ * Content-Length, Transfer-Encoding other than chunked). */
+int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_head,
+                                 struct tg_http_response *r);
+
+/* Finds a header by case-insensitive name; returns NULL when absent. */
+const struct tg_http_header *tg_http_find_header(const struct tg_http_response *r,
+                                                 const char *name);
+
+/* Parses a Server-Timing value ("queue;dur=1.5, compute;dur=48.2") and sets
+ * *queue_ms / *compute_ms (-1 when a metric is absent).  Never fails. */
+void tg_http_parse_server_timing(const char *v, size_t n, double *queue_ms, double *compute_ms);
+
+/* In-place chunked decoder (the picohttpparser phr_decode_chunked contract).
+ * Zero-initialise *d before the first call.  On each call buf[0..*len) holds
+ * the raw chunked-encoded bytes received since the previous call; the decoder
+ * moves the body data they contain to the front of buf and sets *len to the
+ * number of data bytes now at buf[0..*len).  Returns
+ *   TG_EPARTIAL  the body is not complete: consume buf[0..*len) and call again
+ *                with the next raw bytes;
+ *   >= 0         complete (last chunk and trailer seen): the return value is the
+ *                count of raw bytes received past the end of the body, left at
+ *                buf[*len .. *len + ret) (the start of a pipelined response);
+ *   TG_EPARSE    bad chunk-size line or missing CRLF;
+ *   TG_ETOOBIG   a chunk-size or trailer line longer than 1 KiB. */
+struct tg_http_chunked {
+    uint64_t chunk_left;    /* private: data bytes left in the current chunk */
+    size_t line_len;        /* private: bytes of the current size/trailer line */
+    int state;              /* private */
+};
+long tg_http_decode_chunked(struct tg_http_chunked *d, char *buf, size_t *len);
+
+#endif
