@@ -1,0 +1,112 @@
+#!/usr/bin/env python3
+"""Regenerates workload/requests.jsonl byte for byte.
+
+400 distinct inputs for the example-model embedding endpoint, of the kinds an
+embedding service sees: search queries (a few words), support tickets and
+product reviews (a sentence or three), and document passages (up to a few
+hundred words).  Deterministic: a fixed seed and Python's own Mersenne
+Twister, whose output is stable across Python 3 versions for random.Random
+with an int seed.
+
+    /usr/bin/python3 workload/generate.py > workload/requests.jsonl
+"""
+
+import json
+import random
+import sys
+
+SEED = 20261123
+COUNT = 400
+
+PRODUCTS = ["wireless earbuds", "standing desk", "espresso machine", "trail running shoes",
+            "mechanical keyboard", "air purifier", "robot vacuum", "4K monitor",
+            "camping tent", "electric toothbrush", "smart thermostat", "yoga mat",
+            "cast iron skillet", "noise cancelling headphones", "e-reader", "backpack",
+            "office chair", "portable charger", "dash cam", "bike helmet"]
+QUALITIES = ["cheap", "durable", "lightweight", "quiet", "waterproof", "compact",
+             "energy efficient", "ergonomic", "best rated", "refurbished"]
+ISSUES = ["was charged twice for my order", "cannot reset my password",
+          "the package arrived damaged", "my refund has not arrived after two weeks",
+          "the app crashes when I open settings", "the tracking number does not work",
+          "I received the wrong size", "the invoice shows the wrong address",
+          "my subscription renewed without notice", "two-factor codes never arrive"]
+TOPICS = ["gradient descent", "vector databases", "transformer attention", "tail latency",
+          "batch inference", "connection pooling", "cache eviction", "consensus protocols",
+          "load balancing", "index compression", "query planning", "rate limiting"]
+VERBS = ["reduces", "increases", "hides", "exposes", "amortises", "bounds", "dominates",
+         "shifts", "explains", "predicts"]
+OBJECTS = ["the p99 latency", "memory bandwidth", "the queueing delay", "throughput",
+           "the cost per request", "cold-start time", "the error budget", "GPU utilisation",
+           "the retry rate", "recall at ten"]
+CONNECTIVES = ["In practice,", "As a result,", "However,", "For example,", "In our tests,",
+               "Under load,", "At small batch sizes,", "Without a warm cache,"]
+
+
+def query(rng):
+    forms = [
+        lambda: f"{rng.choice(QUALITIES)} {rng.choice(PRODUCTS)}",
+        lambda: f"{rng.choice(PRODUCTS)} under {rng.randint(2, 40) * 10} dollars",
+        lambda: f"how does {rng.choice(TOPICS)} affect {rng.choice(OBJECTS)}",
+        lambda: f"{rng.choice(PRODUCTS)} vs {rng.choice(PRODUCTS)}",
+    ]
+    return rng.choice(forms)()
+
+
+def ticket(rng):
+    first = f"Hi, I {rng.choice(ISSUES)}."
+    extra = [f"Order number {rng.randint(100000, 999999)}.",
+             f"I already tried {rng.choice(['logging out', 'another browser', 'the mobile app', 'clearing the cache'])}.",
+             f"This is the {rng.choice(['second', 'third', 'fourth'])} time I am writing about it.",
+             "Please advise.", "Thanks in advance."]
+    rng.shuffle(extra)
+    return " ".join([first] + extra[:rng.randint(1, 4)])
+
+
+def review(rng):
+    stars = rng.randint(1, 5)
+    p = rng.choice(PRODUCTS)
+    good = rng.choice(["works as described", "feels solid", "was easy to set up",
+                       "battery lasts for days", "is much quieter than my old one"])
+    bad = rng.choice(["the manual is useless", "shipping took forever",
+                      "it stopped working after a month", "the colour is off",
+                      "customer service never replied"])
+    return f"{stars} stars. The {p} {good}, but {bad}."
+
+
+def sentence(rng):
+    return (f"{rng.choice(CONNECTIVES)} {rng.choice(TOPICS)} {rng.choice(VERBS)} "
+            f"{rng.choice(OBJECTS)} by {rng.randint(2, 95)} percent when "
+            f"{rng.choice(TOPICS)} {rng.choice(VERBS)} {rng.choice(OBJECTS)}.")
+
+
+def passage(rng, words):
+    out = []
+    while sum(len(s.split()) for s in out) < words:
+        out.append(sentence(rng))
+    return " ".join(out)
+
+
+def main():
+    rng = random.Random(SEED)
+    seen = set()
+    lines = []
+    while len(lines) < COUNT:
+        kind = rng.random()
+        if kind < 0.30:
+            text = query(rng)
+        elif kind < 0.50:
+            text = ticket(rng)
+        elif kind < 0.65:
+            text = review(rng)
+        else:
+            text = passage(rng, rng.choice([40, 80, 150, 250, 350]))
+        if text in seen:
+            continue
+        seen.add(text)
+        lines.append(json.dumps({"model": "example-model", "input": text},
+                                ensure_ascii=False, separators=(",", ":")))
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
