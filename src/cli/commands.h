@@ -14,5 +14,6 @@ enum { TG_EXIT_OK = 0, TG_EXIT_FAIL = 1, TG_EXIT_USAGE = 2, TG_EXIT_INTERRUPTED 
 int tg_cmd_run(int argc, char **argv);
 int tg_cmd_serve(int argc, char **argv);
 int tg_cmd_compare(int argc, char **argv);
+int tg_cmd_report(int argc, char **argv);
 
 #endif

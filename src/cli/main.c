@@ -16,6 +16,7 @@ static const struct command commands[] = {
     { "run", tg_cmd_run, "one load test: per-request CSV and summary JSON" },
     { "serve", tg_cmd_serve, "the placeholder inference server" },
     { "compare", tg_cmd_compare, "Before/After comparison and SLA gate" },
+    { "report", tg_cmd_report, "self-contained HTML report with SVG plots" },
 };
 
 static void usage(FILE *f)
