@@ -260,6 +260,13 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
     /* rows */
     while (s.p < s.end) {
         unsigned line = s.line;
+        const char *q = s.p;
+        while (q < s.end && (*q == '\n' || *q == '\r'))
+            q++;
+        if (q == s.end)
+            break;   /* blank lines at the very end are harmless */
+        if (*s.p == '\n' || (*s.p == '\r' && s.p + 1 < s.end && s.p[1] == '\n'))
+            return fail(&s, line, "empty line");
         struct tg_row row = { .timestamp_ms = NAN, .latency_ms = NAN, .line = line };
         int ok = -1;
         char errclass[48] = "";
@@ -325,8 +332,6 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
             col++;
         } while (rc == 1);
         if (col != ncols) {
-            if (col == 1 && flen == 0)
-                return fail(&s, line, "empty line");
             return fail(&s, line, "%zu fields, the header has %zu", col, ncols);
         }
         if (ok < 0)
