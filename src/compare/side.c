@@ -144,7 +144,11 @@ int tg_side_load(struct tg_side *s, const char *path, char *err, size_t errlen)
         size_t n = strlen(s->dir);
         while (n > 1 && s->dir[n - 1] == '/')
             s->dir[--n] = '\0';
-        snprintf(s->csv_path, sizeof s->csv_path, "%s/requests.csv", s->dir);
+        if (snprintf(s->csv_path, sizeof s->csv_path, "%s/requests.csv", s->dir) >=
+            (int)sizeof s->csv_path) {
+            snprintf(err, errlen, "%.80s...: path too long", path);
+            return TG_ETOOBIG;
+        }
         char summary[TG_SIDE_PATH_MAX + 16];
         snprintf(summary, sizeof summary, "%s/summary.json", s->dir);
         if (stat(summary, &st) < 0) {
