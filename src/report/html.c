@@ -57,6 +57,10 @@ static const char css[] =
     ".banner b.v{font-size:24px;margin-right:10px;letter-spacing:1px}\n"
     ".PASS{background:#e3f4ee;border-color:#009E73}.FAIL{background:#fbe7dc;"
     "border-color:#D55E00}.INCONCLUSIVE,.NONE{background:#fdf3d8;border-color:#E69F00}\n"
+    ".row{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}\n"
+    ".col h3{margin-top:4px}.narrow{max-width:380px}\n"
+    ".facts{font-size:13px;word-break:break-word;margin:4px 0}\n"
+    ".facts b{font-weight:600;font-family:Menlo,Consolas,monospace;font-size:12px}\n"
     ".note{background:#fdf3d8;border-left:4px solid #E69F00;padding:6px 10px;margin:6px 0}\n"
     "figure{margin:10px 0 22px;break-inside:avoid;page-break-inside:avoid}\n"
     "figure svg{display:block;width:100%;height:auto;max-width:1160px}\n"
@@ -311,36 +315,50 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
                        "BEFORE AFTER</code> and pass <code>-o DIR/report.html</code>)</div>\n");
     }
 
-    tg_svg_raw(&w, "<h2>Summary</h2>\n");
+    /* Summary and comparison side by side, facts below: the charts then start
+     * within the first screen of a 1280-pixel window. */
+    tg_svg_raw(&w, "<h2>Summary</h2>\n<div class=\"row\">\n<div class=\"col\">"
+                   "<h3>From the rows</h3>\n");
     int rc = summary_table(&w, p);
     if (rc)
         return rc;
-    tg_svg_raw(&w, "<p class=\"meta\">Computed by <code>tailgate report</code> from the rows: "
+    tg_svg_raw(&w, "<p class=\"meta narrow\">Computed by <code>tailgate report</code>: "
                    "nearest-rank percentiles over every input, a failed input counting as "
-                   "infinitely slow (as the SLA gate counts it).</p>\n");
+                   "infinitely slow (as the SLA gate counts it).</p>\n</div>\n");
 
     if (p->cmp_source) {
-        tg_svg_raw(&w, "<h2>Comparison</h2>\n<p class=\"meta\">From <code>");
+        tg_svg_raw(&w, "<div class=\"col\"><h3>From <code>");
         esc(&w, p->cmp_source);
-        tg_svg_raw(&w, "</code></p>\n");
-    }
-    if (p->cmp.rows > 0 && p->cmp.cols > 0 && p->cmp.cells) {
-        tg_svg_raw(&w, "<table id=\"comparison\">\n");
-        for (size_t r = 0; r < p->cmp.rows; r++) {
-            tg_svg_raw(&w, "<tr>");
-            for (size_t c = 0; c < p->cmp.cols; c++) {
-                const char *cell = p->cmp.cells[r * p->cmp.cols + c];
-                const char *tag = r == 0 ? "th" : "td";
-                tg_svg_printf(&w, c == 0 ? "<%s class=\"k\">" : "<%s>", tag);
-                esc(&w, cell);
-                tg_svg_printf(&w, "</%s>", tag);
+        tg_svg_raw(&w, "</code></h3>\n");
+        if (p->cmp.rows > 0 && p->cmp.cols > 0 && p->cmp.cells) {
+            tg_svg_raw(&w, "<table id=\"comparison\">\n");
+            for (size_t r = 0; r < p->cmp.rows; r++) {
+                tg_svg_raw(&w, "<tr>");
+                for (size_t c = 0; c < p->cmp.cols; c++) {
+                    const char *cell = p->cmp.cells[r * p->cmp.cols + c];
+                    const char *tag = r == 0 ? "th" : "td";
+                    tg_svg_printf(&w, c == 0 ? "<%s class=\"k\">" : "<%s>", tag);
+                    esc(&w, cell);
+                    tg_svg_printf(&w, "</%s>", tag);
+                }
+                tg_svg_raw(&w, "</tr>\n");
             }
-            tg_svg_raw(&w, "</tr>\n");
+            tg_svg_raw(&w, "</table>\n");
         }
-        tg_svg_raw(&w, "</table>\n");
+        tg_svg_raw(&w, "</div>\n");
     }
-    if (p->cmp_kv_n)
-        kv_table(&w, p->cmp_kv, p->cmp_kv_n);
+    tg_svg_raw(&w, "</div>\n");
+    if (p->cmp_kv_n) {
+        /* Workload, outputs and SLA facts as one compact paragraph. */
+        tg_svg_raw(&w, "<p class=\"facts\" id=\"facts\">");
+        for (size_t i = 0; i < p->cmp_kv_n; i++) {
+            tg_svg_raw(&w, i ? " &#183; <b>" : "<b>");
+            esc(&w, p->cmp_kv[i].key);
+            tg_svg_raw(&w, "</b>&#160;");
+            esc(&w, p->cmp_kv[i].value);
+        }
+        tg_svg_raw(&w, "</p>\n");
+    }
 
     tg_svg_raw(&w, "<h2>Latency distribution</h2>\n");
     figure(&w, &svg[TG_CHART_CDF], "fig-cdf",
