@@ -15,5 +15,7 @@ int tg_cmd_run(int argc, char **argv);
 int tg_cmd_serve(int argc, char **argv);
 int tg_cmd_compare(int argc, char **argv);
 int tg_cmd_report(int argc, char **argv);
+int tg_cmd_analyze(int argc, char **argv);
+int tg_cmd_tune(int argc, char **argv);
 
 #endif

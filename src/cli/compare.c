@@ -1,12 +1,330 @@
-/* Placeholder until the compare subcommand lands; it refuses to pretend. */
+/*
+ * compare.c - `tailgate compare`: Before/After comparison and the P95 SLA
+ * gate.  Loads both sides, checks the workload identity, builds the
+ * comparison (src/compare), writes comparison.{json,csv,md} and prints the
+ * table and one verdict line.
+ */
 #include "cli/commands.h"
 
+#include <getopt.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compare/compare.h"
+#include "core/error.h"
+#include "core/hash.h"
+#include "core/units.h"
+
+struct compare_cli {
+    double sla_p95_ms;
+    double confidence;
+    double tolerance;          /* NAN: hashes only */
+    const char *outputs_from;
+    const char *baseline_payloads;
+    uint64_t baseline_concurrency;
+    bool strict;
+    bool ignore_outputs;
+    bool quiet;
+    uint64_t seed;
+    uint64_t resamples;
+    const char *out_dir;       /* NULL: the AFTER run directory's parent */
+};
+
+static const struct compare_cli defaults = {
+    .sla_p95_ms = 800,
+    .confidence = 0.99,
+    .tolerance = NAN,
+    .baseline_concurrency = 20,   /* input.py's asyncio.Semaphore(20) */
+    .seed = 1,
+    .resamples = 2000,
+};
+
+enum {
+    OPT_SLA = 1000, OPT_CONF, OPT_TOL, OPT_OUTPUTS_FROM, OPT_BASE_PAYLOADS, OPT_BASE_CONC,
+    OPT_STRICT, OPT_SEED, OPT_RESAMPLES, OPT_IGNORE_OUTPUTS, OPT_QUIET,
+};
+
+static const struct option options[] = {
+    { "sla-p95", required_argument, NULL, OPT_SLA },
+    { "confidence", required_argument, NULL, OPT_CONF },
+    { "output-tolerance", required_argument, NULL, OPT_TOL },
+    { "outputs-from", required_argument, NULL, OPT_OUTPUTS_FROM },
+    { "baseline-payloads", required_argument, NULL, OPT_BASE_PAYLOADS },
+    { "baseline-concurrency", required_argument, NULL, OPT_BASE_CONC },
+    { "strict", no_argument, NULL, OPT_STRICT },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "resamples", required_argument, NULL, OPT_RESAMPLES },
+    { "ignore-outputs", no_argument, NULL, OPT_IGNORE_OUTPUTS },
+    { "quiet", no_argument, NULL, OPT_QUIET },
+    { "output-dir", required_argument, NULL, 'o' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+static void help(void)
+{
+    printf("usage: tailgate compare [options] BEFORE AFTER\n"
+           "\n"
+           "Compares two runs of the same workload and gates on the P95 SLA.\n"
+           "BEFORE and AFTER are run directories written by `tailgate run` (requests.csv +\n"
+           "summary.json) or bare per-input CSVs (input.py's request_id,timestamp_ms,\n"
+           "latency_ms,status_code; columns are read by name).\n"
+           "\n"
+           "  --sla-p95 MS              P95 limit in ms (default %g)\n"
+           "  --confidence C            one-sided confidence of the verdict (default %g)\n"
+           "  --output-tolerance T      outputs whose hashes differ are equal when every number\n"
+           "                            is within T (needs both runs' --save-outputs files)\n"
+           "  --outputs-from RUN        take the reference output hashes from RUN instead of\n"
+           "                            BEFORE (e.g. a C replica run when BEFORE is input.py's CSV)\n"
+           "  --ignore-outputs          do not require equal outputs (reported as ignored)\n"
+           "  --baseline-payloads FILE  payload file a bare-CSV side sent (its SHA-256 is the\n"
+           "                            workload identity; required for a bare CSV)\n"
+           "  --baseline-concurrency N  in-flight requests of a bare-CSV side (default %llu,\n"
+           "                            input.py's)\n"
+           "  --seed S                  bootstrap seed (default %llu); same seed, same CIs\n"
+           "  --resamples N             bootstrap resamples (default %llu)\n"
+           "  --strict                  exit 0 only on a PASS verdict (not INCONCLUSIVE)\n"
+           "  -o, --output-dir DIR      where comparison.{json,csv,md} go (created if needed;\n"
+           "                            default: the parent of the AFTER run directory, or the\n"
+           "                            directory of an AFTER CSV)\n"
+           "  --quiet                   print only the verdict line\n"
+           "  -h, --help                this help\n"
+           "\n"
+           "Statistics: nearest-rank percentiles over the ok inputs' raw rows; deltas After -\n"
+           "Before with percentile-bootstrap 95 %% CIs for P50/P95/P99.  SLA met: After P95 <=\n"
+           "limit, no failed input, every output equal, identical workload (payload SHA-256,\n"
+           "input count, concurrency).  Verdict: PASS when the one-sided Clopper-Pearson upper\n"
+           "bound on the share of inputs over the limit (failed = over) is <= 5 %%,\n"
+           "INCONCLUSIVE when met but not proven, FAIL when not met.\n"
+           "\n"
+           "Exit: 0 met (with --strict: PASS), 1 not met or workload mismatch, 2 usage or\n"
+           "input error.\n",
+           defaults.sla_p95_ms, defaults.confidence,
+           (unsigned long long)defaults.baseline_concurrency, (unsigned long long)defaults.seed,
+           (unsigned long long)defaults.resamples);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tailgate compare: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return TG_EXIT_USAGE;
+}
+
+/* A bare CSV has no summary: its identity comes from the options. */
+static int csv_identity(struct tg_side *s, const char *which, const struct compare_cli *o)
+{
+    if (s->kind != TG_SIDE_CSV)
+        return 0;
+    if (!o->baseline_payloads) {
+        fprintf(stderr,
+                "tailgate compare: %s %s is a bare CSV: its workload identity is unknown; pass "
+                "--baseline-payloads FILE (the payloads it sent)\n",
+                which, s->path);
+        return TG_EXIT_USAGE;
+    }
+    int rc = tg_sha256_file_hex(o->baseline_payloads, s->payload_sha256);
+    if (rc < 0) {
+        fprintf(stderr, "tailgate compare: --baseline-payloads %s: %s\n", o->baseline_payloads,
+                tg_strerror(rc));
+        return TG_EXIT_USAGE;
+    }
+    s->has_payload_sha = true;
+    s->has_concurrency = true;
+    s->concurrency = o->baseline_concurrency;
+    return 0;
+}
+
+static int run_identity_known(const struct tg_side *s, const char *which)
+{
+    if (s->kind == TG_SIDE_RUN && (!s->has_payload_sha || !s->has_concurrency)) {
+        fprintf(stderr, "tailgate compare: %s %s/summary.json lacks %s%s%s: workload identity unknown\n",
+                which, s->path, !s->has_payload_sha ? "payload_sha256" : "",
+                !s->has_payload_sha && !s->has_concurrency ? " and " : "",
+                !s->has_concurrency ? "config.concurrency" : "");
+        return TG_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static void default_out_dir(const struct tg_side *after, char *buf, size_t len)
+{
+    if (after->kind == TG_SIDE_CSV) {
+        snprintf(buf, len, "%s", after->dir);
+        return;
+    }
+    snprintf(buf, len, "%s", after->dir);
+    char *slash = strrchr(buf, '/');
+    if (!slash)
+        snprintf(buf, len, ".");
+    else if (slash == buf)
+        buf[1] = '\0';
+    else
+        *slash = '\0';
+}
 
 int tg_cmd_compare(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tailgate compare: not implemented yet\n");
-    return TG_EXIT_USAGE;
+    struct compare_cli o = defaults;
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+        uint64_t u;
+        switch (c) {
+        case 'h':
+            help();
+            return TG_EXIT_OK;
+        case 'o':
+            o.out_dir = optarg;
+            break;
+        case OPT_SLA:
+            if (tg_parse_double(optarg, 1e-6, 1e9, &o.sla_p95_ms) < 0)
+                return usage_error("--sla-p95 '%s': expected a positive number of ms", optarg);
+            break;
+        case OPT_CONF:
+            if (tg_parse_double(optarg, 0.5, 0.999999, &o.confidence) < 0)
+                return usage_error("--confidence '%s': expected a number in [0.5, 1), e.g. 0.99", optarg);
+            break;
+        case OPT_TOL:
+            if (tg_parse_double(optarg, 0, 1e300, &o.tolerance) < 0)
+                return usage_error("--output-tolerance '%s': expected a non-negative number", optarg);
+            break;
+        case OPT_OUTPUTS_FROM:
+            o.outputs_from = optarg;
+            break;
+        case OPT_BASE_PAYLOADS:
+            o.baseline_payloads = optarg;
+            break;
+        case OPT_BASE_CONC:
+            if (tg_parse_count(optarg, 1, 1000000, &o.baseline_concurrency) < 0)
+                return usage_error("--baseline-concurrency '%s': expected a count >= 1", optarg);
+            break;
+        case OPT_STRICT:
+            o.strict = true;
+            break;
+        case OPT_IGNORE_OUTPUTS:
+            o.ignore_outputs = true;
+            break;
+        case OPT_QUIET:
+            o.quiet = true;
+            break;
+        case OPT_SEED:
+            if (tg_parse_count(optarg, 0, UINT64_MAX, &o.seed) < 0)
+                return usage_error("--seed '%s': expected a non-negative integer", optarg);
+            break;
+        case OPT_RESAMPLES:
+            if (tg_parse_count(optarg, 100, 1000000, &u) < 0)
+                return usage_error("--resamples '%s': expected a count in [100, 1M]", optarg);
+            o.resamples = u;
+            break;
+        case ':':
+            return usage_error("%s needs a value", argv[optind - 1]);
+        default:
+            return usage_error("unknown option '%s' (try --help)", argv[optind - 1]);
+        }
+    }
+    if (argc - optind != 2)
+        return usage_error("expected BEFORE and AFTER%s (try --help)",
+                           argc - optind < 2 ? "" : ", got more arguments");
+
+    static struct tg_side before, after, ref_run;
+    memset(&before, 0, sizeof before);
+    memset(&after, 0, sizeof after);
+    memset(&ref_run, 0, sizeof ref_run);
+    struct tg_comparison cmp;
+    memset(&cmp, 0, sizeof cmp);
+    char err[1024] = "";
+    int exit_code = TG_EXIT_USAGE;
+
+    if (tg_side_load(&before, argv[optind], err, sizeof err) < 0 ||
+        tg_side_load(&after, argv[optind + 1], err, sizeof err) < 0) {
+        fprintf(stderr, "tailgate compare: %s\n", err);
+        goto out;
+    }
+    if ((exit_code = csv_identity(&before, "BEFORE", &o)) ||
+        (exit_code = csv_identity(&after, "AFTER", &o)) ||
+        (exit_code = run_identity_known(&before, "BEFORE")) ||
+        (exit_code = run_identity_known(&after, "AFTER")))
+        goto out;
+    exit_code = TG_EXIT_USAGE;
+    const struct tg_side *ref = &before;
+    if (o.outputs_from) {
+        if (tg_side_load(&ref_run, o.outputs_from, err, sizeof err) < 0) {
+            fprintf(stderr, "tailgate compare: --outputs-from: %s\n", err);
+            goto out;
+        }
+        if (!(ref_run.rows.columns & TG_COL_OUTPUT_HASH)) {
+            fprintf(stderr, "tailgate compare: --outputs-from %s: %s has no output_hash column\n",
+                    o.outputs_from, ref_run.csv_path);
+            goto out;
+        }
+        /* The reference must have served the same payloads. */
+        if (ref_run.has_payload_sha && strcmp(ref_run.payload_sha256, after.payload_sha256)) {
+            fprintf(stderr, "tailgate compare: --outputs-from %s: payload_sha256 %.12s… differs "
+                            "from AFTER's %.12s…\n",
+                    o.outputs_from, ref_run.payload_sha256, after.payload_sha256);
+            exit_code = TG_EXIT_FAIL;
+            goto out;
+        }
+        if (ref_run.rows.n != after.rows.n) {
+            fprintf(stderr, "tailgate compare: --outputs-from %s: %zu inputs, AFTER has %zu\n",
+                    o.outputs_from, ref_run.rows.n, after.rows.n);
+            exit_code = TG_EXIT_FAIL;
+            goto out;
+        }
+        ref = &ref_run;
+    }
+    const struct tg_side *notes[3] = { &before, &after, o.outputs_from ? &ref_run : NULL };
+    const char *names[3] = { "BEFORE", "AFTER", "--outputs-from" };
+    for (int i = 0; i < 3; i++)
+        if (notes[i] && notes[i]->kind == TG_SIDE_RUN && notes[i]->missing[0])
+            fprintf(stderr, "tailgate compare: note: %s summary.json has no %s\n", names[i],
+                    notes[i]->missing);
+
+    struct tg_compare_opts copts = {
+        .sla_p95_ms = o.sla_p95_ms,
+        .confidence = o.confidence,
+        .tolerance = o.tolerance,
+        .seed = o.seed,
+        .resamples = (unsigned)o.resamples,
+        .ci_level = 0.95,
+        .ignore_outputs = o.ignore_outputs,
+        .tool_version = TG_VERSION,
+    };
+    if (tg_compare_build(&before, &after, ref, &copts, &cmp, err, sizeof err) < 0) {
+        fprintf(stderr, "tailgate compare: %s\n", err);
+        goto out;
+    }
+    char dir[TG_SIDE_PATH_MAX];
+    if (o.out_dir)
+        snprintf(dir, sizeof dir, "%s", o.out_dir);
+    else
+        default_out_dir(&after, dir, sizeof dir);
+    if (tg_compare_write_files(dir, &cmp, err, sizeof err) < 0) {
+        fprintf(stderr, "tailgate compare: %s\n", err);
+        goto out;
+    }
+    char line[2048];
+    tg_compare_verdict_line(&cmp, line, sizeof line);
+    if (!o.quiet) {
+        tg_compare_write_table(stdout, &cmp);
+        putchar('\n');
+    }
+    printf("%s\n", line);
+    fflush(stdout);
+    if (!cmp.workload_identical)
+        fprintf(stderr, "tailgate compare: workload differs: %s\n", cmp.workload_diff);
+    fprintf(stderr, "tailgate compare: wrote %s/comparison.{json,csv,md}\n", dir);
+    exit_code = cmp.met && (!o.strict || cmp.verdict == TG_VERDICT_PASS) ? TG_EXIT_OK : TG_EXIT_FAIL;
+out:
+    tg_compare_free(&cmp);
+    tg_side_free(&before);
+    tg_side_free(&after);
+    tg_side_free(&ref_run);
+    return exit_code;
 }

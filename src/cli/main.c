@@ -16,6 +16,8 @@ static const struct command commands[] = {
     { "run", tg_cmd_run, "one load test: per-request CSV and summary JSON" },
     { "serve", tg_cmd_serve, "the placeholder inference server" },
     { "compare", tg_cmd_compare, "Before/After comparison and SLA gate" },
+    { "analyze", tg_cmd_analyze, "explain where the latency goes, from measured data" },
+    { "tune", tg_cmd_tune, "search the client configuration that meets the SLA" },
     { "report", tg_cmd_report, "self-contained HTML report with SVG plots" },
 };
 

@@ -1,12 +1,338 @@
-/* Placeholder until the serve subcommand lands; it refuses to pretend. */
+/*
+ * serve.c - `tailgate serve`: the placeholder inference server.
+ * Options -> config, listen, write the port file, wait for SIGINT/SIGTERM,
+ * drain, exit 0.
+ */
 #include "cli/commands.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "core/units.h"
+#include "server/accel.h"
+#include "server/server.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+struct serve_opts {
+    const char *host;
+    unsigned port;
+    const char *port_file;
+    const char *profile;
+    int jitter;
+    uint64_t seed;
+    int dynamic_batching;
+    double max_queue_delay_ms;
+    uint64_t max_queue;
+    uint64_t max_body;
+    unsigned threads;
+    unsigned max_connections;
+    uint64_t drain_timeout_ns;
+};
+
+static const struct serve_opts defaults = {
+    .host = "127.0.0.1",
+    .port = 8000,
+    .port_file = NULL,
+    .profile = "default",
+    .jitter = 1,
+    .seed = 42,
+    .dynamic_batching = 0,
+    .max_queue_delay_ms = 5.0,
+    .max_queue = 4096,
+    .max_body = 1 << 20,
+    .threads = 1,
+    .max_connections = 16384,
+    .drain_timeout_ns = 10 * TG_NS_PER_S,
+};
+
+static void help(void)
+{
+    printf("usage: tailgate serve [options]\n\n"
+           "The placeholder inference server: POST /v1/infer, GET /healthz, GET /metrics.\n"
+           "One simulated accelerator serving \"example-model\" (768-d embeddings).\n\n"
+           "  --host ADDR              bind address (default %s)\n"
+           "  --port P                 TCP port, 0 = any free port (default %u)\n"
+           "  --port-file F            write the bound port to F once listening\n"
+           "  --profile NAME           cost preset (default %s):\n",
+           defaults.host, defaults.port, defaults.profile);
+    for (size_t i = 0; i < tg_accel_profile_count; i++) {
+        const struct tg_accel_profile *p = &tg_accel_profiles[i];
+        printf("      %-14s alpha %g ms, beta %g ms, sigma %g, stall-prob %g, slots %u, max-batch %u\n",
+               p->name, p->alpha_ms, p->beta_ms, p->sigma, p->stall_prob, p->slots, p->max_batch);
+    }
+    printf("  --alpha MS               per-execution cost, overrides the profile\n"
+           "  --beta MS                per-item cost, overrides the profile\n"
+           "  --sigma S                log-normal jitter sigma, overrides the profile\n"
+           "  --stall-prob P           stall probability per execution, overrides the profile\n"
+           "  --slots N                parallel execution instances, overrides the profile\n"
+           "  --max-batch N            most inputs per request / execution, overrides the profile\n"
+           "  --jitter on|off          off: every execution takes exactly alpha + beta*b (default on)\n"
+           "  --seed S                 jitter PRNG seed (default %llu)\n"
+           "  --dynamic-batching on|off  server-side greedy batching (default off)\n"
+           "  --max-queue-delay-ms D   dynamic batching: wait up to D ms for more inputs (default %g)\n"
+           "  --max-queue N            most queued inputs before 429 (default %llu)\n"
+           "  --max-body SIZE          largest request body, e.g. 1M (default %llu bytes)\n"
+           "  --threads N              HTTP threads (default %u)\n"
+           "  --max-connections N      open connection limit (default %u)\n"
+           "  --drain-timeout DUR      on SIGTERM/SIGINT, wait this long for in-flight requests (default 10s)\n"
+           "  -h, --help               this help\n",
+           (unsigned long long)defaults.seed, defaults.max_queue_delay_ms,
+           (unsigned long long)defaults.max_queue, (unsigned long long)defaults.max_body,
+           defaults.threads, defaults.max_connections);
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+    fprintf(stderr, "tailgate serve: ");
+    fprintf(stderr, fmt, arg);
+    fputc('\n', stderr);
+    return TG_EXIT_USAGE;
+}
+
+static int parse_onoff(const char *s, int *out)
+{
+    if (!strcmp(s, "on") || !strcmp(s, "true") || !strcmp(s, "1"))
+        *out = 1;
+    else if (!strcmp(s, "off") || !strcmp(s, "false") || !strcmp(s, "0"))
+        *out = 0;
+    else
+        return TG_EINVAL;
+    return 0;
+}
+
+/* Writes the port to path atomically (temp file + rename). */
+static int write_port_file(const char *path, unsigned port)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
+        return TG_ERANGE;
+    FILE *f = fopen(tmp, "w");
+    if (!f)
+        return -errno;
+    int ok = fprintf(f, "%u\n", port) > 0;
+    ok = (fclose(f) == 0) && ok;
+    if (!ok || rename(tmp, path) != 0) {
+        int e = -errno;
+        unlink(tmp);
+        return e ? e : TG_EIO;
+    }
+    return 0;
+}
+
+static unsigned raise_nofile(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return 1024;
+    if (rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+        getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    return rl.rlim_cur > 1u << 30 ? 1u << 30 : (unsigned)rl.rlim_cur;
+}
+
+enum {
+    OPT_HOST = 1000, OPT_PORT, OPT_PORT_FILE, OPT_PROFILE, OPT_ALPHA, OPT_BETA, OPT_SIGMA,
+    OPT_STALL, OPT_SLOTS, OPT_MAX_BATCH, OPT_JITTER, OPT_SEED, OPT_DYN, OPT_DELAY,
+    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN,
+};
 
 int tg_cmd_serve(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tailgate serve: not implemented yet\n");
-    return TG_EXIT_USAGE;
+    static const struct option longopts[] = {
+        { "host", required_argument, NULL, OPT_HOST },
+        { "port", required_argument, NULL, OPT_PORT },
+        { "port-file", required_argument, NULL, OPT_PORT_FILE },
+        { "profile", required_argument, NULL, OPT_PROFILE },
+        { "alpha", required_argument, NULL, OPT_ALPHA },
+        { "beta", required_argument, NULL, OPT_BETA },
+        { "sigma", required_argument, NULL, OPT_SIGMA },
+        { "stall-prob", required_argument, NULL, OPT_STALL },
+        { "slots", required_argument, NULL, OPT_SLOTS },
+        { "max-batch", required_argument, NULL, OPT_MAX_BATCH },
+        { "jitter", required_argument, NULL, OPT_JITTER },
+        { "seed", required_argument, NULL, OPT_SEED },
+        { "dynamic-batching", required_argument, NULL, OPT_DYN },
+        { "max-queue-delay-ms", required_argument, NULL, OPT_DELAY },
+        { "max-queue", required_argument, NULL, OPT_MAX_QUEUE },
+        { "max-body", required_argument, NULL, OPT_MAX_BODY },
+        { "threads", required_argument, NULL, OPT_THREADS },
+        { "max-connections", required_argument, NULL, OPT_MAX_CONN },
+        { "drain-timeout", required_argument, NULL, OPT_DRAIN },
+        { "help", no_argument, NULL, 'h' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct serve_opts o = defaults;
+    /* Overrides apply after the profile, whatever their order on the line. */
+    double alpha = -1, beta = -1, sigma = -1, stall = -1;
+    uint64_t slots = 0, max_batch = 0, v;
+    double d;
+    int opt;
+    optind = 1;
+    opterr = 0;
+    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+        switch (opt) {
+        case 'h':
+            help();
+            return TG_EXIT_OK;
+        case OPT_HOST: o.host = optarg; break;
+        case OPT_PORT:
+            if (tg_parse_count(optarg, 0, 65535, &v))
+                return usage_error("--port wants 0..65535, got '%s'", optarg);
+            o.port = (unsigned)v;
+            break;
+        case OPT_PORT_FILE: o.port_file = optarg; break;
+        case OPT_PROFILE:
+            if (!tg_accel_profile_find(optarg))
+                return usage_error("unknown profile '%s' (default, llm-decode, compute-bound)", optarg);
+            o.profile = optarg;
+            break;
+        case OPT_ALPHA:
+            if (tg_parse_double(optarg, 0, 1e7, &alpha))
+                return usage_error("--alpha wants milliseconds >= 0, got '%s'", optarg);
+            break;
+        case OPT_BETA:
+            if (tg_parse_double(optarg, 0, 1e7, &beta))
+                return usage_error("--beta wants milliseconds >= 0, got '%s'", optarg);
+            break;
+        case OPT_SIGMA:
+            if (tg_parse_double(optarg, 0, 10, &sigma))
+                return usage_error("--sigma wants 0..10, got '%s'", optarg);
+            break;
+        case OPT_STALL:
+            if (tg_parse_double(optarg, 0, 1, &stall))
+                return usage_error("--stall-prob wants 0..1, got '%s'", optarg);
+            break;
+        case OPT_SLOTS:
+            if (tg_parse_count(optarg, 1, 1024, &slots))
+                return usage_error("--slots wants 1..1024, got '%s'", optarg);
+            break;
+        case OPT_MAX_BATCH:
+            if (tg_parse_count(optarg, 1, 65536, &max_batch))
+                return usage_error("--max-batch wants 1..65536, got '%s'", optarg);
+            break;
+        case OPT_JITTER:
+            if (parse_onoff(optarg, &o.jitter))
+                return usage_error("--jitter wants on or off, got '%s'", optarg);
+            break;
+        case OPT_SEED:
+            if (tg_parse_count(optarg, 0, UINT64_MAX, &o.seed))
+                return usage_error("--seed wants a non-negative integer, got '%s'", optarg);
+            break;
+        case OPT_DYN:
+            if (parse_onoff(optarg, &o.dynamic_batching))
+                return usage_error("--dynamic-batching wants on or off, got '%s'", optarg);
+            break;
+        case OPT_DELAY:
+            if (tg_parse_double(optarg, 0, 1e6, &d))
+                return usage_error("--max-queue-delay-ms wants milliseconds >= 0, got '%s'", optarg);
+            o.max_queue_delay_ms = d;
+            break;
+        case OPT_MAX_QUEUE:
+            if (tg_parse_count(optarg, 1, 1u << 30, &o.max_queue))
+                return usage_error("--max-queue wants a count >= 1, got '%s'", optarg);
+            break;
+        case OPT_MAX_BODY:
+            if (tg_parse_size(optarg, &o.max_body) || o.max_body < 1 || o.max_body > (1u << 30))
+                return usage_error("--max-body wants a size of 1..1G, got '%s'", optarg);
+            break;
+        case OPT_THREADS:
+            if (tg_parse_count(optarg, 1, 64, &v))
+                return usage_error("--threads wants 1..64, got '%s'", optarg);
+            o.threads = (unsigned)v;
+            break;
+        case OPT_MAX_CONN:
+            if (tg_parse_count(optarg, 1, 1u << 20, &v))
+                return usage_error("--max-connections wants 1..1M, got '%s'", optarg);
+            o.max_connections = (unsigned)v;
+            break;
+        case OPT_DRAIN:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.drain_timeout_ns))
+                return usage_error("--drain-timeout wants a duration, got '%s'", optarg);
+            break;
+        default:
+            return usage_error("unknown or incomplete option '%s' (see --help)",
+                               argv[optind - 1]);
+        }
+    }
+    if (optind < argc)
+        return usage_error("unexpected argument '%s'", argv[optind]);
+
+    const struct tg_accel_profile *p = tg_accel_profile_find(o.profile);
+    struct tg_server_config cfg = {
+        .host = o.host,
+        .port = o.port,
+        .max_body = (size_t)o.max_body,
+        .max_connections = o.max_connections,
+        .threads = o.threads,
+        .conn_timeout_s = 120,
+        .accel = {
+            .alpha_ms = alpha >= 0 ? alpha : p->alpha_ms,
+            .beta_ms = beta >= 0 ? beta : p->beta_ms,
+            .sigma = sigma >= 0 ? sigma : p->sigma,
+            .stall_prob = stall >= 0 ? stall : p->stall_prob,
+            .jitter = o.jitter,
+            .seed = o.seed,
+            .slots = slots ? (unsigned)slots : p->slots,
+            .max_batch = max_batch ? (unsigned)max_batch : p->max_batch,
+            .dynamic_batching = o.dynamic_batching,
+            .max_queue_delay_ms = o.max_queue_delay_ms,
+            .max_queue = (size_t)o.max_queue,
+        },
+    };
+
+    unsigned nofile = raise_nofile();
+    if (cfg.max_connections + 64 > nofile)
+        cfg.max_connections = nofile > 128 ? nofile - 64 : 64;
+
+    /* Signals are taken synchronously by sigwait() below; every thread
+     * created from here on inherits the mask. */
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    struct tg_server *srv;
+    int rc = tg_server_new(&cfg, &srv);
+    if (rc) {
+        fprintf(stderr, "tailgate serve: cannot listen on %s:%u: %s\n", o.host, o.port,
+                rc == TG_EIO ? "address in use or not available" : tg_strerror(rc));
+        return TG_EXIT_USAGE;
+    }
+    unsigned port = tg_server_port(srv);
+    if (o.port_file && (rc = write_port_file(o.port_file, port))) {
+        fprintf(stderr, "tailgate serve: cannot write %s: %s\n", o.port_file, tg_strerror(rc));
+        tg_server_free(srv);
+        return TG_EXIT_USAGE;
+    }
+    const struct tg_accel_config *a = &cfg.accel;
+    fprintf(stderr,
+            "tailgate serve: listening on http://%s:%u  profile %s: alpha %g ms, beta %g ms, "
+            "sigma %g, stall-prob %g, jitter %s, seed %llu, slots %u, max-batch %u, "
+            "dynamic-batching %s (max-queue-delay %g ms), max-queue %zu, max-body %zu\n",
+            o.host, port, p->name, a->alpha_ms, a->beta_ms, a->sigma, a->stall_prob,
+            a->jitter ? "on" : "off", (unsigned long long)a->seed, a->slots, a->max_batch,
+            a->dynamic_batching ? "on" : "off", a->max_queue_delay_ms, a->max_queue,
+            cfg.max_body);
+
+    int sig = 0;
+    sigwait(&set, &sig);
+    fprintf(stderr, "tailgate serve: %s: draining (up to %.1f s)\n",
+            sig == SIGINT ? "SIGINT" : "SIGTERM", (double)o.drain_timeout_ns / 1e9);
+    rc = tg_server_drain(srv, o.drain_timeout_ns);
+    if (rc)
+        fprintf(stderr, "tailgate serve: drain timed out; answering the rest with 503\n");
+    tg_server_free(srv);
+    fprintf(stderr, "tailgate serve: stopped\n");
+    return TG_EXIT_OK;
 }

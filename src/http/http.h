@@ -30,7 +30,14 @@ struct tg_url {
 };
 
 /* Parses "http://host[:port][/path]" or "https://…".  Returns 0 or TG_EINVAL
- * (with *why set to a static one-line reason when why is not NULL). */
+ * (with *why set to a static one-line reason when why is not NULL).
+ * Details: the scheme is case-insensitive; host is a name (letters, digits,
+ * "-._~"), a dotted-quad IPv4 (a host of only digits and dots must be one) or
+ * a bracketed IPv6 literal (no zone id); port 1..65535; a query is kept in
+ * path ("http://h?q" gives "/?q"); a "#fragment" is stripped (never sent);
+ * userinfo ("user@") is refused; path bytes must be printable ASCII without
+ * spaces (percent-encode the rest).  authority is host (bracketed for IPv6)
+ * plus ":port" only when the URL gave a port, in decimal. */
 int tg_url_parse(const char *s, struct tg_url *u, const char **why);
 
 /* ---- requests ----------------------------------------------------------- */
@@ -42,7 +49,10 @@ struct tg_http_kv {
 
 /* Appends a complete HTTP/1.1 request to out: request line, Host, the extra
  * headers in order, Content-Length when body != NULL, "Connection: close" when
- * !keep_alive, a blank line and the body.  Returns 0 or TG_ENOMEM. */
+ * !keep_alive, a blank line and the body.  Returns 0 or TG_ENOMEM.
+ * Addition: returns TG_EINVAL (out unchanged) for an empty method or one with
+ * a blank, an empty header name or one with ':', or a CR/LF in any of them,
+ * the path or a value (no header injection through -H). */
 int tg_http_write_request(struct tg_buf *out, const char *method, const struct tg_url *u,
                           const struct tg_http_kv *headers, size_t nheaders,
                           const void *body, size_t body_len, bool keep_alive);
@@ -87,7 +97,34 @@ struct tg_http_response {
  * (and len < TG_HTTP_MAX_HEAD_BYTES); TG_ETOOBIG when it has not arrived within
  * TG_HTTP_MAX_HEAD_BYTES or there are more than TG_HTTP_MAX_HEADERS headers;
  * TG_EPARSE otherwise (bad status line, bad header, conflicting or invalid
- * Content-Length, Transfer-Encoding other than chunked). */
+ * Content-Length, Transfer-Encoding other than chunked).
+ *
+ * Policy (RFC 9112), for the engine and the tests:
+ *  - Re-parse from the start whenever more bytes arrived: only complete lines
+ *    are judged, in order, so every proper prefix of a valid head is
+ *    TG_EPARTIAL and byte-by-byte feeding gives the same verdict as one read.
+ *    A buffer that does not start like "HTTP/1." fails at once.
+ *  - Line endings: CRLF or a bare LF (accepted, as most clients do); a CR
+ *    anywhere else is an error.  No empty line before the status line.
+ *  - Status line "HTTP/1.0|1 DDD[ reason]": status 100..999, the reason may
+ *    be empty and its leading SP may be missing.
+ *  - Headers: a token name, ':' right after it (no blank before the colon),
+ *    value bytes HTAB/SP/VCHAR/obs-text; obs-fold (a line starting with a
+ *    blank) is rejected.
+ *  - Content-Length: digits only, fits 64 bits; "5, 5" and repeated equal
+ *    headers are accepted, different values rejected.
+ *  - Transfer-Encoding: exactly one "chunked" coding in total (case-
+ *    insensitive, empty list elements ignored); anything else, and any
+ *    Transfer-Encoding in an HTTP/1.0 response, is rejected.  With both TE and
+ *    CL, chunked wins and keep_alive is false (possible smuggling).
+ *  - Body kind: NONE for HEAD, 1xx, 204, 304; else CHUNKED, LENGTH or
+ *    UNTIL_CLOSE.  1xx heads (100 Continue) are returned as such: the caller
+ *    skips head_len bytes and parses the next head.  101 sets keep_alive false.
+ *  - keep_alive: HTTP/1.1 unless a "close" token in Connection; HTTP/1.0 only
+ *    with "keep-alive" (and no "close"); false for UNTIL_CLOSE.
+ *  - Server-Timing: every Server-Timing header is read; the first valid dur
+ *    of "queue" and of "compute" wins.
+ *  - On error the contents of *r are unspecified. */
 int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_head,
                                  struct tg_http_response *r);
 
@@ -110,7 +147,14 @@ void tg_http_parse_server_timing(const char *v, size_t n, double *queue_ms, doub
  *                count of raw bytes received past the end of the body, left at
  *                buf[*len .. *len + ret) (the start of a pipelined response);
  *   TG_EPARSE    bad chunk-size line or missing CRLF;
- *   TG_ETOOBIG   a chunk-size or trailer line longer than 1 KiB. */
+ *   TG_ETOOBIG   a chunk-size or trailer line longer than 1 KiB.
+ * Details: any split of the input gives the same result (byte-wise state
+ * machine); the CR before an LF is optional; chunk extensions are skipped
+ * (control bytes refused); trailer fields are skipped, not interpreted; a
+ * chunk size above 2^64-1 is TG_EPARSE; the 1 KiB cap counts a line's bytes
+ * before its CR LF (leading zeros of a size included).  After an error *len
+ * and buf are unspecified.  Once complete, further calls return *len = 0 and
+ * the whole input as leftover. */
 struct tg_http_chunked {
     uint64_t chunk_left;    /* private: data bytes left in the current chunk */
     size_t line_len;        /* private: bytes of the current size/trailer line */

@@ -15,12 +15,20 @@
 /* Sorts v[0..n) ascending in place (for the functions below that need it). */
 void tg_sort_doubles(double *v, size_t n);
 
+/* The 1-based nearest rank of percentile p (clamped to [0, 100]) among n > 0
+ * samples: ceil(p/100 * n), at least 1.  p*n/100 is rounded to the nearest
+ * integer first when it is within 1e-9 of one, so that decimal inputs such
+ * as p = 95, n = 20 give rank 19 despite binary floating point.  Returns 0
+ * when n == 0. */
+uint64_t tg_percentile_rank(uint64_t n, double p);
+
 /* Nearest-rank percentile of sorted v[0..n): the ceil(p/100 * n)-th smallest
  * (1-based; rank 0 means the smallest).  p in [0, 100].  NAN when n == 0. */
 double tg_percentile_sorted(const double *sorted, size_t n, double p);
 
 struct tg_summary_stats {
     size_t n;
+    /* stdev is the population standard deviation (divides by n). */
     double min, mean, stdev, p50, p90, p95, p99, p999, max; /* ms; NAN when n == 0 */
 };
 
@@ -34,7 +42,18 @@ struct tg_ci {
 
 /* Bootstrap confidence interval of percentile(after, p) - percentile(before, p)
  * from `resamples` resamples (e.g. 2000) at level `confidence` (e.g. 0.95),
- * seeded by `seed`.  Inputs need not be sorted.  Returns 0 or TG_ENOMEM. */
+ * seeded by `seed`; the percentile method (the alpha/2 and 1 - alpha/2
+ * nearest-rank quantiles of the resampled deltas).  Inputs need not be sorted
+ * and may contain +INFINITY (a delta of inf - inf counts as 0).
+ *
+ * Each resample's percentile is drawn exactly rather than by materialising
+ * the resample: the k-th smallest of n indices drawn uniformly with
+ * replacement from the sorted sample is floor(n * U_(k)), and the k-th order
+ * statistic U_(k) of n uniforms is Beta(k, n + 1 - k).  The cost is
+ * O(n log n + resamples) instead of O(resamples * n), so millions of rows
+ * are fine.  Same seed, same inputs: same interval.
+ * Returns 0, TG_EINVAL (resamples == 0 or confidence outside (0, 1)) or
+ * TG_ENOMEM. */
 int tg_bootstrap_delta_ci(const double *before, size_t nb, const double *after, size_t na,
                           double p, unsigned resamples, double confidence, uint64_t seed,
                           struct tg_ci *out);

@@ -1,2 +1,0 @@
-build/release/src/cli/compare.o: src/cli/compare.c src/cli/commands.h
-src/cli/commands.h:

@@ -1,2 +1,0 @@
-build/release/src/cli/run.o: src/cli/run.c src/cli/commands.h
-src/cli/commands.h:

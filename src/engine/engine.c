@@ -1,0 +1,210 @@
+/*
+ * engine.c - threads, prebuilt requests and the merge of per-worker results.
+ */
+#include "engine/engine.h"
+
+#include "core/error.h"
+#include "core/time.h"
+#include "engine/worker.h"
+#include "stats/hist.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *const tg_phase_names[TG_PHASE_COUNT] = {
+    "client_queue", "connect", "ttfb", "service", "server_queue", "server_compute",
+};
+
+struct tg_engine {
+    struct tg_engine_config cfg;
+    struct tg_worker_shared sh;
+    struct tg_buf *prebuilt;
+    size_t nprebuilt;
+    struct worker **workers;
+    pthread_t *threads;
+    uint32_t nthreads, started;
+    uint64_t t_start, t_end;
+    struct tg_engine_totals totals;
+};
+
+static void *thread_main(void *arg)
+{
+    struct worker *w = arg;
+    tg_worker_run(w);
+    return NULL;
+}
+
+int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
+{
+    if (!cfg->payloads || !cfg->payloads->n || !cfg->on_result || !cfg->worker_ctx ||
+        cfg->threads == 0 || cfg->concurrency == 0 || cfg->connections == 0 || !cfg->format ||
+        (cfg->inputs == UINT64_MAX && !cfg->duration_ns) || cfg->timeout_ns == 0)
+        return TG_EINVAL;
+    struct tg_engine *e = calloc(1, sizeof *e);
+    if (!e)
+        return TG_ENOMEM;
+    e->cfg = *cfg;
+    e->nthreads = cfg->threads;
+    e->sh.cfg = &e->cfg;
+    int rc = TG_ENOMEM;
+    if (cfg->batch <= 1) {
+        /* Every unbatched request is prebuilt once: the hot path only writes bytes. */
+        e->nprebuilt = cfg->payloads->n;
+        if (!(e->prebuilt = calloc(e->nprebuilt, sizeof *e->prebuilt)))
+            goto fail;
+        for (size_t i = 0; i < e->nprebuilt; i++) {
+            const struct tg_payload *p = &cfg->payloads->items[i];
+            if ((rc = tg_http_write_request(&e->prebuilt[i], "POST", &cfg->url, cfg->headers, cfg->nheaders,
+                                            p->line, p->len, cfg->keepalive)) != 0)
+                goto fail;
+        }
+    }
+    e->sh.prebuilt = e->prebuilt;
+    rc = TG_ENOMEM;
+    e->workers = calloc(e->nthreads, sizeof *e->workers);
+    e->threads = calloc(e->nthreads, sizeof *e->threads);
+    if (!e->workers || !e->threads)
+        goto fail;
+    for (uint32_t i = 0; i < e->nthreads; i++)
+        if (!(e->workers[i] = tg_worker_new(&e->sh, i, e->nthreads)))
+            goto fail;
+    *out = e;
+    return 0;
+fail:
+    tg_engine_free(e);
+    return rc;
+}
+
+int tg_engine_start(struct tg_engine *e)
+{
+    e->t_start = tg_now_ns();
+    e->sh.start_ns = e->t_start;
+    for (uint32_t i = 0; i < e->nthreads; i++) {
+        int rc = pthread_create(&e->threads[i], NULL, thread_main, e->workers[i]);
+        if (rc) {
+            for (uint32_t j = 0; j < i; j++)
+                tg_worker_interrupt(e->workers[j]);
+            for (uint32_t j = 0; j < i; j++)
+                pthread_join(e->threads[j], NULL);
+            e->started = 0;
+            return -rc;
+        }
+        e->started = i + 1;
+    }
+    return 0;
+}
+
+bool tg_engine_finished(const struct tg_engine *e)
+{
+    for (uint32_t i = 0; i < e->started; i++)
+        if (!tg_worker_finished(e->workers[i]))
+            return false;
+    return true;
+}
+
+void tg_engine_progress(const struct tg_engine *e, uint64_t *done, uint64_t *failed)
+{
+    *done = *failed = 0;
+    for (uint32_t i = 0; i < e->nthreads; i++) {
+        *done += tg_worker_done(e->workers[i]);
+        *failed += tg_worker_failed(e->workers[i]);
+    }
+}
+
+void tg_engine_interrupt(struct tg_engine *e)
+{
+    for (uint32_t i = 0; i < e->started; i++)
+        tg_worker_interrupt(e->workers[i]);
+}
+
+struct unsent_ctx {
+    struct tg_engine *e;
+};
+
+static void emit_unsent(void *ctx, uint64_t id)
+{
+    struct tg_engine *e = ctx;
+    tg_worker_emit_unsent(&e->cfg, e->cfg.worker_ctx[0], id, e->t_start);
+    e->totals.by_class[TG_ERRC_INTERRUPTED]++;
+    e->totals.inputs++;
+}
+
+int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
+{
+    for (uint32_t i = 0; i < e->started; i++)
+        pthread_join(e->threads[i], NULL);
+    e->t_end = tg_now_ns();
+    struct tg_engine_totals *t = &e->totals;
+    if (!t->latency) {
+        t->latency = tg_hist_new(3600ULL * 1000 * 1000);
+        t->latency_uncorrected = tg_hist_new(3600ULL * 1000 * 1000);
+        for (int p = 0; p < TG_PHASE_COUNT; p++)
+            t->phase[p] = tg_hist_new(3600ULL * 1000 * 1000);
+    }
+    if (!t->latency || !t->latency_uncorrected)
+        return TG_ENOMEM;
+    for (int p = 0; p < TG_PHASE_COUNT; p++)
+        if (!t->phase[p])
+            return TG_ENOMEM;
+    double lag_sum = 0;
+    for (uint32_t i = 0; i < e->nthreads; i++) {
+        const struct worker_stats *s = tg_worker_stats(e->workers[i]);
+        t->inputs += s->inputs;
+        t->ok += s->ok;
+        for (int c = 0; c < TG_ERRC_COUNT; c++)
+            t->by_class[c] += s->by_class[c];
+        t->http_requests += s->http_requests;
+        t->connections_opened += s->connections_opened;
+        t->bytes_out += s->bytes_out;
+        t->bytes_in += s->bytes_in;
+        t->late_inputs += s->late_inputs;
+        if (s->max_lag_ns > t->max_lag_ns)
+            t->max_lag_ns = s->max_lag_ns;
+        lag_sum += s->lag_sum_ns;
+        tg_hist_merge(t->latency, s->latency);
+        tg_hist_merge(t->latency_uncorrected, s->latency_uncorrected);
+        for (int p = 0; p < TG_PHASE_COUNT; p++)
+            tg_hist_merge(t->phase[p], s->phase[p]);
+        if (!t->first_error[0] && s->first_error[0])
+            memcpy(t->first_error, s->first_error, sizeof t->first_error);
+        if (tg_worker_interrupted(e->workers[i]))
+            t->interrupted = true;
+    }
+    uint64_t admitted = t->inputs;
+    t->mean_lag_ns = admitted ? lag_sum / (double)admitted : 0;
+    if (t->interrupted) {
+        /* Inputs never started still get their rows. */
+        if (e->cfg.rate > 0 || e->nthreads == 1) {
+            for (uint32_t i = 0; i < e->nthreads; i++)
+                tg_sched_for_each_unclaimed(tg_worker_sched(e->workers[i]), emit_unsent, e);
+        } else {
+            tg_sched_for_each_unclaimed(tg_worker_sched(e->workers[0]), emit_unsent, e);
+        }
+    }
+    t->failed = t->inputs - t->ok;
+    t->wall_ns = e->t_end - e->t_start;
+    *out = t;
+    return 0;
+}
+
+void tg_engine_free(struct tg_engine *e)
+{
+    if (!e)
+        return;
+    if (e->workers)
+        for (uint32_t i = 0; i < e->nthreads; i++)
+            tg_worker_free(e->workers[i]);
+    if (e->prebuilt)
+        for (size_t i = 0; i < e->nprebuilt; i++)
+            tg_buf_free(&e->prebuilt[i]);
+    tg_hist_free(e->totals.latency);
+    tg_hist_free(e->totals.latency_uncorrected);
+    for (int p = 0; p < TG_PHASE_COUNT; p++)
+        tg_hist_free(e->totals.phase[p]);
+    free(e->prebuilt);
+    free(e->workers);
+    free(e->threads);
+    free(e);
+}

@@ -1,0 +1,220 @@
+/*
+ * summary.c - summary.json and the terminal summary (see summary.h).
+ */
+#include "output/summary.h"
+
+#include "stats/hist.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+static double ms(uint64_t us) { return (double)us / 1000.0; }
+
+/* Rounded to the µs: the histogram has no more precision than that. */
+static json_t *num(double v) { return json_real(round(v * 1000.0) / 1000.0); }
+
+json_t *tg_summary_hist_json(const struct tg_hist *h)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    uint64_t n = h ? tg_hist_count(h) : 0;
+    json_object_set_new(o, "count", json_integer((json_int_t)n));
+    if (!n) {
+        static const char *const keys[] = { "min", "mean", "stdev", "p50", "p90", "p95", "p99", "p999", "max" };
+        for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
+            json_object_set_new(o, keys[i], json_null());
+        return o;
+    }
+    json_object_set_new(o, "min", num(ms(tg_hist_min(h))));
+    json_object_set_new(o, "mean", num(tg_hist_mean(h) / 1000.0));
+    json_object_set_new(o, "stdev", num(tg_hist_stdev(h) / 1000.0));
+    json_object_set_new(o, "p50", num(ms(tg_hist_percentile(h, 50))));
+    json_object_set_new(o, "p90", num(ms(tg_hist_percentile(h, 90))));
+    json_object_set_new(o, "p95", num(ms(tg_hist_percentile(h, 95))));
+    json_object_set_new(o, "p99", num(ms(tg_hist_percentile(h, 99))));
+    json_object_set_new(o, "p999", num(ms(tg_hist_percentile(h, 99.9))));
+    json_object_set_new(o, "max", num(ms(tg_hist_max(h))));
+    return o;
+}
+
+static json_t *phase_json(const struct tg_hist *h)
+{
+    json_t *o = json_object();
+    uint64_t n = h ? tg_hist_count(h) : 0;
+    json_object_set_new(o, "count", json_integer((json_int_t)n));
+    json_object_set_new(o, "mean", n ? num(tg_hist_mean(h) / 1000.0) : json_null());
+    json_object_set_new(o, "p50", n ? num(ms(tg_hist_percentile(h, 50))) : json_null());
+    json_object_set_new(o, "p95", n ? num(ms(tg_hist_percentile(h, 95))) : json_null());
+    json_object_set_new(o, "p99", n ? num(ms(tg_hist_percentile(h, 99))) : json_null());
+    return o;
+}
+
+json_t *tg_summary_environment(void)
+{
+    json_t *o = json_object();
+    char cpu[256] = "unknown";
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (f) {
+        char line[512];
+        while (fgets(line, sizeof line, f)) {
+            if (!strncmp(line, "model name", 10)) {
+                char *c = strchr(line, ':');
+                if (c) {
+                    c++;
+                    while (*c == ' ' || *c == '\t')
+                        c++;
+                    c[strcspn(c, "\n")] = '\0';
+                    snprintf(cpu, sizeof cpu, "%s", c);
+                }
+                break;
+            }
+        }
+        fclose(f);
+    }
+    struct utsname u;
+    bool have_uts = uname(&u) == 0;
+    char kernel[200];
+    snprintf(kernel, sizeof kernel, "%s %s", have_uts ? u.sysname : "?", have_uts ? u.release : "?");
+    char host[256] = "unknown";
+    gethostname(host, sizeof host - 1);
+    json_object_set_new(o, "cpu", json_string(cpu));
+    json_object_set_new(o, "cores", json_integer(sysconf(_SC_NPROCESSORS_ONLN)));
+    json_object_set_new(o, "kernel", json_string(kernel));
+    json_object_set_new(o, "hostname", json_string(host));
+    return o;
+}
+
+json_t *tg_summary_build(const struct tg_summary *s)
+{
+    json_t *root = json_object();
+    if (!root)
+        return NULL;
+    json_object_set_new(root, "schema", json_string(TG_SUMMARY_SCHEMA));
+    json_object_set_new(root, "tool", json_string("tailgate"));
+    json_object_set_new(root, "tool_version", json_string(s->tool_version));
+    if (s->started_at)
+        json_object_set_new(root, "started_at", json_string(s->started_at));
+    json_object_set_new(root, "config", s->config ? json_deep_copy(s->config) : json_object());
+    json_object_set_new(root, "payload_sha256", json_string(s->payload_sha256 ? s->payload_sha256 : ""));
+    json_object_set_new(root, "environment", tg_summary_environment());
+
+    json_t *counts = json_object();
+    json_object_set_new(counts, "inputs", json_integer((json_int_t)s->inputs));
+    json_object_set_new(counts, "ok", json_integer((json_int_t)s->ok));
+    json_object_set_new(counts, "failed", json_integer((json_int_t)s->failed));
+    json_t *byc = json_object();
+    for (size_t i = 0; i < s->nclasses; i++)
+        json_object_set_new(byc, s->classes[i].name, json_integer((json_int_t)s->classes[i].count));
+    json_object_set_new(counts, "failed_by_class", byc);
+    json_object_set_new(counts, "http_requests", json_integer((json_int_t)s->http_requests));
+    json_object_set_new(counts, "connections_opened", json_integer((json_int_t)s->connections_opened));
+    json_object_set_new(counts, "bytes_out", json_integer((json_int_t)s->bytes_out));
+    json_object_set_new(counts, "bytes_in", json_integer((json_int_t)s->bytes_in));
+    json_object_set_new(root, "counts", counts);
+
+    json_object_set_new(root, "latency_ms", tg_summary_hist_json(s->latency));
+    if (s->open_loop && s->latency_uncorrected)
+        json_object_set_new(root, "latency_uncorrected_ms", tg_summary_hist_json(s->latency_uncorrected));
+    json_t *phases = json_object();
+    for (size_t i = 0; i < s->nphases; i++)
+        json_object_set_new(phases, s->phase_names[i], phase_json(s->phases[i]));
+    json_object_set_new(root, "phases_ms", phases);
+
+    json_object_set_new(root, "wall_time_s", num(s->wall_time_s));
+    json_object_set_new(root, "throughput_rps",
+                        num(s->wall_time_s > 0 ? (double)s->inputs / s->wall_time_s : 0));
+    json_object_set_new(root, "ok_throughput_rps",
+                        num(s->wall_time_s > 0 ? (double)s->ok / s->wall_time_s : 0));
+    if (s->open_loop) {
+        json_t *b = json_object();
+        json_object_set_new(b, "behind", json_boolean(s->late_inputs > 0));
+        json_object_set_new(b, "late_inputs", json_integer((json_int_t)s->late_inputs));
+        json_object_set_new(b, "late_threshold_ms", json_integer(10));
+        json_object_set_new(b, "max_lag_ms", num(s->max_lag_ms));
+        json_object_set_new(b, "mean_lag_ms", num(s->mean_lag_ms));
+        json_object_set_new(root, "behind_schedule", b);
+    } else {
+        json_object_set_new(root, "behind_schedule", json_null());
+    }
+    json_object_set_new(root, "interrupted", json_boolean(s->interrupted));
+    return root;
+}
+
+int tg_summary_write(const char *path, const json_t *root)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 5);
+    if (!tmp)
+        return -ENOMEM;
+    memcpy(tmp, path, n);
+    memcpy(tmp + n, ".tmp", 5);
+    int rc = 0;
+    FILE *f = fopen(tmp, "w");
+    if (!f) {
+        rc = -errno;
+        goto out;
+    }
+    if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0 ||
+        fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0)
+        rc = errno ? -errno : -EIO;
+    if (fclose(f) != 0 && !rc)
+        rc = -errno;
+    if (!rc && rename(tmp, path) != 0)
+        rc = -errno;
+    if (rc)
+        unlink(tmp);
+out:
+    free(tmp);
+    return rc;
+}
+
+void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
+{
+    fprintf(f, "inputs: %llu  ok: %llu  failed: %llu", (unsigned long long)s->inputs,
+            (unsigned long long)s->ok, (unsigned long long)s->failed);
+    if (s->failed) {
+        const char *sep = "  (";
+        for (size_t i = 0; i < s->nclasses; i++)
+            if (s->classes[i].count) {
+                fprintf(f, "%s%s %llu", sep, s->classes[i].name, (unsigned long long)s->classes[i].count);
+                sep = ", ";
+            }
+        fputc(')', f);
+    }
+    fputc('\n', f);
+    fprintf(f, "http requests: %llu  connections opened: %llu\n", (unsigned long long)s->http_requests,
+            (unsigned long long)s->connections_opened);
+    fprintf(f, "wall time: %.2f s  throughput: %.1f inputs/s\n", s->wall_time_s,
+            s->wall_time_s > 0 ? (double)s->inputs / s->wall_time_s : 0.0);
+    if (s->latency && tg_hist_count(s->latency))
+        fprintf(f, "latency (ok inputs): P50 %.1f ms  P95 %.1f ms  P99 %.1f ms  max %.1f ms\n",
+                ms(tg_hist_percentile(s->latency, 50)), ms(tg_hist_percentile(s->latency, 95)),
+                ms(tg_hist_percentile(s->latency, 99)), ms(tg_hist_max(s->latency)));
+    else
+        fprintf(f, "latency: no successful input\n");
+    if (s->open_loop && s->late_inputs)
+        fprintf(f, "behind schedule: %llu inputs started > 10 ms late (max lag %.1f ms)\n",
+                (unsigned long long)s->late_inputs, s->max_lag_ms);
+    if (s->interrupted)
+        fprintf(f, "interrupted: yes\n");
+    if (out_dir)
+        fprintf(f, "results: %s\n", out_dir);
+}
+
+void tg_progress_print(FILE *f, double elapsed_s, uint64_t done, uint64_t total, uint64_t failed)
+{
+    double rate = elapsed_s > 0 ? (double)done / elapsed_s : 0;
+    if (total != UINT64_MAX)
+        fprintf(f, "\r%6.1fs  %llu/%llu inputs  %.1f/s  errors %llu\033[K", elapsed_s,
+                (unsigned long long)done, (unsigned long long)total, rate, (unsigned long long)failed);
+    else
+        fprintf(f, "\r%6.1fs  %llu inputs  %.1f/s  errors %llu\033[K", elapsed_s, (unsigned long long)done,
+                rate, (unsigned long long)failed);
+    fflush(f);
+}

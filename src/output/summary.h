@@ -1,0 +1,63 @@
+/*
+ * summary.h - summary.json ("tailgate.summary/1") and the terminal summary.
+ *
+ * The caller fills struct tg_summary (borrowed pointers, all must outlive
+ * the call) and passes the effective configuration as a JSON object it
+ * built; tg_summary_build() returns the whole document.  Latency statistics
+ * come from log-linear histograms (stats/hist.h, µs, <= 0.1 % error).
+ * Thread-safe (no globals).
+ */
+#ifndef TG_OUTPUT_SUMMARY_H
+#define TG_OUTPUT_SUMMARY_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define TG_SUMMARY_SCHEMA "tailgate.summary/1"
+
+struct tg_hist;
+
+struct tg_summary_class { const char *name; uint64_t count; };
+
+struct tg_summary {
+    const char *tool_version;
+    json_t *config;                       /* borrowed; copied into the document */
+    const char *payload_sha256;
+    uint64_t inputs, ok, failed;
+    const struct tg_summary_class *classes; /* failed_by_class, every class listed */
+    size_t nclasses;
+    uint64_t http_requests, connections_opened, bytes_out, bytes_in;
+    const struct tg_hist *latency;        /* µs, ok inputs */
+    const struct tg_hist *latency_uncorrected; /* may be NULL (closed loop) */
+    const char *const *phase_names;
+    const struct tg_hist *const *phases;  /* µs */
+    size_t nphases;
+    double wall_time_s;
+    bool open_loop;
+    uint64_t late_inputs;                 /* open loop: started > 10 ms late */
+    double max_lag_ms, mean_lag_ms;
+    bool interrupted;
+    const char *started_at;               /* ISO 8601 UTC */
+};
+
+/* Builds the document (a new reference) or returns NULL on allocation failure. */
+json_t *tg_summary_build(const struct tg_summary *s);
+
+/* {"min","mean","stdev","p50","p90","p95","p99","p999","max","count"} in ms. */
+json_t *tg_summary_hist_json(const struct tg_hist *h);
+
+/* {"cpu","cores","kernel","hostname"} of this machine. */
+json_t *tg_summary_environment(void);
+
+/* Writes root to path atomically (path.tmp, fsync, rename).  Returns 0 or -errno. */
+int tg_summary_write(const char *path, const json_t *root);
+
+/* The human summary (stdout). */
+void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir);
+
+/* One live progress line (stderr, a terminal only): \r, no newline. */
+void tg_progress_print(FILE *f, double elapsed_s, uint64_t done, uint64_t total, uint64_t failed);
+
+#endif

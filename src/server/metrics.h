@@ -1,0 +1,42 @@
+/*
+ * metrics.h - HTTP-side counters of the placeholder server and the
+ * Prometheus text exposition (version 0.0.4) of them plus the accelerator's.
+ *
+ * Thread-safe: every function takes the struct's mutex (one short lock per
+ * answered request).
+ */
+#ifndef TG_SERVER_METRICS_H
+#define TG_SERVER_METRICS_H
+
+#include "core/buf.h"
+#include "server/accel.h"
+
+#include <pthread.h>
+#include <stdint.h>
+
+/* Statuses counted by name; anything else lands in "other". */
+#define TG_METRICS_STATUSES { 200, 400, 404, 405, 413, 429, 500, 503 }
+#define TG_METRICS_NSTATUS 9
+
+struct tg_metrics {
+    pthread_mutex_t mu;
+    uint64_t by_status[TG_METRICS_NSTATUS]; /* index of TG_METRICS_STATUSES, last = other */
+    uint64_t infer_requests;                /* /v1/infer answers, any status */
+    uint64_t items_ok;                      /* items answered with 200 */
+    double queue_ms_sum, compute_ms_sum;    /* over 200 answers of /v1/infer */
+};
+
+void tg_metrics_init(struct tg_metrics *m);
+void tg_metrics_destroy(struct tg_metrics *m);
+
+/* Counts one answered request. infer: it was a /v1/infer request; items:
+ * inputs answered (0 unless status 200). */
+void tg_metrics_count(struct tg_metrics *m, int status, int infer, unsigned items,
+                      double queue_ms, double compute_ms);
+
+/* Appends the Prometheus text for m, the accelerator stats a and the open
+ * connection count.  Returns 0 or TG_ENOMEM. */
+int tg_metrics_write(struct tg_metrics *m, const struct tg_accel_stats *a, unsigned connections,
+                     struct tg_buf *out);
+
+#endif

@@ -1,0 +1,389 @@
+#include "server/server.h"
+#include "server/metrics.h"
+#include "server/model.h"
+#include "server/request.h"
+#include "core/buf.h"
+#include "core/error.h"
+#include "core/time.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+enum route { ROUTE_NONE, ROUTE_INFER, ROUTE_HEALTHZ, ROUTE_METRICS };
+
+/* The life of one /v1/infer request: RECEIVING (body arriving) -> QUEUED
+ * (connection suspended, job in the accelerator) -> answered. */
+enum phase { PHASE_RECEIVING, PHASE_QUEUED, PHASE_ANSWERED };
+
+struct tg_server {
+    struct tg_server_config cfg;
+    struct MHD_Daemon *daemon;
+    struct tg_accel *accel;
+    struct tg_metrics metrics;
+    atomic_int draining;
+    atomic_long inflight; /* /v1/infer requests accepted into the queue, not yet finished */
+    unsigned port;
+};
+
+struct req_ctx {
+    struct tg_server *srv;
+    struct MHD_Connection *conn;
+    enum route route;
+    enum phase phase;
+    int is_post;
+    int too_big;
+    int submit_rc;           /* tg_accel_submit() result */
+    int counted;             /* contributes to srv->inflight */
+    atomic_int job_done;
+    struct tg_buf body;      /* capped at max_body */
+    struct tg_buf out;       /* the 200 answer, built while the job is queued */
+    struct tg_request req;
+    struct tg_accel_job job;
+};
+
+/* Queues an answer whose body is b's bytes (ownership passes to MHD).
+ * timing: Server-Timing value or NULL; extra_name/value: one more header. */
+static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
+                              const char *ctype, const char *timing, const char *extra_name,
+                              const char *extra_value, unsigned items, double qms, double cms)
+{
+    struct MHD_Response *r;
+    if (b->data) {
+        r = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_FREE);
+        if (r)
+            *b = (struct tg_buf)TG_BUF_INIT(b->max);
+    } else {
+        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+    }
+    if (!r)
+        return MHD_NO;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    if (timing)
+        MHD_add_response_header(r, "Server-Timing", timing);
+    if (extra_name)
+        MHD_add_response_header(r, extra_name, extra_value);
+    if (atomic_load(&c->srv->draining))
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
+    MHD_destroy_response(r);
+    c->phase = PHASE_ANSWERED;
+    tg_metrics_count(&c->srv->metrics, (int)status, c->route == ROUTE_INFER, items, qms, cms);
+    return ret;
+}
+
+static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const char *message,
+                                    const char *extra_name, const char *extra_value)
+{
+    struct tg_buf b = TG_BUF_INIT(0);
+    if (tg_request_write_error(&b, (int)status, message)) {
+        tg_buf_free(&b);
+        return MHD_NO;
+    }
+    const char *timing = c->route == ROUTE_INFER ? "queue;dur=0.000, compute;dur=0.000" : NULL;
+    return answer(c, status, &b, "application/json", timing, extra_name, extra_value, 0, 0, 0);
+}
+
+static void job_done(struct tg_accel_job *job)
+{
+    struct req_ctx *c = job->arg;
+    struct MHD_Connection *conn = c->conn;
+    atomic_store(&c->job_done, 1);
+    /* c may be freed by the HTTP thread from here on. */
+    MHD_resume_connection(conn);
+}
+
+static enum route route_of(const char *url)
+{
+    if (!strcmp(url, "/v1/infer"))
+        return ROUTE_INFER;
+    if (!strcmp(url, "/healthz"))
+        return ROUTE_HEALTHZ;
+    if (!strcmp(url, "/metrics"))
+        return ROUTE_METRICS;
+    return ROUTE_NONE;
+}
+
+static enum MHD_Result handle_get(struct req_ctx *c)
+{
+    struct tg_server *s = c->srv;
+    struct tg_buf b = TG_BUF_INIT(0);
+    if (c->route == ROUTE_HEALTHZ) {
+        int draining = atomic_load(&s->draining);
+        if (tg_buf_puts(&b, draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ok\"}"))
+            return MHD_NO;
+        return answer(c, draining ? 503 : 200, &b, "application/json", NULL, NULL, NULL, 0, 0, 0);
+    }
+    struct tg_accel_stats st;
+    tg_accel_get_stats(s->accel, &st);
+    const union MHD_DaemonInfo *di =
+        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+    unsigned conns = di ? di->num_connections : 0;
+    if (tg_metrics_write(&s->metrics, &st, conns, &b)) {
+        tg_buf_free(&b);
+        return MHD_NO;
+    }
+    return answer(c, 200, &b, "text/plain; version=0.0.4; charset=utf-8", NULL, NULL, NULL, 0,
+                  0, 0);
+}
+
+/* The whole body is in: validate, queue, build the answer meanwhile. */
+static enum MHD_Result handle_body_complete(struct req_ctx *c)
+{
+    struct tg_server *s = c->srv;
+    if (c->too_big) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "request body exceeds the limit of %zu bytes", s->cfg.max_body);
+        return answer_error(c, 413, msg, NULL, NULL);
+    }
+    struct tg_request_limits lim = { s->cfg.accel.max_batch };
+    if (tg_request_parse(&c->req, c->body.data ? c->body.data : "", c->body.len, &lim))
+        return answer_error(c, (unsigned)c->req.status, c->req.message, NULL, NULL);
+    tg_buf_free(&c->body);
+
+    c->job.items = (unsigned)c->req.n;
+    c->job.on_done = job_done;
+    c->job.arg = c;
+    /* Suspend before the job can complete: a resume is only acted on by this
+     * thread after the handler returns, so it can never overtake us. */
+    MHD_suspend_connection(c->conn);
+    c->phase = PHASE_QUEUED;
+    c->submit_rc = tg_accel_submit(s->accel, &c->job);
+    if (c->submit_rc) {
+        atomic_store(&c->job_done, 1);
+        MHD_resume_connection(c->conn);
+        return MHD_YES;
+    }
+    c->counted = 1;
+    atomic_fetch_add(&s->inflight, 1);
+    if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
+        tg_buf_free(&c->out); /* answered 500 once the job is done */
+    return MHD_YES;
+}
+
+/* Resumed: the accelerator is done with the job (or refused it). */
+static enum MHD_Result handle_resumed(struct req_ctx *c)
+{
+    if (c->submit_rc == TG_EAGAIN)
+        return answer_error(c, 429, "queue full: the accelerator has too many pending inputs",
+                            "Retry-After", "1");
+    if (c->submit_rc || c->job.status)
+        return answer_error(c, 503, "server is shutting down", NULL, NULL);
+    if (!c->out.data)
+        return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
+    double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
+    char timing[96];
+    snprintf(timing, sizeof timing, "queue;dur=%.3f, compute;dur=%.3f", qms, c->job.compute_ms);
+    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL,
+                  (unsigned)c->req.n, qms, c->job.compute_ms);
+}
+
+/* Headers are in.  Only an oversized Content-Length is answered now (and the
+ * connection closed); everything else waits for the final call, because an
+ * answer queued before the request is complete costs the keep-alive. */
+static enum MHD_Result first_call(struct tg_server *s, struct req_ctx *c)
+{
+    if (c->route != ROUTE_INFER || !c->is_post || atomic_load(&s->draining))
+        return MHD_YES;
+    const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
+                                                 MHD_HTTP_HEADER_CONTENT_LENGTH);
+    if (cl) {
+        char *end;
+        unsigned long long n = strtoull(cl, &end, 10);
+        if (n > s->cfg.max_body) {
+            char msg[128];
+            snprintf(msg, sizeof msg, "request body of %llu bytes exceeds the limit of %zu bytes",
+                     n, s->cfg.max_body);
+            return answer_error(c, 413, msg, NULL, NULL);
+        }
+        if (n > 0 && tg_buf_reserve(&c->body, (size_t)n))
+            return MHD_NO;
+    }
+    return MHD_YES;
+}
+
+/* The request is complete: route it. */
+static enum MHD_Result final_call(struct tg_server *s, struct req_ctx *c, const char *method)
+{
+    int is_get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
+    switch (c->route) {
+    case ROUTE_NONE:
+        return answer_error(c, 404, "unknown path (try POST /v1/infer, GET /healthz, GET /metrics)",
+                            NULL, NULL);
+    case ROUTE_HEALTHZ:
+    case ROUTE_METRICS:
+        if (!is_get)
+            return answer_error(c, 405, "method not allowed (use GET)", MHD_HTTP_HEADER_ALLOW,
+                                "GET, HEAD");
+        return handle_get(c);
+    case ROUTE_INFER:
+        break;
+    }
+    if (!c->is_post)
+        return answer_error(c, 405, "method not allowed (use POST)", MHD_HTTP_HEADER_ALLOW, "POST");
+    if (atomic_load(&s->draining))
+        return answer_error(c, 503, "server is shutting down", NULL, NULL);
+    return handle_body_complete(c);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version,
+                                  const char *upload_data, size_t *upload_data_size,
+                                  void **con_cls)
+{
+    struct tg_server *s = cls;
+    struct req_ctx *c = *con_cls;
+    if (!c) {
+        c = calloc(1, sizeof *c);
+        if (!c)
+            return MHD_NO;
+        c->srv = s;
+        c->conn = conn;
+        c->route = route_of(url);
+        c->is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
+        c->body.max = s->cfg.max_body;
+        *con_cls = c;
+        return first_call(s, c);
+    }
+    switch (c->phase) {
+    case PHASE_RECEIVING:
+        if (*upload_data_size) {
+            /* Only a /v1/infer POST body is kept; others are read and dropped. */
+            if (c->route == ROUTE_INFER && c->is_post && !c->too_big &&
+                tg_buf_append(&c->body, upload_data, *upload_data_size)) {
+                c->too_big = 1;
+                tg_buf_free(&c->body);
+            }
+            *upload_data_size = 0;
+            return MHD_YES;
+        }
+        return final_call(s, c, method);
+    case PHASE_QUEUED:
+        if (!atomic_load(&c->job_done)) /* spurious call: keep waiting */
+            return MHD_YES;
+        return handle_resumed(c);
+    case PHASE_ANSWERED:
+        break;
+    }
+    *upload_data_size = 0;
+    return MHD_YES;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe)
+{
+    struct tg_server *s = cls;
+    struct req_ctx *c = *con_cls;
+    if (!c)
+        return;
+    if (c->counted)
+        atomic_fetch_sub(&s->inflight, 1);
+    tg_request_free(&c->req);
+    tg_buf_free(&c->body);
+    tg_buf_free(&c->out);
+    free(c);
+    *con_cls = NULL;
+}
+
+static int make_addr(const char *host, unsigned port, struct sockaddr_storage *ss, int *v6)
+{
+    memset(ss, 0, sizeof *ss);
+    if (!strcmp(host, "localhost"))
+        host = "127.0.0.1";
+    struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+    struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+    if (inet_pton(AF_INET, host, &a4->sin_addr) == 1) {
+        a4->sin_family = AF_INET;
+        a4->sin_port = htons((uint16_t)port);
+        *v6 = 0;
+        return 0;
+    }
+    if (inet_pton(AF_INET6, host, &a6->sin6_addr) == 1) {
+        a6->sin6_family = AF_INET6;
+        a6->sin6_port = htons((uint16_t)port);
+        *v6 = 1;
+        return 0;
+    }
+    return TG_EINVAL;
+}
+
+int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
+{
+    struct sockaddr_storage ss;
+    int v6;
+    if (cfg->port > 65535 || make_addr(cfg->host, cfg->port, &ss, &v6))
+        return TG_EINVAL;
+    struct tg_server *s = calloc(1, sizeof *s);
+    if (!s)
+        return TG_ENOMEM;
+    s->cfg = *cfg;
+    tg_metrics_init(&s->metrics);
+    int rc = tg_accel_new(&cfg->accel, &s->accel);
+    if (rc)
+        goto fail;
+    unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
+    if (v6)
+        flags |= MHD_USE_IPv6;
+    s->daemon = MHD_start_daemon(
+        flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
+        MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout_s,
+        MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(cfg->threads > 1 ? cfg->threads : 0),
+        MHD_OPTION_END);
+    if (!s->daemon) {
+        rc = TG_EIO;
+        goto fail;
+    }
+    const union MHD_DaemonInfo *di = MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    s->port = di ? di->port : cfg->port;
+    *out = s;
+    return 0;
+fail:
+    tg_accel_free(s->accel);
+    tg_metrics_destroy(&s->metrics);
+    free(s);
+    return rc;
+}
+
+unsigned tg_server_port(const struct tg_server *s) { return s->port; }
+
+static int wait_inflight(struct tg_server *s, uint64_t timeout_ns)
+{
+    uint64_t deadline = tg_now_ns() + timeout_ns;
+    while (atomic_load(&s->inflight) > 0) {
+        if (tg_now_ns() >= deadline)
+            return TG_ETIMEOUT;
+        tg_sleep_ns(5 * TG_NS_PER_MS);
+    }
+    return 0;
+}
+
+int tg_server_drain(struct tg_server *s, uint64_t timeout_ns)
+{
+    atomic_store(&s->draining, 1);
+    tg_accel_close(s->accel);
+    return wait_inflight(s, timeout_ns);
+}
+
+void tg_server_free(struct tg_server *s)
+{
+    if (!s)
+        return;
+    atomic_store(&s->draining, 1);
+    /* Every job still pending completes now (503), which resumes every
+     * suspended connection: MHD must not be stopped with one suspended. */
+    tg_accel_stop(s->accel);
+    wait_inflight(s, TG_NS_PER_S);
+    MHD_stop_daemon(s->daemon);
+    tg_accel_free(s->accel);
+    tg_metrics_destroy(&s->metrics);
+    free(s);
+}
