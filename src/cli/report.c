@@ -7,6 +7,7 @@
 #include "cli/commands.h"
 #include "cli/report_load.h"
 
+#include "compare/rows.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/time.h"
@@ -642,7 +643,8 @@ int tg_cmd_report(int argc, char **argv)
         if (!have_md && !have_js)
             continue;
         if (have_md) {
-            int rc = tg_read_file(md, (size_t)1 << 20, &analysis_text, NULL);
+            size_t md_len;
+            int rc = tg_read_file(md, (size_t)1 << 20, &analysis_text, &md_len);
             if (rc && notes_n < 8)
                 notes[notes_n++] = pool_printf(&pool, "%s: %s; analysis text omitted", md,
                                                tg_strerror(rc));

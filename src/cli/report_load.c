@@ -5,6 +5,7 @@
  */
 #include "cli/report_load.h"
 
+#include "compare/rows.h"
 #include "core/error.h"
 
 #include <errno.h>
@@ -16,58 +17,6 @@
 
 #define CSV_MAX ((size_t)2 << 30)   /* 2 GiB: ~10 M rows of a tailgate run */
 #define MAX_COLS 64
-
-int tg_read_file(const char *path, size_t max, char **out, size_t *len)
-{
-    *out = NULL;
-    if (len)
-        *len = 0;
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return -errno;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    int rc = 0;
-    if (!buf) {
-        rc = TG_ENOMEM;
-        goto fail;
-    }
-    for (;;) {
-        if (n == cap) {
-            if (cap >= max) {
-                rc = TG_ETOOBIG;
-                goto fail;
-            }
-            size_t ncap = cap * 2 > max ? max : cap * 2;
-            char *nb = realloc(buf, ncap + 1);
-            if (!nb) {
-                rc = TG_ENOMEM;
-                goto fail;
-            }
-            buf = nb;
-            cap = ncap;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0) {
-            if (ferror(f)) {
-                rc = errno ? -errno : TG_EIO;
-                goto fail;
-            }
-            break;
-        }
-    }
-    fclose(f);
-    buf[n] = '\0';
-    *out = buf;
-    if (len)
-        *len = n;
-    return 0;
-fail:
-    free(buf);
-    fclose(f);
-    return rc;
-}
 
 static int is_dir(const char *p)
 {
@@ -212,7 +161,7 @@ static int parse_csv(char *text, struct tg_run_data *d, char *err, size_t errlen
     if (!d->latency_ms || !d->timestamp_ms || !d->ok)
         return TG_ENOMEM;
     if (phases)
-        for (int c = 0; c < TG_COL_COUNT; c++)
+        for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
             if (!(d->phase[c] = malloc(rows * sizeof(double))))
                 return TG_ENOMEM;
 
@@ -250,8 +199,8 @@ static int parse_csv(char *text, struct tg_run_data *d, char *err, size_t errlen
             d->latency_ms[i] = NAN;
         }
         if (phases) {
-            static const int map[TG_COL_COUNT] = { C_CQ, C_CONN, C_TTFB, C_SVC, C_SQ, C_SC };
-            for (int c = 0; c < TG_COL_COUNT; c++)
+            static const int map[TG_PHASE_COL_COUNT] = { C_CQ, C_CONN, C_TTFB, C_SVC, C_SQ, C_SC };
+            for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
                 d->phase[c][i] = isnan(cell[map[c]]) ? 0 : cell[map[c]];
         }
         d->n++;
@@ -299,9 +248,15 @@ int tg_run_load(const char *path, struct tg_run_data *d, char *err, size_t errle
     } else if (!(d->csv_path = strdup(path))) {
         goto fail;
     }
-    rc = tg_read_file(d->csv_path, CSV_MAX, &text, NULL);
+    size_t text_len;
+    rc = tg_read_file(d->csv_path, CSV_MAX, &text, &text_len);
     if (rc) {
         snprintf(err, errlen, "%s: %s", d->csv_path, tg_strerror(rc));
+        goto fail;
+    }
+    if (strlen(text) != text_len) {
+        snprintf(err, errlen, "%s: NUL byte in a text file", d->csv_path);
+        rc = TG_EPARSE;
         goto fail;
     }
     char why[200] = "";
@@ -328,7 +283,7 @@ void tg_run_data_free(struct tg_run_data *d)
     free(d->latency_ms);
     free(d->timestamp_ms);
     free(d->ok);
-    for (int c = 0; c < TG_COL_COUNT; c++)
+    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
         free(d->phase[c]);
     memset(d, 0, sizeof *d);
 }
@@ -341,6 +296,6 @@ void tg_run_data_view(const struct tg_run_data *d, const char *name, struct tg_p
     out->latency_ms = d->latency_ms;
     out->timestamp_ms = d->timestamp_ms;
     out->ok = d->ok;
-    for (int c = 0; c < TG_COL_COUNT; c++)
+    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
         out->phase[c] = d->phase[c];
 }

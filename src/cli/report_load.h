@@ -3,7 +3,8 @@
  * requests.csv (+ summary.json) or input.py's latency CSV.
  *
  * Kept apart from report.c so that it can be swapped for the compare
- * module's loader once that lands.  Columns are found by header name, so a
+ * module's loader (src/compare/rows.h), which does not read the phase
+ * columns the report needs.  Columns are found by header name, so a
  * file with extra or reordered columns still loads; the first four columns
  * of both formats are request_id,timestamp_ms,latency_ms,status_code.
  *
@@ -26,7 +27,7 @@ struct tg_run_data {
     double *latency_ms;      /* per input; NAN when the cell is empty */
     double *timestamp_ms;    /* per input, wall clock ms */
     unsigned char *ok;       /* the ok column, else 200 <= status_code < 300 */
-    double *phase[TG_COL_COUNT];   /* NULL unless every phase column is present */
+    double *phase[TG_PHASE_COL_COUNT];   /* NULL unless every phase column is present */
 };
 
 /* Loads a run from `path`: a directory holding requests.csv (else latency.csv
@@ -37,9 +38,5 @@ void tg_run_data_free(struct tg_run_data *d);
 
 /* Fills a plot view of d (arrays borrowed from d). */
 void tg_run_data_view(const struct tg_run_data *d, const char *name, struct tg_plot_run *out);
-
-/* Reads a whole (text) file, up to max bytes, NUL-terminated; caller frees.
- * Returns 0, TG_ETOOBIG or -errno. */
-int tg_read_file(const char *path, size_t max, char **out, size_t *len);
 
 #endif

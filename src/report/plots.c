@@ -7,6 +7,7 @@
 #include "report/plots.h"
 
 #include "core/error.h"
+#include "stats/percentile.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -44,7 +45,7 @@ static const char *run_class(size_t i) { return i == 0 ? "before" : "after"; }
 
 int tg_plot_run_has_phases(const struct tg_plot_run *r)
 {
-    for (int c = 0; c < TG_COL_COUNT; c++)
+    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
         if (!r->phase[c])
             return 0;
     return 1;
@@ -58,16 +59,10 @@ static int cmp_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Nearest rank: the ceil(p/100 * n)-th smallest (the smallest for rank 0). */
+/* Nearest rank (src/stats): the ceil(p/100 * n)-th smallest; NAN when empty. */
 static double nearest_rank(const double *sorted, size_t n, double p)
 {
-    if (n == 0)
-        return NAN;
-    double r = ceil(p / 100.0 * (double)n - 1e-9);
-    size_t rank = r < 1 ? 1 : (size_t)r;
-    if (rank > n)
-        rank = n;
-    return sorted[rank - 1];
+    return tg_percentile_sorted(sorted, n, p);
 }
 
 /* Sorted latencies of all inputs, failed ones as +inf.  Caller frees. */
@@ -119,9 +114,9 @@ static double pos(double v) { return v > 0 ? v : 0; }
 /* The segments of input i, as documented in plots.h. */
 static void segments(const struct tg_plot_run *r, size_t i, double seg[TG_SEG_COUNT])
 {
-    double cq = pos(r->phase[TG_COL_CLIENT_QUEUE][i]), cn = pos(r->phase[TG_COL_CONNECT][i]);
-    double ttfb = pos(r->phase[TG_COL_TTFB][i]), svc = pos(r->phase[TG_COL_SERVICE][i]);
-    double sq = pos(r->phase[TG_COL_SERVER_QUEUE][i]), sc = pos(r->phase[TG_COL_SERVER_COMPUTE][i]);
+    double cq = pos(r->phase[TG_PHASE_COL_CLIENT_QUEUE][i]), cn = pos(r->phase[TG_PHASE_COL_CONNECT][i]);
+    double ttfb = pos(r->phase[TG_PHASE_COL_TTFB][i]), svc = pos(r->phase[TG_PHASE_COL_SERVICE][i]);
+    double sq = pos(r->phase[TG_PHASE_COL_SERVER_QUEUE][i]), sc = pos(r->phase[TG_PHASE_COL_SERVER_COMPUTE][i]);
     seg[TG_SEG_CLIENT_QUEUE] = cq;
     seg[TG_SEG_CONNECT] = cn;
     seg[TG_SEG_NETWORK] = pos(ttfb - sq - sc);

@@ -41,13 +41,13 @@
 
 /* Raw phase columns of requests.csv, in ms. */
 enum tg_phase_col {
-    TG_COL_CLIENT_QUEUE,
-    TG_COL_CONNECT,
-    TG_COL_TTFB,
-    TG_COL_SERVICE,
-    TG_COL_SERVER_QUEUE,
-    TG_COL_SERVER_COMPUTE,
-    TG_COL_COUNT
+    TG_PHASE_COL_CLIENT_QUEUE,
+    TG_PHASE_COL_CONNECT,
+    TG_PHASE_COL_TTFB,
+    TG_PHASE_COL_SERVICE,
+    TG_PHASE_COL_SERVER_QUEUE,
+    TG_PHASE_COL_SERVER_COMPUTE,
+    TG_PHASE_COL_COUNT
 };
 
 /* Derived segments, in drawing order (left to right). */
@@ -73,7 +73,7 @@ struct tg_plot_run {
     const double *latency_ms;      /* per input */
     const double *timestamp_ms;    /* per input, wall clock; NULL: no timeline */
     const unsigned char *ok;       /* per input 1/0; NULL: all ok */
-    const double *phase[TG_COL_COUNT]; /* NULL when the run did not measure phases */
+    const double *phase[TG_PHASE_COL_COUNT]; /* NULL when the run did not measure phases */
 };
 
 /* 1 when every phase column of the run is present. */

@@ -195,20 +195,20 @@ TEST(phase_row_band_means)
     /* 100 inputs, latency i+1 ms; phases chosen so that every segment is a
      * known share of the latency. */
     enum { N = 100 };
-    static double lat[N], ts[N], col[TG_COL_COUNT][N];
+    static double lat[N], ts[N], col[TG_PHASE_COL_COUNT][N];
     for (int i = 0; i < N; i++) {
         double l = i + 1;
         lat[i] = l;
         ts[i] = 0;
-        col[TG_COL_CLIENT_QUEUE][i] = 0.1 * l;
-        col[TG_COL_CONNECT][i] = 0.05 * l;
-        col[TG_COL_SERVER_QUEUE][i] = 0.4 * l;
-        col[TG_COL_SERVER_COMPUTE][i] = 0.2 * l;
-        col[TG_COL_TTFB][i] = 0.7 * l;      /* network 0.1 l */
-        col[TG_COL_SERVICE][i] = 0.8 * l;   /* transfer 0.1 l, other 0.05 l */
+        col[TG_PHASE_COL_CLIENT_QUEUE][i] = 0.1 * l;
+        col[TG_PHASE_COL_CONNECT][i] = 0.05 * l;
+        col[TG_PHASE_COL_SERVER_QUEUE][i] = 0.4 * l;
+        col[TG_PHASE_COL_SERVER_COMPUTE][i] = 0.2 * l;
+        col[TG_PHASE_COL_TTFB][i] = 0.7 * l;      /* network 0.1 l */
+        col[TG_PHASE_COL_SERVICE][i] = 0.8 * l;   /* transfer 0.1 l, other 0.05 l */
     }
     struct tg_plot_run r = { "r", N, lat, ts, NULL, { NULL } };
-    for (int c = 0; c < TG_COL_COUNT; c++)
+    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
         r.phase[c] = col[c];
     CHECK(tg_plot_run_has_phases(&r));
 
