@@ -127,8 +127,13 @@ int tg_xml_escape(struct tg_buf *b, const char *text)
             return rc;
         p += n;
     }
-    /* An empty string still leaves b NUL-terminated and non-NULL. */
-    return tg_buf_reserve(b, 0);
+    /* An empty string still leaves b non-NULL and NUL-terminated
+     * (tg_buf_reserve() alone allocates without writing the NUL). */
+    int rc = tg_buf_reserve(b, 0);
+    if (rc)
+        return rc;
+    b->data[b->len] = '\0';
+    return 0;
 }
 
 void tg_svg_escaped(struct tg_svg *s, const char *text)
