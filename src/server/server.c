@@ -153,14 +153,15 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
      * thread after the handler returns, so it can never overtake us. */
     MHD_suspend_connection(c->conn);
     c->phase = PHASE_QUEUED;
+    /* Counted before it can be queued, so a drain never sees a gap. */
+    c->counted = 1;
+    atomic_fetch_add(&s->inflight, 1);
     c->submit_rc = tg_accel_submit(s->accel, &c->job);
     if (c->submit_rc) {
         atomic_store(&c->job_done, 1);
         MHD_resume_connection(c->conn);
         return MHD_YES;
     }
-    c->counted = 1;
-    atomic_fetch_add(&s->inflight, 1);
     if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
         tg_buf_free(&c->out); /* answered 500 once the job is done */
     return MHD_YES;
