@@ -47,6 +47,13 @@ struct req_ctx {
     struct tg_accel_job job;
 };
 
+/* The one place a request changes phase: a request only moves forward. */
+static void set_phase(struct req_ctx *c, enum phase next)
+{
+    if (next > c->phase)
+        c->phase = next;
+}
+
 /* Queues an answer whose body is b's bytes (ownership passes to MHD).
  * timing: Server-Timing value or NULL; extra_name/value: one more header. */
 static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
@@ -72,7 +79,7 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
     MHD_destroy_response(r);
-    c->phase = PHASE_ANSWERED;
+    set_phase(c, PHASE_ANSWERED);
     tg_metrics_count(&c->srv->metrics, (int)status, c->route == ROUTE_INFER, items, qms, cms);
     return ret;
 }
@@ -152,15 +159,16 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     /* Suspend before the job can complete: a resume is only acted on by this
      * thread after the handler returns, so it can never overtake us. */
     MHD_suspend_connection(c->conn);
-    c->phase = PHASE_QUEUED;
+    set_phase(c, PHASE_QUEUED);
+    /* Counted before it can be queued, so a drain never sees a gap. */
+    c->counted = 1;
+    atomic_fetch_add(&s->inflight, 1);
     c->submit_rc = tg_accel_submit(s->accel, &c->job);
     if (c->submit_rc) {
         atomic_store(&c->job_done, 1);
         MHD_resume_connection(c->conn);
         return MHD_YES;
     }
-    c->counted = 1;
-    atomic_fetch_add(&s->inflight, 1);
     if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
         tg_buf_free(&c->out); /* answered 500 once the job is done */
     return MHD_YES;
