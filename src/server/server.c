@@ -128,8 +128,12 @@ static enum MHD_Result handle_get(struct req_ctx *c)
     }
     struct tg_accel_stats st;
     tg_accel_get_stats(s->accel, &st);
+    /* The daemon from the connection: s->daemon is written after the HTTP
+     * thread starts, so this thread must not read it. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_DAEMON);
     const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     unsigned conns = di ? di->num_connections : 0;
     if (tg_metrics_write(&s->metrics, &st, conns, &b)) {
         tg_buf_free(&b);
