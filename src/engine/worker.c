@@ -644,9 +644,11 @@ static void conn_do_read(struct worker *w, struct conn *c)
 
 static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
 {
-    (void)l;
     struct conn *c = io->arg;
     struct worker *w = c->w;
+    /* Events of one round are handled one after the other (parsing and hashing
+     * outputs takes time): stamp each with its own time, not the round's. */
+    tg_loop_update_now(l);
     switch (c->state) {
     case CONN_CONNECTING: {
         int err = 0;
