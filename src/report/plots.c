@@ -117,13 +117,15 @@ static void segments(const struct tg_plot_run *r, size_t i, double seg[TG_SEG_CO
     double cq = pos(r->phase[TG_PHASE_COL_CLIENT_QUEUE][i]), cn = pos(r->phase[TG_PHASE_COL_CONNECT][i]);
     double ttfb = pos(r->phase[TG_PHASE_COL_TTFB][i]), svc = pos(r->phase[TG_PHASE_COL_SERVICE][i]);
     double sq = pos(r->phase[TG_PHASE_COL_SERVER_QUEUE][i]), sc = pos(r->phase[TG_PHASE_COL_SERVER_COMPUTE][i]);
-    seg[TG_SEG_CLIENT_QUEUE] = cq;
+    /* tailgate run's client_queue_ms runs from ready to the request's first
+     * byte written, so it includes the connect time paid on the way. */
+    seg[TG_SEG_CLIENT_QUEUE] = pos(cq - cn);
     seg[TG_SEG_CONNECT] = cn;
     seg[TG_SEG_NETWORK] = pos(ttfb - sq - sc);
     seg[TG_SEG_SERVER_QUEUE] = sq;
     seg[TG_SEG_SERVER_COMPUTE] = sc;
     seg[TG_SEG_TRANSFER] = pos(svc - ttfb);
-    seg[TG_SEG_OTHER] = pos(r->latency_ms[i] - cq - cn - svc);
+    seg[TG_SEG_OTHER] = pos(r->latency_ms[i] - cq - svc);
 }
 
 struct ranked {
