@@ -59,7 +59,7 @@ static const char css[] =
     "border-color:#D55E00}.INCONCLUSIVE,.NONE{background:#fdf3d8;border-color:#E69F00}\n"
     ".row{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}\n"
     ".col h3{margin-top:4px}.narrow{max-width:380px}\n"
-    "#phase-table td,#phase-table th{white-space:nowrap}\n"
+    "#phase-table td:nth-child(2){white-space:nowrap}\n"
     ".facts{font-size:13px;word-break:break-word;margin:4px 0}\n"
     ".facts b{font-weight:600;font-family:Menlo,Consolas,monospace;font-size:12px}\n"
     ".note{background:#fdf3d8;border-left:4px solid #E69F00;padding:6px 10px;margin:6px 0}\n"

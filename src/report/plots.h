@@ -3,7 +3,9 @@
  *
  *   CDF        cumulative % of inputs vs latency (log ms), SLA line, P50/P95/P99
  *   timeline   latency (ms) of every input vs seconds since the run's first
- *              timestamp_ms, one dot per input
+ *              timestamp_ms, one dot per input (above 5000 inputs, a dot on a
+ *              2x2-pixel cell already drawn for that run is skipped, and the chart
+ *              says how many were)
  *   histogram  inputs per latency bin, log-spaced bins shared by all runs
  *   phases     stacked bars of where the time goes at P50/P95/P99
  *
