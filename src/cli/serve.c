@@ -220,8 +220,8 @@ int tg_cmd_serve(int argc, char **argv)
                 return usage_error("--slots wants 1..1024, got '%s'", optarg);
             break;
         case OPT_MAX_BATCH:
-            if (tg_parse_count(optarg, 1, 65536, &max_batch))
-                return usage_error("--max-batch wants 1..65536, got '%s'", optarg);
+            if (tg_parse_count(optarg, 1, 4096, &max_batch))
+                return usage_error("--max-batch wants 1..4096, got '%s'", optarg);
             break;
         case OPT_JITTER:
             if (parse_onoff(optarg, &o.jitter))

@@ -952,9 +952,7 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
         c->w = w;
         c->index = i;
         c->rb = (struct tg_buf)TG_BUF_INIT(cfg->max_response_bytes + 1);
-        tg_loop_io_init(&c->io, conn_on_io, c);
-        if (tg_buf_reserve(&c->rb, 64 * 1024) != 0)
-            goto fail;
+        tg_loop_io_init(&c->io, conn_on_io, c);   /* rb grows on first use, then is reused */
     }
     if (b > 1 && tg_batcher_init(&w->batcher, cfg->payloads->nmodels, b, cfg->batch_wait_ns) != 0)
         goto fail;

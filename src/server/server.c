@@ -47,6 +47,13 @@ struct req_ctx {
     struct tg_accel_job job;
 };
 
+/* The one place a request changes phase: a request only moves forward. */
+static void set_phase(struct req_ctx *c, enum phase next)
+{
+    if (next > c->phase)
+        c->phase = next;
+}
+
 /* Queues an answer whose body is b's bytes (ownership passes to MHD).
  * timing: Server-Timing value or NULL; extra_name/value: one more header. */
 static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
@@ -72,7 +79,7 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
     MHD_destroy_response(r);
-    c->phase = PHASE_ANSWERED;
+    set_phase(c, PHASE_ANSWERED);
     tg_metrics_count(&c->srv->metrics, (int)status, c->route == ROUTE_INFER, items, qms, cms);
     return ret;
 }
@@ -121,8 +128,12 @@ static enum MHD_Result handle_get(struct req_ctx *c)
     }
     struct tg_accel_stats st;
     tg_accel_get_stats(s->accel, &st);
+    /* The daemon from the connection: s->daemon is written after the HTTP
+     * thread starts, so this thread must not read it. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_DAEMON);
     const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     unsigned conns = di ? di->num_connections : 0;
     if (tg_metrics_write(&s->metrics, &st, conns, &b)) {
         tg_buf_free(&b);
@@ -152,7 +163,7 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     /* Suspend before the job can complete: a resume is only acted on by this
      * thread after the handler returns, so it can never overtake us. */
     MHD_suspend_connection(c->conn);
-    c->phase = PHASE_QUEUED;
+    set_phase(c, PHASE_QUEUED);
     /* Counted before it can be queued, so a drain never sees a gap. */
     c->counted = 1;
     atomic_fetch_add(&s->inflight, 1);
