@@ -836,8 +836,9 @@ static void on_sweep(struct tg_loop *l, struct tg_loop_timer *t)
         struct conn *c = &w->conns[i];
         if (c->state == CONN_CLOSED || c->state == CONN_IDLE || c->deadline_ns > now)
             continue;
-        snprintf(w->detail, sizeof w->detail, "timeout after %" PRIu64 " ms (%s)",
-                 (uint64_t)(w->cfg->timeout_ns / TG_NS_PER_MS), conn_state_names[c->state]);
+        snprintf(w->detail, sizeof w->detail, "timeout after %" PRIu64 " ms (connection %s, request %s)",
+                 (uint64_t)(w->cfg->timeout_ns / TG_NS_PER_MS), conn_state_names[c->state],
+                 c->req ? req_state_names[c->req->state] : "none");
         enum tg_errc errc = TG_ERRC_TIMEOUT;
         struct req *r = c->req;
         conn_close(w, c);
@@ -1090,6 +1091,3 @@ bool tg_worker_interrupted(const struct worker *w) { return w->interrupted; }
 uint64_t tg_worker_done(const struct worker *w) { return atomic_load_explicit(&w->done, memory_order_relaxed); }
 uint64_t tg_worker_failed(const struct worker *w) { return atomic_load_explicit(&w->failed, memory_order_relaxed); }
 bool tg_worker_finished(const struct worker *w) { return atomic_load(&w->finished); }
-
-const char *tg_worker_req_state_name(int s);
-const char *tg_worker_req_state_name(int s) { return s >= 0 && s < REQ_NSTATES ? req_state_names[s] : "?"; }
