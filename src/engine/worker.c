@@ -234,8 +234,9 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
 void tg_worker_emit_unsent(const struct tg_engine_config *cfg, void *ctx, uint64_t id, uint64_t start_ns)
 {
     (void)start_ns;
+    /* Never ready: stamped with the time the run stopped, so row-based wall times stay sane. */
     struct tg_input_result res = {
-        .request_id = id, .timestamp_ms = 0, .client_queue_ns = -1, .connect_ns = -1,
+        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1,
         .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
         .errc = TG_ERRC_INTERRUPTED, .error_detail = "never started",
     };
