@@ -341,9 +341,9 @@ static void conn_open(struct worker *w, struct conn *c, struct req *r)
             preconnect_step(w);
         return;
     }
+    /* Connected at once (TG_IO_OK) or not: the socket reports writable through
+     * the loop either way, which avoids re-entering pump() from inside it. */
     w->st.connections_opened++;
-    if (st == TG_IO_OK)
-        conn_on_io(w->loop, &c->io, TG_LOOP_WRITE);
 }
 
 static void conn_assign(struct worker *w, struct conn *c, struct req *r)
