@@ -541,6 +541,8 @@ int tg_cmd_run(int argc, char **argv)
         o.concurrency = OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     if (o.threads > o.concurrency)
         o.threads = o.concurrency;
+    if (o.connections && o.threads > o.connections)
+        o.threads = o.connections;   /* every worker needs a connection of its own */
 
     struct tg_engine_config cfg = { 0 };
     const char *why = NULL;
