@@ -234,8 +234,9 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
 void tg_worker_emit_unsent(const struct tg_engine_config *cfg, void *ctx, uint64_t id, uint64_t start_ns)
 {
     (void)start_ns;
+    /* Never ready: stamped with the time the run stopped, so row-based wall times stay sane. */
     struct tg_input_result res = {
-        .request_id = id, .timestamp_ms = 0, .client_queue_ns = -1, .connect_ns = -1,
+        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1,
         .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
         .errc = TG_ERRC_INTERRUPTED, .error_detail = "never started",
     };
@@ -340,9 +341,9 @@ static void conn_open(struct worker *w, struct conn *c, struct req *r)
             preconnect_step(w);
         return;
     }
+    /* Connected at once (TG_IO_OK) or not: the socket reports writable through
+     * the loop either way, which avoids re-entering pump() from inside it. */
     w->st.connections_opened++;
-    if (st == TG_IO_OK)
-        conn_on_io(w->loop, &c->io, TG_LOOP_WRITE);
 }
 
 static void conn_assign(struct worker *w, struct conn *c, struct req *r)
@@ -644,9 +645,11 @@ static void conn_do_read(struct worker *w, struct conn *c)
 
 static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
 {
-    (void)l;
     struct conn *c = io->arg;
     struct worker *w = c->w;
+    /* Events of one round are handled one after the other (parsing and hashing
+     * outputs takes time): stamp each with its own time, not the round's. */
+    tg_loop_update_now(l);
     switch (c->state) {
     case CONN_CONNECTING: {
         int err = 0;

@@ -471,3 +471,26 @@ TEST(charts_reject_bad_arguments)
     CHECK_UINT_EQ(0, b.len);
     tg_buf_free(&b);
 }
+
+TEST(timeline_of_a_large_run_draws_each_cell_once)
+{
+    /* 6000 inputs on two distinct points: two dots, and a note for the rest. */
+    enum { N = 6000 };
+    static double lat[N], ts[N];
+    for (int i = 0; i < N; i++) {
+        lat[i] = i % 2 ? 100 : 200;
+        ts[i] = i % 2 ? 1000 : 2000;
+    }
+    struct tg_plot_run runs[1] = { { "Run", N, lat, ts, NULL, { NULL } } };
+    struct tg_buf b = TG_BUF_INIT(0);
+    struct tg_svg s;
+    tg_svg_init(&s, NULL, &b);
+    REQUIRE(tg_plot_timeline(&s, runs, 1, 800) == 0);
+    size_t dots = 0;
+    for (const char *p = strstr(b.data, "class=\"point before\""); p;
+         p = strstr(p + 1, "class=\"point before\""))
+        dots++;
+    CHECK_UINT_EQ(2, dots);
+    CHECK(strstr(b.data, ">5998 inputs within 2 px of a dot already drawn are not drawn again<") != NULL);
+    tg_buf_free(&b);
+}
