@@ -217,8 +217,8 @@ static bool secret_name(const char *name, size_t n)
     for (size_t i = 0; i < n; i++)
         low[i] = (char)tolower((unsigned char)name[i]);
     low[n] = '\0';
-    return !strcmp(low, "authorization") || !strcmp(low, "proxy-authorization") || !strcmp(low, "cookie") ||
-           strstr(low, "key") || strstr(low, "token") || strstr(low, "secret") || strstr(low, "password");
+    return strstr(low, "auth") || strstr(low, "cookie") || strstr(low, "key") || strstr(low, "token") ||
+           strstr(low, "secret") || strstr(low, "passw") || strstr(low, "credential");
 }
 
 /* Appends path?query to out[o..] with the values of secret-looking query names
