@@ -457,16 +457,21 @@ int tg_cmd_run(int argc, char **argv)
                 goto out;
             }
             if (!colon || colon == optarg) {
-                rc = usage("invalid header '%s' (expected 'Name: value')", optarg);
+                /* Not echoed: a malformed header may still hold a secret. */
+                rc = usage("invalid -H header number %zu (expected 'Name: value'; not shown, it may hold a secret)",
+                           nuser + 1);
                 goto out;
             }
             for (const char *p = optarg; p < colon; p++)
                 if (!isgraph((unsigned char)*p)) {
-                    rc = usage("invalid header name in '%s'", optarg);
+                    rc = usage("invalid header name in -H header number %zu (not shown, it may hold a secret)",
+                               nuser + 1);
                     goto out;
                 }
             if (strpbrk(optarg, "\r\n")) {
-                rc = usage("invalid header '%s' (line break)", optarg);
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(colon - optarg), optarg);
+                rc = usage("invalid header '%s: ...' (line break in the value)", name);
                 goto out;
             }
             char *s = strdup(optarg);
