@@ -175,6 +175,8 @@ static void flatten(struct kvlist *l, struct pool *p, const char *prefix, const 
         }
         return;
     }
+    if (json_is_null(v))
+        return;   /* "does not exist": nothing to show */
     kv_add(l, p, prefix, json_text(p, v));
 }
 
@@ -227,9 +229,64 @@ static const char *find_command(struct pool *p, const json_t *root)
     return NULL;
 }
 
+/* An equivalent `tailgate run` command rebuilt from summary.json's config
+ * (tailgate run records its effective configuration, not its argv). */
+static const char *rebuild_command(struct pool *p, const json_t *cfg)
+{
+    if (!json_is_object(cfg) || !json_is_string(json_object_get(cfg, "url")))
+        return NULL;
+    struct tg_buf b = TG_BUF_INIT(1 << 20);
+    tg_buf_puts(&b, "tailgate run");
+    static const struct {
+        const char *key, *flag;
+    } opts[] = {
+        { "mode", "--mode" }, { "concurrency", "-c" }, { "inputs", "-n" },
+        { "duration_s", "-d" }, { "rate", "--rate" }, { "arrival", "--arrival" },
+        { "batch", "--batch" }, { "batch_wait_ms", "--batch-wait-ms" },
+        { "batch_format", "--batch-format" }, { "connections", "--connections" },
+        { "timeout_ms", "--timeout" }, { "threads", "--threads" }, { "seed", "--seed" },
+        { "payloads", "--payloads" }, { "save_outputs", "--save-outputs" },
+        { "out_dir", "-o" },
+    };
+    for (size_t i = 0; i < sizeof opts / sizeof opts[0]; i++) {
+        const json_t *v = json_object_get(cfg, opts[i].key);
+        char num[64];
+        const char *val = NULL;
+        if (json_is_string(v)) {
+            val = json_string_value(v);
+        } else if (json_is_integer(v)) {
+            snprintf(num, sizeof num, "%lld", (long long)json_integer_value(v));
+            val = num;
+        } else if (json_is_real(v)) {
+            snprintf(num, sizeof num, "%g", json_real_value(v));
+            val = num;
+        }
+        if (!val)
+            continue;
+        /* Units the options take: durations in s and ms. */
+        if (val == num && !strcmp(opts[i].key, "duration_s"))
+            strcat(num, "s");
+        else if (val == num && !strcmp(opts[i].key, "timeout_ms"))
+            strcat(num, "ms");
+        tg_buf_printf(&b, " %s ", opts[i].flag);
+        shell_quote(&b, val);
+    }
+    if (json_is_false(json_object_get(cfg, "keepalive")))
+        tg_buf_puts(&b, " --no-keepalive");
+    if (json_is_true(json_object_get(cfg, "preconnect")))
+        tg_buf_puts(&b, " --preconnect");
+    if (json_is_false(json_object_get(cfg, "parse_outputs")))
+        tg_buf_puts(&b, " --no-outputs");
+    /* Headers are left out: config.headers lists the effective ones, which
+     * include those a mode implies (baseline: httpx's), not only -H. */
+    tg_buf_puts(&b, " ");
+    shell_quote(&b, json_string_value(json_object_get(cfg, "url")));
+    return pool_take(p, b.data ? b.data : strdup(""));
+}
+
 /* Environment and configuration of a run from its summary.json. */
 static void run_info_from_summary(struct pool *p, const char *path, struct kvlist *env,
-                                  const char **command, const char **note)
+                                  const char **command, const char **origin, const char **note)
 {
     json_error_t jerr;
     json_t *root = json_load_file(path, 0, &jerr);
@@ -240,11 +297,17 @@ static void run_info_from_summary(struct pool *p, const char *path, struct kvlis
         return;
     }
     *command = find_command(p, root);
+    *origin = "as recorded in summary.json";
+    if (!*command) {
+        *command = rebuild_command(p, json_object_get(root, "config"));
+        *origin = "equivalent command, rebuilt from summary.json config (request headers: "
+                  "config.headers below)";
+    }
     const char *k;
     json_t *v;
     /* Identity first (scalars), then config and environment in full. */
     json_object_foreach(root, k, v) {
-        if (!json_is_object(v) && !json_is_array(v))
+        if (!json_is_object(v) && !json_is_array(v) && !json_is_null(v))
             kv_add(env, p, pool_take(p, strdup(k)), json_text(p, v));
     }
     static const char *const sections[] = { "config", "environment" };
@@ -313,6 +376,28 @@ static void page_from_comparison(struct pool *p, const char *path, struct tg_rep
         if (rows >= MAXROWS)
             break;
         const json_t *av = json_object_get(json_object_get(after, "counts"), k);
+        if (json_is_object(v) || json_is_object(av)) {
+            /* failed_by_class: one row per class of either side. */
+            const json_t *sides[2] = { v, av };
+            for (int sd = 0; sd < 2; sd++) {
+                const char *ck;
+                json_t *cv;
+                json_object_foreach((json_t *)sides[sd], ck, cv) {
+                    if (sd == 1 && json_object_get(v, ck))
+                        continue;
+                    if (rows >= MAXROWS)
+                        break;
+                    double bn = jnum(v, ck, NULL, NULL), an = jnum(av, ck, NULL, NULL);
+                    const char **r = &c[rows++ * COLS];
+                    r[0] = pool_printf(p, "failed: %s", ck);
+                    r[1] = fmt_num(p, isnan(bn) ? 0 : bn, 1);
+                    r[2] = fmt_num(p, isnan(an) ? 0 : an, 1);
+                    r[3] = pool_printf(p, "%+.0f", (isnan(an) ? 0 : an) - (isnan(bn) ? 0 : bn));
+                    r[4] = "";
+                }
+            }
+            continue;
+        }
         const char **r = &c[rows++ * COLS];
         r[0] = pool_printf(p, "%s", k);
         if (json_is_number(v) && json_is_number(av)) {
@@ -361,25 +446,51 @@ static void page_from_comparison(struct pool *p, const char *path, struct tg_rep
         if (!isnan(lo) && !isnan(hi))
             r[4] = pool_printf(p, "[%+.1f, %+.1f]", lo, hi);
     }
+    static const char *const extra[] = { "wall_time_s", "throughput_ips" };
+    static const char *const extra_name[] = { "wall time (s)", "throughput (inputs/s)" };
+    for (size_t i = 0; i < 2 && rows < MAXROWS; i++) {
+        double b = jnum(before, extra[i], NULL, NULL), a = jnum(after, extra[i], NULL, NULL);
+        if (isnan(a) && isnan(b))
+            continue;
+        const char **r = &c[rows++ * COLS];
+        r[0] = extra_name[i];
+        r[1] = isnan(b) ? "" : pool_printf(p, "%.2f", b);
+        r[2] = isnan(a) ? "" : pool_printf(p, "%.2f", a);
+        r[3] = isnan(a - b) ? "" : b > 0 ? pool_printf(p, "%+.2f (%+.1f %%)", a - b, 100 * (a - b) / b)
+                                         : pool_printf(p, "%+.2f", a - b);
+        r[4] = "";
+    }
     pg->cmp = (struct tg_report_table){ rows, COLS, c };
     *cells = c;
 
+    /* Scalars of workload, outputs and sla (nested detail stays in the file;
+     * empty lists and nulls say nothing). */
     static const char *const fact_sections[] = { "workload", "outputs", "sla" };
     for (size_t s = 0; s < 3; s++) {
-        v = json_object_get(root, fact_sections[s]);
-        if (v)
-            flatten(facts, p, fact_sections[s], v, 0);
+        const char *fk;
+        json_t *fv;
+        json_object_foreach(json_object_get(root, fact_sections[s]), fk, fv) {
+            if (json_is_object(fv) || json_is_null(fv) ||
+                (json_is_array(fv) && json_array_size(fv) == 0))
+                continue;
+            kv_add(facts, p, pool_printf(p, "%s.%s", fact_sections[s], fk), json_text(p, fv));
+        }
     }
     const json_t *sla = json_object_get(root, "sla");
     const json_t *verdict = json_object_get(sla, "verdict");
     if (json_is_string(verdict)) {
         pg->verdict = pool_take(p, strdup(json_string_value(verdict)));
         struct tg_buf b = TG_BUF_INIT(4096);
-        double p95 = jnum(after, "latency_ms", "p95", NULL);
+        double p95 = jnum(sla, "after_p95_ms", NULL, NULL);
+        if (isnan(p95))
+            p95 = jnum(after, "latency_ms", "p95", NULL);
         double lim = jnum(sla, "p95_ms", NULL, NULL);
         double conf = jnum(sla, "confidence", NULL, NULL);
         double over = jnum(sla, "over_limit", NULL, NULL);
-        double n = jnum(after, "counts", "inputs", NULL);
+        double n = jnum(sla, "n", NULL, NULL);
+        if (isnan(n))
+            n = jnum(after, "counts", "inputs", NULL);
+        const json_t *reasons = json_object_get(sla, "reasons");
         const json_t *met = json_object_get(sla, "met");
         if (!isnan(p95))
             tg_buf_printf(&b, "After P95 %.1f ms", p95);
@@ -394,6 +505,8 @@ static void page_from_comparison(struct pool *p, const char *path, struct tg_rep
             tg_buf_printf(&b, " of %.0f", n);
         if (!isnan(conf))
             tg_buf_printf(&b, "; confidence %g %%", conf <= 1 ? conf * 100 : conf);
+        if (json_is_string(reasons))
+            tg_buf_printf(&b, "; not met: %s", json_string_value(reasons));
         pg->verdict_detail = pool_take(p, b.data ? b.data : strdup(""));
     }
     json_decref(root);
@@ -579,7 +692,8 @@ int tg_cmd_report(int argc, char **argv)
         info[k].kind = data[k].kind;
         if (data[k].summary_path) {
             const char *note = NULL;
-            run_info_from_summary(&pool, data[k].summary_path, &env[k], &info[k].command, &note);
+            run_info_from_summary(&pool, data[k].summary_path, &env[k], &info[k].command,
+                                  &info[k].command_origin, &note);
             if (note && notes_n < 8)
                 notes[notes_n++] = note;
             info[k].env = env[k].v;

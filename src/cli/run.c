@@ -537,14 +537,12 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("--save-outputs needs the outputs (drop --no-outputs)");
         goto out;
     }
-    if (o.batch > 1 && !o.outputs) {
-        rc = usage("--batch needs the outputs to split responses (drop --no-outputs)");
-        goto out;
-    }
     if (o.rate > 0 && !set_c && !baseline)
         o.concurrency = OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     if (o.threads > o.concurrency)
         o.threads = o.concurrency;
+    if (o.connections && o.threads > o.connections)
+        o.threads = o.connections;   /* every worker needs a connection of its own */
 
     struct tg_engine_config cfg = { 0 };
     const char *why = NULL;

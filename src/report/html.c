@@ -46,12 +46,12 @@ static const char css[] =
     "h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:32px 0 10px;"
     "border-bottom:2px solid #ddd;padding-bottom:4px}h3{font-size:16px;margin:18px 0 6px}\n"
     ".meta{color:#555;font-size:13px;margin:0 0 14px}\n"
-    "table{border-collapse:collapse;margin:6px 0 12px;font-size:14px}\n"
-    "th,td{border:1px solid #c8c8c8;padding:4px 10px;text-align:right;vertical-align:top}\n"
+    "table{border-collapse:collapse;margin:6px 0 12px;font-size:13.5px}\n"
+    "th,td{border:1px solid #c8c8c8;padding:3px 8px;text-align:right;vertical-align:top}\n"
     "th{background:#f0f0f0}td.k,th.k{text-align:left}\n"
-    "table.kv td{text-align:left;font-family:Menlo,Consolas,monospace;font-size:12.5px;"
-    "word-break:break-all}\n"
-    "table.kv td.k{white-space:nowrap;word-break:normal}\n"
+    "table.kv{max-width:100%}\n"
+    "table.kv td{text-align:left;font-family:Menlo,Consolas,monospace;font-size:12.5px}\n"
+    "table.kv td.k{white-space:nowrap}table.kv td.v{word-break:break-all}\n"
     ".banner{border:3px solid #000;border-radius:6px;padding:12px 16px;margin:14px 0;"
     "font-size:17px}\n"
     ".banner b.v{font-size:24px;margin-right:10px;letter-spacing:1px}\n"
@@ -59,6 +59,7 @@ static const char css[] =
     "border-color:#D55E00}.INCONCLUSIVE,.NONE{background:#fdf3d8;border-color:#E69F00}\n"
     ".row{display:flex;flex-wrap:wrap;gap:8px 28px;align-items:flex-start}\n"
     ".col h3{margin-top:4px}.narrow{max-width:380px}\n"
+    "#phase-table td:nth-child(2){white-space:nowrap}\n"
     ".facts{font-size:13px;word-break:break-word;margin:4px 0}\n"
     ".facts b{font-weight:600;font-family:Menlo,Consolas,monospace;font-size:12px}\n"
     ".note{background:#fdf3d8;border-left:4px solid #E69F00;padding:6px 10px;margin:6px 0}\n"
@@ -101,7 +102,9 @@ static void kv_table(struct tg_svg *w, const struct tg_report_kv *kv, size_t n)
     for (size_t i = 0; i < n; i++) {
         tg_svg_raw(w, "<tr>");
         td(w, "k", kv[i].key);
-        td(w, "k", kv[i].value);
+        tg_svg_raw(w, "<td class=\"v\">");
+        esc(w, kv[i].value);
+        tg_svg_raw(w, "</td>");
         tg_svg_raw(w, "</tr>\n");
     }
     tg_svg_raw(w, "</table>\n");
@@ -135,7 +138,7 @@ static int summary_table(struct tg_svg *w, const struct tg_report_page *p)
         { "inputs", offsetof(struct tg_plot_stats, n), 1 },
         { "ok", offsetof(struct tg_plot_stats, ok), 1 },
         { "failed", offsetof(struct tg_plot_stats, failed), 1 },
-        { "over the SLA (failed included)", offsetof(struct tg_plot_stats, over_sla), 1 },
+        { "over the SLA (incl. failed)", offsetof(struct tg_plot_stats, over_sla), 1 },
         { "P50 (ms)", offsetof(struct tg_plot_stats, p50), 0 },
         { "P90 (ms)", offsetof(struct tg_plot_stats, p90), 0 },
         { "P95 (ms)", offsetof(struct tg_plot_stats, p95), 0 },
@@ -378,9 +381,10 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
     figure(&w, &svg[TG_CHART_PHASES], "fig-phases",
            "Mean of each phase over the ok inputs whose latency rank lies within one "
            "percentile of P50, P95 and P99; the black tick is the exact nearest-rank "
-           "percentile. network = ttfb &#8722; server queue &#8722; server compute; "
-           "transfer = service &#8722; ttfb; other = latency &#8722; client queue &#8722; "
-           "connect &#8722; service. Latency-only CSVs (input.py) have no phases.");
+           "percentile. client queue = client_queue_ms &#8722; connect_ms; network = ttfb "
+           "&#8722; server queue &#8722; server compute; transfer = service &#8722; ttfb; "
+           "other = latency &#8722; client_queue_ms &#8722; service. Latency-only CSVs "
+           "(input.py) have no phases.");
     rc = phase_table(&w, p);
     if (rc)
         return rc;
@@ -407,6 +411,11 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
         esc(&w, in->source);
         tg_svg_raw(&w, "</code></h3>\n");
         if (in->command) {
+            if (in->command_origin) {
+                tg_svg_raw(&w, "<p class=\"meta\">");
+                esc(&w, in->command_origin);
+                tg_svg_raw(&w, ":</p>\n");
+            }
             tg_svg_raw(&w, "<pre class=\"cmd\">");
             esc(&w, in->command);
             tg_svg_raw(&w, "</pre>\n");

@@ -45,7 +45,8 @@ struct tg_report_table {
 struct tg_report_run_info {
     const char *source;               /* path the run was read from */
     const char *kind;                 /* e.g. "tailgate run", "input.py CSV" */
-    const char *command;              /* exact command line, or NULL */
+    const char *command;              /* command line, or NULL */
+    const char *command_origin;       /* e.g. "as recorded in summary.json" */
     const struct tg_report_kv *env;   /* environment and config, flattened */
     size_t env_n;
 };

@@ -3,7 +3,9 @@
  *
  *   CDF        cumulative % of inputs vs latency (log ms), SLA line, P50/P95/P99
  *   timeline   latency (ms) of every input vs seconds since the run's first
- *              timestamp_ms, one dot per input
+ *              timestamp_ms, one dot per input (above 5000 inputs, a dot on a
+ *              2x2-pixel cell already drawn for that run is skipped, and the chart
+ *              says how many were)
  *   histogram  inputs per latency bin, log-spaced bins shared by all runs
  *   phases     stacked bars of where the time goes at P50/P95/P99
  *
@@ -13,16 +15,20 @@
  *   100 % and a percentile that lands on a failure is reported as +inf.  The
  *   timeline draws them as crosses at their recorded latency; the histogram
  *   and the phase bars use ok inputs only.
- * - Phase segments of one input (all ms, each clamped at >= 0):
- *     client queue   client_queue_ms   ready to send -> request starts
- *     connect        connect_ms        TCP connect (0 on a reused connection)
+ * - Phase segments of one input (all ms, each clamped at >= 0), from the
+ *   requests.csv columns as `tailgate run` defines them (client_queue_ms:
+ *   ready -> first byte of the request written, connect included; ttfb_ms and
+ *   service_ms: first byte written -> first / last response byte):
+ *     client queue   client_queue_ms - connect_ms   waiting to be sent
+ *                                      (batch wait, a free connection)
+ *     connect        connect_ms        connection setup (0 when reused)
  *     network        ttfb_ms - server_queue_ms - server_compute_ms
  *                                      request write, wire time both ways and
  *                                      server HTTP handling up to the first byte
  *     server queue   server_queue_ms   Server-Timing "queue"
  *     server compute server_compute_ms Server-Timing "compute"
  *     transfer       service_ms - ttfb_ms   first to last response byte
- *     other          latency_ms - client_queue - connect - service
+ *     other          latency_ms - client_queue_ms - service_ms
  *                                      client bookkeeping, batch split, rounding
  *   The bar at percentile p is the mean of each segment over the ok inputs
  *   whose latency rank lies in the band [p-1, p+1] % (nearest rank, at least

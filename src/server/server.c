@@ -175,6 +175,7 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     }
     if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
         tg_buf_free(&c->out); /* answered 500 once the job is done */
+    tg_request_free(&c->req); /* the inputs are no longer needed while queued */
     return MHD_YES;
 }
 
@@ -191,8 +192,8 @@ static enum MHD_Result handle_resumed(struct req_ctx *c)
     double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
     char timing[96];
     snprintf(timing, sizeof timing, "queue;dur=%.3f, compute;dur=%.3f", qms, c->job.compute_ms);
-    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL,
-                  (unsigned)c->req.n, qms, c->job.compute_ms);
+    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL, c->job.items, qms,
+                  c->job.compute_ms);
 }
 
 /* Headers are in.  Only an oversized Content-Length is answered now (and the

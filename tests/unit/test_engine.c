@@ -52,33 +52,50 @@ TEST(loop_timers_fire_in_deadline_order)
     tg_loop_free(l);
 }
 
-static void on_stop_timer(struct tg_loop *l, struct tg_loop_timer *t) { tg_loop_stop(l); }
+enum { NHEAP = 500 };
+static uint64_t heap_fired[NHEAP];
+static int nheap_fired;
+
+static void on_heap_timer(struct tg_loop *l, struct tg_loop_timer *t)
+{
+    heap_fired[nheap_fired++] = t->deadline_ns;
+    if (*(int *)t->arg)
+        tg_loop_stop(l);
+}
 
 TEST(loop_many_timers_heap)
 {
     struct tg_loop *l = tg_loop_new();
     REQUIRE(l);
-    enum { N = 500 };
-    static struct tg_loop_timer t[N];
-    static char order[N];
-    uint64_t base = tg_now_ns() + TG_NS_PER_S;
-    /* pseudo-random deadlines, then cancel every third: the heap must stay ordered */
-    for (int i = 0; i < N; i++) {
-        tg_loop_timer_init(&t[i], on_stop_timer, &order[i]);
-        tg_loop_timer_start(l, &t[i], base + (uint64_t)((i * 7919) % N) * 1000);
+    static struct tg_loop_timer t[NHEAP];
+    static int last[NHEAP];
+    /* all deadlines already passed, in scrambled order; every third cancelled, some re-armed */
+    uint64_t base = tg_now_ns() - TG_NS_PER_S;
+    for (int i = 0; i < NHEAP; i++) {
+        last[i] = 0;
+        tg_loop_timer_init(&t[i], on_heap_timer, &last[i]);
+        tg_loop_timer_start(l, &t[i], base + (uint64_t)((i * 7919) % NHEAP) * 1000);
     }
-    for (int i = 0; i < N; i += 3)
+    for (int i = 0; i < NHEAP; i += 3)
         tg_loop_timer_stop(l, &t[i]);
-    uint64_t last = 0;
+    for (int i = 1; i < NHEAP; i += 7)
+        tg_loop_timer_start(l, &t[i], base + (uint64_t)((i * 31) % NHEAP) * 1000 + 1);
     int armed = 0;
-    /* Drain by repeatedly finding the armed timer with the smallest deadline via stop/restart. */
-    for (int i = 0; i < N; i++)
-        if (tg_loop_timer_armed(&t[i])) {
-            armed++;
-            if (t[i].deadline_ns > last)
-                last = t[i].deadline_ns;
-        }
-    CHECK_INT_EQ(N - (N + 2) / 3, armed);
+    for (int i = 0; i < NHEAP; i++)
+        armed += tg_loop_timer_armed(&t[i]);
+    CHECK_INT_EQ(333 + 24, armed);   /* 167 cancelled, 24 of them re-armed */
+    /* a sentinel after all of them stops the loop */
+    struct tg_loop_timer stop;
+    static int one = 1;
+    tg_loop_timer_init(&stop, on_heap_timer, &one);
+    tg_loop_timer_start(l, &stop, base + NHEAP * 1000);
+    nheap_fired = 0;
+    CHECK_INT_EQ(0, tg_loop_run(l));
+    CHECK_INT_EQ(armed + 1, nheap_fired);
+    int sorted = 1;
+    for (int i = 1; i < nheap_fired; i++)
+        sorted &= heap_fired[i - 1] <= heap_fired[i];
+    CHECK(sorted);
     tg_loop_free(l);
 }
 

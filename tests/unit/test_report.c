@@ -200,7 +200,7 @@ TEST(phase_row_band_means)
         double l = i + 1;
         lat[i] = l;
         ts[i] = 0;
-        col[TG_PHASE_COL_CLIENT_QUEUE][i] = 0.1 * l;
+        col[TG_PHASE_COL_CLIENT_QUEUE][i] = 0.15 * l;   /* connect included */
         col[TG_PHASE_COL_CONNECT][i] = 0.05 * l;
         col[TG_PHASE_COL_SERVER_QUEUE][i] = 0.4 * l;
         col[TG_PHASE_COL_SERVER_COMPUTE][i] = 0.2 * l;
@@ -407,8 +407,8 @@ TEST(html_page_escapes_and_is_self_contained)
         svg[i] = (struct tg_buf)TG_BUF_INIT(0);
     REQUIRE(tg_report_render_charts(runs, 2, 800, svg) == 0);
     struct tg_report_run_info info[2] = {
-        { "/tmp/a&b/requests.csv", "tailgate run", "tailgate run 'x<y'", NULL, 0 },
-        { "after.csv", "latency-only CSV", NULL, NULL, 0 },
+        { "/tmp/a&b/requests.csv", "tailgate run", "tailgate run 'x<y'", "as <recorded>", NULL, 0 },
+        { "after.csv", "latency-only CSV", NULL, NULL, NULL, 0 },
     };
     static const char *const cells[] = { "metric", "Before", "After",
                                          "P95 <ms>", "1", "2" };
@@ -434,6 +434,7 @@ TEST(html_page_escapes_and_is_self_contained)
     CHECK(strstr(h, "&lt;script&gt;alert(&#39;t&#39;)&lt;/script&gt;") != NULL);
     CHECK(strstr(h, "/tmp/a&amp;b/requests.csv") != NULL);
     CHECK(strstr(h, "tailgate run &#39;x&lt;y&#39;") != NULL);
+    CHECK(strstr(h, "as &lt;recorded&gt;:") != NULL);
     CHECK(strstr(h, "P95 &lt;ms&gt;") != NULL);
     CHECK(strstr(h, "# cause &lt;/pre&gt;&lt;img src=x&gt;") != NULL);
     CHECK(strstr(h, "After &lt;b&gt;") != NULL);
@@ -468,5 +469,28 @@ TEST(charts_reject_bad_arguments)
     struct tg_plot_run nolat = { "x", 5, NULL, NULL, NULL, { NULL } };
     CHECK_INT_EQ(TG_EINVAL, tg_plot_timeline(&s, &nolat, 1, 800));
     CHECK_UINT_EQ(0, b.len);
+    tg_buf_free(&b);
+}
+
+TEST(timeline_of_a_large_run_draws_each_cell_once)
+{
+    /* 6000 inputs on two distinct points: two dots, and a note for the rest. */
+    enum { N = 6000 };
+    static double lat[N], ts[N];
+    for (int i = 0; i < N; i++) {
+        lat[i] = i % 2 ? 100 : 200;
+        ts[i] = i % 2 ? 1000 : 2000;
+    }
+    struct tg_plot_run runs[1] = { { "Run", N, lat, ts, NULL, { NULL } } };
+    struct tg_buf b = TG_BUF_INIT(0);
+    struct tg_svg s;
+    tg_svg_init(&s, NULL, &b);
+    REQUIRE(tg_plot_timeline(&s, runs, 1, 800) == 0);
+    size_t dots = 0;
+    for (const char *p = strstr(b.data, "class=\"point before\""); p;
+         p = strstr(p + 1, "class=\"point before\""))
+        dots++;
+    CHECK_UINT_EQ(2, dots);
+    CHECK(strstr(b.data, ">5998 inputs within 2 px of a dot already drawn are not drawn again<") != NULL);
     tg_buf_free(&b);
 }

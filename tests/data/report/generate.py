@@ -42,13 +42,13 @@ def simulate_before(rng):
         free_at = start + compute
         ttfb = (start - arrive) + compute + 0.08 + 0.11
         service = ttfb + 0.05
-        lat = 0.03 + connect + service + 0.02
+        lat = 0.03 + connect + service + 0.02   # client_queue_ms includes connect
         ok, status, err = 1, 200, ""
         if i == 137:
             ok, status, err = 0, 503, 'server said "shutting down", retry later'
         rows.append(dict(request_id=i, timestamp_ms=int(T0 + send), latency_ms=lat,
                          status_code=status, ok=ok, http_request_id=i, batch_size=1,
-                         client_queue_ms=0.03, connect_ms=connect, ttfb_ms=ttfb,
+                         client_queue_ms=0.03 + connect, connect_ms=connect, ttfb_ms=ttfb,
                          service_ms=service, server_queue_ms=start - arrive,
                          server_compute_ms=compute, bytes_out=88, bytes_in=15600,
                          output_hash="%016x" % rng.getrandbits(64), error=err))
@@ -72,7 +72,7 @@ def simulate_after(rng):
             lat = wait + connect + service + 0.06 + 0.01 * j
             rows.append(dict(request_id=i, timestamp_ms=int(T0 + 5000 + t), latency_ms=lat,
                              status_code=200, ok=1, http_request_id=b0 // C, batch_size=C,
-                             client_queue_ms=wait, connect_ms=connect, ttfb_ms=ttfb,
+                             client_queue_ms=wait + connect, connect_ms=connect, ttfb_ms=ttfb,
                              service_ms=service, server_queue_ms=queue,
                              server_compute_ms=compute, bytes_out=1500, bytes_in=312000,
                              output_hash="%016x" % rng.getrandbits(64), error=""))
