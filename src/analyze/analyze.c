@@ -207,15 +207,18 @@ int tg_batch_fit(const struct tg_batch_point *p, size_t n, uint32_t concurrency,
                  bool from_server_timing, struct tg_batch_fit *out)
 {
     memset(out, 0, sizeof *out);
-    double x[64], y[64];
+    double x[64], y[64], w[64];
     size_t m = 0;
     for (size_t i = 0; i < n && m < 64; i++)
-        if (p[i].n && isfinite(p[i].median_ms)) {
+        if (p[i].n && isfinite(p[i].median_ms) && p[i].median_ms > 0) {
             x[m] = p[i].batch;
             y[m] = p[i].median_ms;
+            /* execution noise is multiplicative: weigh relative errors, and
+             * a median of more executions more */
+            w[m] = (double)p[i].n / (p[i].median_ms * p[i].median_ms);
             m++;
         }
-    int rc = tg_fit_linear(x, y, m, &out->fit);
+    int rc = tg_fit_weighted(x, y, w, m, true, &out->fit);
     if (rc)
         return rc;
     out->from_server_timing = from_server_timing;

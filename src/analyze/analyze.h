@@ -99,7 +99,9 @@ struct tg_batch_fit {
     double efficiency_at_c;        /* gain_at_c / b: share of the ideal linear gain */
     uint32_t batch_at_c;
 };
-/* Fits the points and derives the gains at batch min(concurrency, max_batch).
+/* Fits the points' medians by weighted least squares (weight n/median^2:
+ * the execution noise is multiplicative) with a non-negative alpha, and
+ * derives the gains at batch min(concurrency, max_batch).
  * Returns 0 or TG_EINVAL (fewer than 2 distinct batch sizes). */
 int tg_batch_fit(const struct tg_batch_point *p, size_t n, uint32_t concurrency, uint32_t max_batch,
                  bool from_server_timing, struct tg_batch_fit *out);
