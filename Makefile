@@ -107,6 +107,30 @@ fuzz: fuzz-build
 bench: tailgate
 	bench/run
 
+# check-report: renders the report of tests/data/report in headless Chromium to
+# build/report.png (1280 px wide) for a visual check.  Installs the Debian
+# package chromium on first use (only this target needs it).
+CHROMIUM_FLAGS := --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+  --disable-background-networking --disable-component-update --disable-sync
+.PHONY: check-report
+check-report: tailgate
+	@command -v chromium >/dev/null 2>&1 || { \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "check-report: installing chromium: $$sudo apt-get install -y --no-install-recommends chromium" >&2; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends chromium >&2 || \
+	  { $$sudo apt-get update -qq >&2 && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends chromium >&2; } || \
+	  { echo "check-report: cannot install chromium" >&2; exit 2; }; }
+	@rm -rf build/check-report && mkdir -p build/check-report && cp -r tests/data/report build/check-report/runs
+	./tailgate report -o build/check-report/report.html build/check-report/runs/before build/check-report/runs/after
+	@rm -f build/report.png; profile=$$(mktemp -d); \
+	timeout 120 chromium $(CHROMIUM_FLAGS) --user-data-dir=$$profile --window-size=1280,2400 \
+	  --screenshot=$(CURDIR)/build/report.png file://$(CURDIR)/build/check-report/report.html \
+	  >build/check-report/chromium.log 2>&1; rc=$$?; rm -rf $$profile; \
+	test -s build/report.png || { echo "check-report: no screenshot (chromium exit $$rc):" >&2; \
+	  tail -n 5 build/check-report/chromium.log >&2; exit 1; }
+	@echo "check-report: build/report.png (report: build/check-report/report.html)"
+
 clean:
 	rm -rf build tailgate
 

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #define MAX_HEADERS 32
+#define OPEN_LOOP_MAX_IN_FLIGHT 1000
 
 struct run_opts {
     const char *mode;          /* "default" or "baseline" */
@@ -100,9 +101,9 @@ static void help(void)
            "OUT/requests.csv (a row per input) and OUT/summary.json; prints a summary.\n\n"
            "Load model:\n"
            "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
-           "                           open loop: the most in flight\n"
+           "                           open loop: the most in flight (default %d)\n"
            "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
-           "  -d, --duration DUR       send inputs for DUR (e.g. 5s) instead of -n\n"
+           "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
            "      --rate R             open loop: R inputs/s, latency from the intended send time\n"
            "      --arrival A          constant|poisson (default %s)\n"
            "      --seed S             seed for Poisson arrivals (default %llu)\n"
@@ -131,7 +132,7 @@ static void help(void)
            "  -q, --quiet              no progress line\n"
            "  -h, --help\n\n"
            "Exit: 0 all inputs ok, 1 some failed, 2 usage/setup error, 3 interrupted.\n",
-           (unsigned long long)defaults.concurrency, defaults.arrival, (unsigned long long)defaults.seed,
+           (unsigned long long)defaults.concurrency, OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
            defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_batch_format_names(),
            defaults.batch_format, (unsigned long long)defaults.threads);
 }
@@ -528,10 +529,6 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
         goto out;
     }
-    if (set_n && o.duration_ns) {
-        rc = usage("-n and -d are exclusive");
-        goto out;
-    }
     if (o.rate == 0 && strcmp(o.arrival, "constant")) {
         rc = usage("--arrival needs --rate");
         goto out;
@@ -540,12 +537,12 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("--save-outputs needs the outputs (drop --no-outputs)");
         goto out;
     }
-    if (o.batch > 1 && !o.outputs) {
-        rc = usage("--batch needs the outputs to split responses (drop --no-outputs)");
-        goto out;
-    }
+    if (o.rate > 0 && !set_c && !baseline)
+        o.concurrency = OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     if (o.threads > o.concurrency)
         o.threads = o.concurrency;
+    if (o.connections && o.threads > o.connections)
+        o.threads = o.connections;   /* every worker needs a connection of its own */
 
     struct tg_engine_config cfg = { 0 };
     const char *why = NULL;
@@ -582,7 +579,7 @@ int tg_cmd_run(int argc, char **argv)
             rc = usage("cannot read payloads %s: %s", o.payloads, tg_strerror(prc));
         goto out;
     }
-    if (!o.inputs && !o.duration_ns)
+    if (!set_n && !o.duration_ns && !baseline)
         o.inputs = payloads->n;
     if (!o.connections)
         o.connections = o.concurrency;
@@ -653,7 +650,7 @@ int tg_cmd_run(int argc, char **argv)
     json_object_set_new(config, "mode", json_string(o.mode));
     json_object_set_new(config, "load_model", json_string(o.rate > 0 ? "open" : "closed"));
     json_object_set_new(config, "concurrency", json_integer((json_int_t)o.concurrency));
-    json_object_set_new(config, "inputs", o.duration_ns ? json_null() : json_integer((json_int_t)o.inputs));
+    json_object_set_new(config, "inputs", o.duration_ns && !set_n ? json_null() : json_integer((json_int_t)o.inputs));
     json_object_set_new(config, "duration_s", o.duration_ns ? json_real((double)o.duration_ns / 1e9) : json_null());
     json_object_set_new(config, "rate", o.rate > 0 ? json_real(o.rate) : json_null());
     json_object_set_new(config, "arrival", o.rate > 0 ? json_string(o.arrival) : json_null());
@@ -677,7 +674,10 @@ int tg_cmd_run(int argc, char **argv)
     json_object_set_new(config, "headers", hj);
     json_object_set_new(config, "payloads", json_string(o.payloads));
     json_object_set_new(config, "payload_lines", json_integer((json_int_t)payloads->n));
-    json_object_set_new(config, "save_outputs", o.save_outputs ? json_string(o.save_outputs) : json_null());
+    char *save_abs = o.save_outputs ? realpath(o.save_outputs, NULL) : NULL;
+    json_object_set_new(config, "save_outputs",
+                        o.save_outputs ? json_string(save_abs ? save_abs : o.save_outputs) : json_null());
+    free(save_abs);
     json_object_set_new(config, "parse_outputs", json_boolean(o.outputs));
     json_object_set_new(config, "max_response_bytes", json_integer((json_int_t)o.max_response));
     json_object_set_new(config, "out_dir", json_string(out_dir));
@@ -696,7 +696,7 @@ int tg_cmd_run(int argc, char **argv)
         wptr[i] = &wctx[i];
     }
     cfg.payloads = payloads;
-    cfg.inputs = o.duration_ns ? UINT64_MAX : o.inputs;
+    cfg.inputs = o.duration_ns && !set_n ? UINT64_MAX : o.inputs;
     cfg.duration_ns = o.duration_ns;
     cfg.concurrency = (uint32_t)o.concurrency;
     cfg.rate = o.rate;
@@ -742,7 +742,7 @@ int tg_cmd_run(int argc, char **argv)
     }
     bool tty = isatty(STDERR_FILENO) && !o.quiet;
     bool progress_shown = false;
-    uint64_t total = o.duration_ns ? UINT64_MAX : o.inputs;
+    uint64_t total = cfg.inputs;
     int signals = 0;
     while (!tg_engine_finished(engine)) {
         struct timespec ts = { 0, 200 * 1000 * 1000 };

@@ -34,6 +34,7 @@ struct serve_opts {
     unsigned threads;
     unsigned max_connections;
     uint64_t drain_timeout_ns;
+    uint64_t idle_timeout_ns;
 };
 
 static const struct serve_opts defaults = {
@@ -50,6 +51,7 @@ static const struct serve_opts defaults = {
     .threads = 1,
     .max_connections = 16384,
     .drain_timeout_ns = 10 * TG_NS_PER_S,
+    .idle_timeout_ns = 60 * TG_NS_PER_S,
 };
 
 static void help(void)
@@ -82,6 +84,7 @@ static void help(void)
            "  --threads N              HTTP threads (default %u)\n"
            "  --max-connections N      open connection limit (default %u)\n"
            "  --drain-timeout DUR      on SIGTERM/SIGINT, wait this long for in-flight requests (default 10s)\n"
+           "  --idle-timeout DUR       close a connection idle this long, whole seconds, 0 = never (default 60s)\n"
            "  -h, --help               this help\n",
            (unsigned long long)defaults.seed, defaults.max_queue_delay_ms,
            (unsigned long long)defaults.max_queue, (unsigned long long)defaults.max_body,
@@ -142,7 +145,7 @@ static unsigned raise_nofile(void)
 enum {
     OPT_HOST = 1000, OPT_PORT, OPT_PORT_FILE, OPT_PROFILE, OPT_ALPHA, OPT_BETA, OPT_SIGMA,
     OPT_STALL, OPT_SLOTS, OPT_MAX_BATCH, OPT_JITTER, OPT_SEED, OPT_DYN, OPT_DELAY,
-    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN,
+    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN, OPT_IDLE,
 };
 
 int tg_cmd_serve(int argc, char **argv)
@@ -167,6 +170,7 @@ int tg_cmd_serve(int argc, char **argv)
         { "threads", required_argument, NULL, OPT_THREADS },
         { "max-connections", required_argument, NULL, OPT_MAX_CONN },
         { "drain-timeout", required_argument, NULL, OPT_DRAIN },
+        { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -216,8 +220,8 @@ int tg_cmd_serve(int argc, char **argv)
                 return usage_error("--slots wants 1..1024, got '%s'", optarg);
             break;
         case OPT_MAX_BATCH:
-            if (tg_parse_count(optarg, 1, 65536, &max_batch))
-                return usage_error("--max-batch wants 1..65536, got '%s'", optarg);
+            if (tg_parse_count(optarg, 1, 4096, &max_batch))
+                return usage_error("--max-batch wants 1..4096, got '%s'", optarg);
             break;
         case OPT_JITTER:
             if (parse_onoff(optarg, &o.jitter))
@@ -258,6 +262,11 @@ int tg_cmd_serve(int argc, char **argv)
             if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.drain_timeout_ns))
                 return usage_error("--drain-timeout wants a duration, got '%s'", optarg);
             break;
+        case OPT_IDLE:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.idle_timeout_ns) ||
+                o.idle_timeout_ns > 86400 * TG_NS_PER_S)
+                return usage_error("--idle-timeout wants a duration up to 1 day, got '%s'", optarg);
+            break;
         default:
             return usage_error("unknown or incomplete option '%s' (see --help)",
                                argv[optind - 1]);
@@ -273,7 +282,7 @@ int tg_cmd_serve(int argc, char **argv)
         .max_body = (size_t)o.max_body,
         .max_connections = o.max_connections,
         .threads = o.threads,
-        .conn_timeout_s = 120,
+        .conn_timeout_s = (unsigned)((o.idle_timeout_ns + TG_NS_PER_S - 1) / TG_NS_PER_S),
         .accel = {
             .alpha_ms = alpha >= 0 ? alpha : p->alpha_ms,
             .beta_ms = beta >= 0 ? beta : p->beta_ms,

@@ -63,6 +63,12 @@ static int fail(struct scanner *s, unsigned line, const char *fmt, ...)
     return TG_EPARSE;
 }
 
+static int nomem(struct scanner *s, unsigned line)
+{
+    fail(s, line, "out of memory");
+    return TG_ENOMEM;
+}
+
 /* Reads one field into buf.  Returns 1 when the record continues (a comma
  * followed), 0 when it ended (newline or end of input), or TG_EPARSE. */
 static int next_field(struct scanner *s, char *buf, size_t *flen)
@@ -319,7 +325,7 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
                     return fail(&s, line, "output_hash is not a hash token");
                 if (flen) {
                     if (push_string(out, field, flen, &row.hash_off) < 0)
-                        return fail(&s, line, "out of memory");
+                        return nomem(&s, line);
                     row.hash_len = (uint16_t)flen;
                 }
                 break;
@@ -352,7 +358,7 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
             row.error_class = intern_class(out, cls);
         }
         if (push_row(out, &row) < 0)
-            return fail(&s, line, "out of memory");
+            return nomem(&s, line);
     }
 
     if (out->n > 1)

@@ -23,6 +23,7 @@ int tg_buf_reserve(struct tg_buf *b, size_t extra)
         return TG_ENOMEM;
     b->data = p;
     b->cap = cap;
+    b->data[b->len] = '\0';   /* keeps the always-NUL-terminated promise for a new buffer */
     return 0;
 }
 

@@ -234,8 +234,9 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
 void tg_worker_emit_unsent(const struct tg_engine_config *cfg, void *ctx, uint64_t id, uint64_t start_ns)
 {
     (void)start_ns;
+    /* Never ready: stamped with the time the run stopped, so row-based wall times stay sane. */
     struct tg_input_result res = {
-        .request_id = id, .timestamp_ms = 0, .client_queue_ns = -1, .connect_ns = -1,
+        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1,
         .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
         .errc = TG_ERRC_INTERRUPTED, .error_detail = "never started",
     };
@@ -340,9 +341,9 @@ static void conn_open(struct worker *w, struct conn *c, struct req *r)
             preconnect_step(w);
         return;
     }
+    /* Connected at once (TG_IO_OK) or not: the socket reports writable through
+     * the loop either way, which avoids re-entering pump() from inside it. */
     w->st.connections_opened++;
-    if (st == TG_IO_OK)
-        conn_on_io(w->loop, &c->io, TG_LOOP_WRITE);
 }
 
 static void conn_assign(struct worker *w, struct conn *c, struct req *r)
@@ -644,9 +645,11 @@ static void conn_do_read(struct worker *w, struct conn *c)
 
 static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
 {
-    (void)l;
     struct conn *c = io->arg;
     struct worker *w = c->w;
+    /* Events of one round are handled one after the other (parsing and hashing
+     * outputs takes time): stamp each with its own time, not the round's. */
+    tg_loop_update_now(l);
     switch (c->state) {
     case CONN_CONNECTING: {
         int err = 0;
@@ -836,8 +839,9 @@ static void on_sweep(struct tg_loop *l, struct tg_loop_timer *t)
         struct conn *c = &w->conns[i];
         if (c->state == CONN_CLOSED || c->state == CONN_IDLE || c->deadline_ns > now)
             continue;
-        snprintf(w->detail, sizeof w->detail, "timeout after %" PRIu64 " ms (%s)",
-                 (uint64_t)(w->cfg->timeout_ns / TG_NS_PER_MS), conn_state_names[c->state]);
+        snprintf(w->detail, sizeof w->detail, "timeout after %" PRIu64 " ms (connection %s, request %s)",
+                 (uint64_t)(w->cfg->timeout_ns / TG_NS_PER_MS), conn_state_names[c->state],
+                 c->req ? req_state_names[c->req->state] : "none");
         enum tg_errc errc = TG_ERRC_TIMEOUT;
         struct req *r = c->req;
         conn_close(w, c);
@@ -952,9 +956,7 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
         c->w = w;
         c->index = i;
         c->rb = (struct tg_buf)TG_BUF_INIT(cfg->max_response_bytes + 1);
-        tg_loop_io_init(&c->io, conn_on_io, c);
-        if (tg_buf_reserve(&c->rb, 64 * 1024) != 0)
-            goto fail;
+        tg_loop_io_init(&c->io, conn_on_io, c);   /* rb grows on first use, then is reused */
     }
     if (b > 1 && tg_batcher_init(&w->batcher, cfg->payloads->nmodels, b, cfg->batch_wait_ns) != 0)
         goto fail;
@@ -1092,6 +1094,3 @@ bool tg_worker_interrupted(const struct worker *w) { return w->interrupted; }
 uint64_t tg_worker_done(const struct worker *w) { return atomic_load_explicit(&w->done, memory_order_relaxed); }
 uint64_t tg_worker_failed(const struct worker *w) { return atomic_load_explicit(&w->failed, memory_order_relaxed); }
 bool tg_worker_finished(const struct worker *w) { return atomic_load(&w->finished); }
-
-const char *tg_worker_req_state_name(int s);
-const char *tg_worker_req_state_name(int s) { return s >= 0 && s < REQ_NSTATES ? req_state_names[s] : "?"; }

@@ -29,21 +29,58 @@ static inline bool bad_text_byte(unsigned char c)
     return (c < 0x20 && c != '\t') || c == 0x7f;
 }
 
+#define ONES 0x0101010101010101ull
+#define HIGHS 0x8080808080808080ull
+
+static inline uint64_t load8(const char *p)
+{
+    uint64_t x;
+    memcpy(&x, p, sizeof x);
+    return x;
+}
+
+/* The hot loop of the parser: header values are most of a head's bytes.
+ * Eight bytes at a time with the exact "has a byte less than n" and "has a
+ * zero byte" word tricks; a word holding any control byte (HTAB included,
+ * the one allowed) or DEL drops to the byte loop, which decides. */
 static bool text_ok(const char *p, const char *e)
 {
+    while (e - p >= 8) {
+        uint64_t x = load8(p), y = x ^ (0x7f * ONES);
+        if (((x - 0x20 * ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS))
+            break;
+        p += 8;
+    }
     for (; p < e; p++)
         if (bad_text_byte((unsigned char)*p))
             return false;
     return true;
 }
 
+/* Returns the end of the run of tchars starting at p (at most le). */
+static inline const char *scan_token(const char *p, const char *le)
+{
+    const unsigned char *q = (const unsigned char *)p;
+    while (le - (const char *)q >= 4 &&
+           (tg_http_tchar[q[0]] & tg_http_tchar[q[1]] & tg_http_tchar[q[2]] & tg_http_tchar[q[3]]))
+        q += 4;
+    while ((const char *)q < le && tg_http_tchar[*q])
+        q++;
+    return (const char *)q;
+}
+
 bool tg_http_name_eq(const char *p, size_t n, const char *lower, size_t ln)
 {
     if (n != ln)
         return false;
-    /* OR-ing 0x20 folds A-Z onto a-z; the other bytes that could fold onto a
-     * lower-case letter or '-' are not tchars, and p is a validated token. */
-    for (size_t i = 0; i < n; i++)
+    /* OR-ing 0x20 folds A-Z onto a-z; the only other bytes it can fold onto
+     * a lower-case letter, digit or '-' are controls and a few punctuation
+     * bytes that are neither tchars nor allowed in a list element here. */
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        if ((load8(p + i) | 0x20 * ONES) != load8(lower + i))
+            return false;
+    for (; i < n; i++)
         if (((unsigned char)p[i] | 0x20) != (unsigned char)lower[i])
             return false;
     return true;
@@ -233,9 +270,7 @@ int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_he
             le--;
         /* field-name ":" OWS field-value OWS; a line starting with a blank
          * (obs-fold) or a blank before the colon fails the token scan. */
-        const char *q = p;
-        while (q < le && tg_http_tchar[(unsigned char)*q])
-            q++;
+        const char *q = scan_token(p, le);
         if (q == p || q == le || *q != ':')
             return TG_EPARSE;
         const char *name = p;

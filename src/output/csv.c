@@ -65,7 +65,8 @@ static char *put_opt_ms(char *p, double ms)
 static char *put_str(char *p, const char *s, size_t max)
 {
     size_t n = s ? strnlen(s, max) : 0;
-    memcpy(p, s, n);
+    if (n)
+        memcpy(p, s, n);
     return p + n;
 }
 

@@ -25,7 +25,7 @@ int tg_request_parse(struct tg_request *r, const char *body, size_t len,
 {
     memset(r, 0, sizeof *r);
     json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL, &err);
+    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
     if (!root)
         return reject(r, TG_EPARSE, 400, "malformed JSON at line %d, column %d (byte %d): %s",
                       err.line, err.column, err.position, err.text);

@@ -47,6 +47,13 @@ struct req_ctx {
     struct tg_accel_job job;
 };
 
+/* The one place a request changes phase: a request only moves forward. */
+static void set_phase(struct req_ctx *c, enum phase next)
+{
+    if (next > c->phase)
+        c->phase = next;
+}
+
 /* Queues an answer whose body is b's bytes (ownership passes to MHD).
  * timing: Server-Timing value or NULL; extra_name/value: one more header. */
 static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
@@ -72,7 +79,7 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
     MHD_destroy_response(r);
-    c->phase = PHASE_ANSWERED;
+    set_phase(c, PHASE_ANSWERED);
     tg_metrics_count(&c->srv->metrics, (int)status, c->route == ROUTE_INFER, items, qms, cms);
     return ret;
 }
@@ -121,8 +128,12 @@ static enum MHD_Result handle_get(struct req_ctx *c)
     }
     struct tg_accel_stats st;
     tg_accel_get_stats(s->accel, &st);
+    /* The daemon from the connection: s->daemon is written after the HTTP
+     * thread starts, so this thread must not read it. */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c->conn, MHD_CONNECTION_INFO_DAEMON);
     const union MHD_DaemonInfo *di =
-        MHD_get_daemon_info(s->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+        ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     unsigned conns = di ? di->num_connections : 0;
     if (tg_metrics_write(&s->metrics, &st, conns, &b)) {
         tg_buf_free(&b);
@@ -152,17 +163,19 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     /* Suspend before the job can complete: a resume is only acted on by this
      * thread after the handler returns, so it can never overtake us. */
     MHD_suspend_connection(c->conn);
-    c->phase = PHASE_QUEUED;
+    set_phase(c, PHASE_QUEUED);
+    /* Counted before it can be queued, so a drain never sees a gap. */
+    c->counted = 1;
+    atomic_fetch_add(&s->inflight, 1);
     c->submit_rc = tg_accel_submit(s->accel, &c->job);
     if (c->submit_rc) {
         atomic_store(&c->job_done, 1);
         MHD_resume_connection(c->conn);
         return MHD_YES;
     }
-    c->counted = 1;
-    atomic_fetch_add(&s->inflight, 1);
     if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
         tg_buf_free(&c->out); /* answered 500 once the job is done */
+    tg_request_free(&c->req); /* the inputs are no longer needed while queued */
     return MHD_YES;
 }
 
@@ -179,8 +192,8 @@ static enum MHD_Result handle_resumed(struct req_ctx *c)
     double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
     char timing[96];
     snprintf(timing, sizeof timing, "queue;dur=%.3f, compute;dur=%.3f", qms, c->job.compute_ms);
-    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL,
-                  (unsigned)c->req.n, qms, c->job.compute_ms);
+    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL, c->job.items, qms,
+                  c->job.compute_ms);
 }
 
 /* Headers are in.  Only an oversized Content-Length is answered now (and the

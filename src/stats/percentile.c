@@ -21,10 +21,72 @@ static int cmp_double(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
+#define SIGN_BIT ((uint64_t)1 << 63)
+
+/* Order-preserving map from doubles to unsigned keys: negative numbers have
+ * every bit flipped, positive ones only the sign bit.  NaN maps to the top. */
+static inline uint64_t dkey(double d)
+{
+    if (isnan(d))
+        return UINT64_MAX;
+    uint64_t b;
+    memcpy(&b, &d, sizeof b);
+    return (b & SIGN_BIT) ? ~b : b | SIGN_BIT;
+}
+
+static inline double dval(uint64_t k)
+{
+    uint64_t b = (k & SIGN_BIT) ? k & ~SIGN_BIT : ~k;
+    double d;
+    memcpy(&d, &b, sizeof d);
+    return d;
+}
+
+/* LSD radix sort, 8 bits a pass; passes where every key has the same byte
+ * (the high bytes of latencies, mostly) are skipped.  O(n), stable. */
+static void radix_sort_keys(uint64_t *a, uint64_t *tmp, size_t n)
+{
+    size_t count[8][256];
+    memset(count, 0, sizeof count);
+    for (size_t i = 0; i < n; i++)
+        for (int p = 0; p < 8; p++)
+            count[p][(a[i] >> (8 * p)) & 0xff]++;
+    uint64_t *src = a, *dst = tmp;
+    for (int p = 0; p < 8; p++) {
+        size_t *c = count[p];
+        if (c[(src[0] >> (8 * p)) & 0xff] == n)
+            continue;
+        size_t sum = 0;
+        for (int b = 0; b < 256; b++) {
+            size_t t = c[b];
+            c[b] = sum;
+            sum += t;
+        }
+        for (size_t i = 0; i < n; i++)
+            dst[c[(src[i] >> (8 * p)) & 0xff]++] = src[i];
+        uint64_t *t = src;
+        src = dst;
+        dst = t;
+    }
+    if (src != a)
+        memcpy(a, src, n * sizeof *a);
+}
+
 void tg_sort_doubles(double *v, size_t n)
 {
-    if (n > 1)
+    if (n < 2)
+        return;
+    uint64_t *keys = n >= 256 ? malloc(2 * n * sizeof *keys) : NULL;
+    if (!keys) {   /* small, or no memory: the comparison sort */
         qsort(v, n, sizeof *v, cmp_double);
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        keys[i] = dkey(v[i]);
+    radix_sort_keys(keys, keys + n, n);
+    for (size_t i = 0; i < n; i++)
+        v[i] = dval(keys[i]);
+    free(keys);
 }
 
 uint64_t tg_percentile_rank(uint64_t n, double p)

@@ -12,7 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Sorts v[0..n) ascending in place (for the functions below that need it). */
+/* Sorts v[0..n) ascending in place (for the functions below that need it):
+ * NaN last, -0.0 before +0.0.  O(n) radix sort from 256 values up (2n words
+ * of scratch; falls back to qsort when that allocation fails). */
 void tg_sort_doubles(double *v, size_t n);
 
 /* The 1-based nearest rank of percentile p (clamped to [0, 100]) among n > 0

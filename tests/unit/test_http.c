@@ -642,3 +642,38 @@ TEST(parse_speed)
     if (!getenv("TG_SANITIZED"))
         CHECK(ns < 1000);
 }
+
+/* The word-at-a-time value check must agree with the byte rule wherever the
+ * odd byte sits relative to an 8-byte word. */
+TEST(head_value_bytes_every_position)
+{
+    static const struct { unsigned char c; bool ok; } bytes[] = {
+        { 0x00, false }, { 0x01, false }, { 0x08, false }, { 0x0b, false }, { 0x1f, false },
+        { 0x7f, false }, { 0x0d, false }, { 0x09, true }, { 0x20, true }, { 0x21, true },
+        { 0x7e, true }, { 0x80, true }, { 0x9f, true }, { 0xa0, true }, { 0xff, true },
+    };
+    struct tg_http_response r;
+    char buf[128];
+    for (size_t b = 0; b < sizeof bytes / sizeof bytes[0]; b++) {
+        for (size_t pos = 0; pos < 24; pos++) {
+            char val[25];
+            memset(val, 'v', 24);
+            val[24] = '\0';
+            val[pos] = (char)bytes[b].c;
+            /* blanks at either end are trimmed, not checked: keep them inside */
+            if (bytes[b].c == 0x09 || bytes[b].c == 0x20)
+                if (pos == 0 || pos == 23)
+                    continue;
+            static const char a[] = "HTTP/1.1 200 OK\r\nX-Long: ", z[] = "\r\nCONTENT-LENGTH: 3\r\n\r\n";
+            memcpy(buf, a, sizeof a - 1);
+            memcpy(buf + sizeof a - 1, val, 24); /* val may hold a NUL */
+            memcpy(buf + sizeof a - 1 + 24, z, sizeof z - 1);
+            int n = (int)(sizeof a - 1 + 24 + sizeof z - 1);
+            int rc = tg_http_parse_response_head(buf, (size_t)n, false, &r);
+            if (bytes[b].ok ? rc != n : rc != TG_EPARSE)
+                TG_FAIL_AT("byte 0x%02x at %zu: got %d", bytes[b].c, pos, rc);
+            else if (rc == n)
+                CHECK_UINT_EQ(3, r.content_length);
+        }
+    }
+}

@@ -486,3 +486,41 @@ TEST(verdict_table)
     CHECK_STR_EQ("INCONCLUSIVE", tg_verdict_name(TG_VERDICT_INCONCLUSIVE));
     CHECK_INT_EQ(TG_EINVAL, tg_sla_verdict(w, 20, 800, 1.5, &s));
 }
+
+/* The radix sort agrees with a comparison sort, negatives, infinities and
+ * NaN included. */
+static int cmp_plain(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    if (isnan(x) || isnan(y))
+        return isnan(x) - isnan(y);
+    return (x > y) - (x < y);
+}
+
+TEST(sort_matches_qsort)
+{
+    static const size_t sizes[] = { 0, 1, 2, 255, 256, 257, 1000, 100000 };
+    struct tg_rng r;
+    tg_rng_seed(&r, 3);
+    for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+        size_t n = sizes[si];
+        double *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+        REQUIRE(a && b);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t k = tg_rng_below(&r, 10);
+            a[i] = k == 0 ? -tg_rng_exp(&r, 100) : k == 1 ? INFINITY : k == 2 ? -INFINITY
+                 : k == 3 ? (i % 7 ? 5.0 : NAN) : k == 4 ? 0.0 : tg_rng_lognormal(&r, 5, 2);
+            b[i] = a[i];
+        }
+        tg_sort_doubles(a, n);
+        qsort(b, n, sizeof *b, cmp_plain);
+        size_t bad = 0;
+        for (size_t i = 0; i < n; i++)
+            if (!(a[i] == b[i] || (isnan(a[i]) && isnan(b[i]))))
+                bad++;
+        if (bad)
+            TG_FAIL_AT("n=%zu: %zu positions differ from qsort", n, bad);
+        free(a);
+        free(b);
+    }
+}

@@ -1,0 +1,401 @@
+/* test_engine.c - event loop, scheduler, batcher, payloads, output extraction. */
+#include "test.h"
+
+#include "core/error.h"
+#include "core/time.h"
+#include "engine/batch.h"
+#include "engine/loop.h"
+#include "engine/payload.h"
+#include "engine/sched.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+TEST_MAIN()
+
+/* ---- loop ---- */
+
+static char fired[64];
+static int nfired;
+
+static void on_timer(struct tg_loop *l, struct tg_loop_timer *t)
+{
+    fired[nfired++] = *(const char *)t->arg;
+    if (nfired >= 5)
+        tg_loop_stop(l);
+}
+
+TEST(loop_timers_fire_in_deadline_order)
+{
+    struct tg_loop *l = tg_loop_new();
+    REQUIRE(l);
+    static const char names[] = "abcdefg";
+    struct tg_loop_timer t[7];
+    uint64_t now = tg_now_ns();
+    /* deadlines (ms): a 5, b 1, c 3, d 1 (after b: FIFO on ties), e 2, f cancelled, g re-armed to 4 */
+    static const int ms[] = { 5, 1, 3, 1, 2, 0, 50 };
+    for (int i = 0; i < 7; i++) {
+        tg_loop_timer_init(&t[i], on_timer, (void *)&names[i]);
+        CHECK_INT_EQ(0, tg_loop_timer_start(l, &t[i], now + (uint64_t)ms[i] * TG_NS_PER_MS));
+    }
+    tg_loop_timer_stop(l, &t[5]);
+    CHECK(!tg_loop_timer_armed(&t[5]));
+    CHECK_INT_EQ(0, tg_loop_timer_start(l, &t[6], now + 4 * TG_NS_PER_MS));
+    nfired = 0;
+    uint64_t t0 = tg_now_ns();
+    CHECK_INT_EQ(0, tg_loop_run(l));
+    fired[nfired] = '\0';
+    CHECK_STR_EQ("bdecg", fired);
+    CHECK(tg_now_ns() - now >= 4 * TG_NS_PER_MS);  /* never early */
+    CHECK(tg_now_ns() - t0 < 2 * TG_NS_PER_S);
+    CHECK(tg_loop_timer_armed(&t[0]));             /* a (5 ms) not yet fired */
+    tg_loop_free(l);
+}
+
+enum { NHEAP = 500 };
+static uint64_t heap_fired[NHEAP];
+static int nheap_fired;
+
+static void on_heap_timer(struct tg_loop *l, struct tg_loop_timer *t)
+{
+    heap_fired[nheap_fired++] = t->deadline_ns;
+    if (*(int *)t->arg)
+        tg_loop_stop(l);
+}
+
+TEST(loop_many_timers_heap)
+{
+    struct tg_loop *l = tg_loop_new();
+    REQUIRE(l);
+    static struct tg_loop_timer t[NHEAP];
+    static int last[NHEAP];
+    /* all deadlines already passed, in scrambled order; every third cancelled, some re-armed */
+    uint64_t base = tg_now_ns() - TG_NS_PER_S;
+    for (int i = 0; i < NHEAP; i++) {
+        last[i] = 0;
+        tg_loop_timer_init(&t[i], on_heap_timer, &last[i]);
+        tg_loop_timer_start(l, &t[i], base + (uint64_t)((i * 7919) % NHEAP) * 1000);
+    }
+    for (int i = 0; i < NHEAP; i += 3)
+        tg_loop_timer_stop(l, &t[i]);
+    for (int i = 1; i < NHEAP; i += 7)
+        tg_loop_timer_start(l, &t[i], base + (uint64_t)((i * 31) % NHEAP) * 1000 + 1);
+    int armed = 0;
+    for (int i = 0; i < NHEAP; i++)
+        armed += tg_loop_timer_armed(&t[i]);
+    CHECK_INT_EQ(333 + 24, armed);   /* 167 cancelled, 24 of them re-armed */
+    /* a sentinel after all of them stops the loop */
+    struct tg_loop_timer stop;
+    static int one = 1;
+    tg_loop_timer_init(&stop, on_heap_timer, &one);
+    tg_loop_timer_start(l, &stop, base + NHEAP * 1000);
+    nheap_fired = 0;
+    CHECK_INT_EQ(0, tg_loop_run(l));
+    CHECK_INT_EQ(armed + 1, nheap_fired);
+    int sorted = 1;
+    for (int i = 1; i < nheap_fired; i++)
+        sorted &= heap_fired[i - 1] <= heap_fired[i];
+    CHECK(sorted);
+    tg_loop_free(l);
+}
+
+struct fd_ctx { int reads, writes; char buf[16]; };
+
+static void on_fd(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
+{
+    struct fd_ctx *c = io->arg;
+    if (ev & TG_LOOP_READ) {
+        c->reads++;
+        ssize_t n = read(io->fd, c->buf, sizeof c->buf - 1);
+        if (n > 0)
+            c->buf[n] = '\0';
+        tg_loop_stop(l);
+    }
+    if (ev & TG_LOOP_WRITE) {
+        c->writes++;
+        tg_loop_mod(l, io, 0);   /* once */
+    }
+}
+
+static int pipe_w;
+static void write_later(struct tg_loop *l, struct tg_loop_timer *t)
+{
+    ssize_t n = write(pipe_w, "hello", 5);
+    (void)n;
+}
+
+TEST(loop_fd_events)
+{
+    struct tg_loop *l = tg_loop_new();
+    REQUIRE(l);
+    int p[2];
+    REQUIRE(pipe(p) == 0);
+    pipe_w = p[1];
+    struct fd_ctx rc = { 0 }, wc = { 0 };
+    struct tg_loop_io rio, wio;
+    tg_loop_io_init(&rio, on_fd, &rc);
+    tg_loop_io_init(&wio, on_fd, &wc);
+    CHECK_INT_EQ(0, tg_loop_add(l, &rio, p[0], TG_LOOP_READ));
+    CHECK_INT_EQ(0, tg_loop_add(l, &wio, p[1], TG_LOOP_WRITE));
+    struct tg_loop_timer t;
+    tg_loop_timer_init(&t, write_later, NULL);
+    tg_loop_timer_start(l, &t, tg_now_ns() + 2 * TG_NS_PER_MS);
+    CHECK_INT_EQ(0, tg_loop_run(l));
+    CHECK_INT_EQ(1, rc.reads);
+    CHECK_STR_EQ("hello", rc.buf);
+    CHECK_INT_EQ(1, wc.writes);
+    tg_loop_del(l, &rio);
+    tg_loop_del(l, &wio);
+    CHECK_INT_EQ(-1, rio.fd);
+    tg_loop_del(l, &rio);   /* no-op */
+    close(p[0]);
+    close(p[1]);
+    tg_loop_free(l);
+    tg_loop_free(NULL);
+}
+
+/* ---- scheduler ---- */
+
+TEST(sched_closed_admission)
+{
+    struct tg_sched s;
+    tg_sched_init_closed(&s, 3, 5, UINT64_MAX, NULL);
+    uint64_t id, t, wake;
+    uint32_t inflight = 0;
+    for (int i = 0; i < 3; i++) {
+        CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 100, inflight, &id, &t, &wake));
+        CHECK_UINT_EQ((uint64_t)i, id);
+        CHECK_UINT_EQ(100, t);
+        inflight++;
+    }
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 100, inflight, &id, &t, &wake));
+    CHECK_UINT_EQ(0, wake);   /* wait for a completion, not a time */
+    inflight--;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 200, inflight, &id, &t, &wake));
+    CHECK_UINT_EQ(3, id);
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 200, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(4, id);
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&s, 200, 0, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&s, 200, 0, &id, &t, &wake));
+}
+
+static uint64_t unclaimed[16];
+static int nunclaimed;
+static void collect(void *ctx, uint64_t id) { unclaimed[nunclaimed++] = id; }
+
+TEST(sched_closed_shared_counter_and_unclaimed)
+{
+    _Atomic uint64_t next = 0;
+    struct tg_sched a, b;
+    tg_sched_init_closed(&a, 2, 6, UINT64_MAX, &next);
+    tg_sched_init_closed(&b, 2, 6, UINT64_MAX, &next);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&a, 0, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(0, id);
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&b, 0, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(1, id);
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&a, 0, 1, &id, &t, &wake));
+    CHECK_UINT_EQ(2, id);
+    tg_sched_stop(&a);
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&a, 0, 0, &id, &t, &wake));
+    nunclaimed = 0;
+    CHECK_UINT_EQ(3, tg_sched_for_each_unclaimed(&a, collect, NULL));
+    CHECK_UINT_EQ(3, unclaimed[0]);
+    CHECK_UINT_EQ(5, unclaimed[2]);
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&b, 0, 0, &id, &t, &wake));
+}
+
+TEST(sched_closed_duration_end)
+{
+    struct tg_sched s;
+    tg_sched_init_closed(&s, 10, UINT64_MAX, 1000, NULL);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 999, 0, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&s, 1000, 0, &id, &t, &wake));
+}
+
+TEST(sched_open_constant_schedule)
+{
+    struct tg_sched s;
+    /* 1000/s from t=1e9: arrivals every 1 ms; ids 1, 4, 7, … (worker 1 of 3) */
+    tg_sched_init_open(&s, 1000, TG_ARRIVAL_CONSTANT, 1, 1000000000ULL, 100, 14, UINT64_MAX, 1, 3);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 999999999ULL, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(1000000000ULL, wake);
+    /* polled late (at 3.5 ms): the arrivals due so far come out at once, with their intended times */
+    uint64_t now = 1003500000ULL;
+    for (int k = 0; k < 4; k++) {
+        CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, now, 0, &id, &t, &wake));
+        CHECK_UINT_EQ(1 + 3 * (uint64_t)k, id);
+        CHECK_UINT_EQ(1000000000ULL + (uint64_t)k * 1000000ULL, t);
+    }
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, now, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(1004000000ULL, wake);
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 2000000000ULL, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(13, id);
+    /* id 16 would be past the limit of 14 */
+    CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&s, 2000000000ULL, 0, &id, &t, &wake));
+    nunclaimed = 0;
+    CHECK_UINT_EQ(0, tg_sched_for_each_unclaimed(&s, collect, NULL));
+}
+
+TEST(sched_open_inflight_cap_waits)
+{
+    struct tg_sched s;
+    tg_sched_init_open(&s, 1000, TG_ARRIVAL_CONSTANT, 1, 0, 2, 100, UINT64_MAX, 0, 1);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 5000000, 2 - 1, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 5000000, 2, &id, &t, &wake));
+    CHECK_UINT_EQ(0, wake);
+    /* when a slot frees, the late arrival keeps its intended time */
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 9000000, 1, &id, &t, &wake));
+    CHECK_UINT_EQ(1000000, t);
+}
+
+TEST(sched_open_poisson_seeded)
+{
+    struct tg_sched a, b, c;
+    tg_sched_init_open(&a, 1000, TG_ARRIVAL_POISSON, 42, 0, 1000000, 20000, UINT64_MAX, 0, 1);
+    tg_sched_init_open(&b, 1000, TG_ARRIVAL_POISSON, 42, 0, 1000000, 20000, UINT64_MAX, 0, 1);
+    tg_sched_init_open(&c, 1000, TG_ARRIVAL_POISSON, 43, 0, 1000000, 20000, UINT64_MAX, 0, 1);
+    uint64_t id, ta = 0, tb = 0, tc = 0, wake, last = 0;
+    int same = 1, differ = 0, monotone = 1;
+    for (int i = 0; i < 20000; i++) {
+        CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&a, UINT64_MAX - 1, 0, &id, &ta, &wake));
+        tg_sched_poll(&b, UINT64_MAX - 1, 0, &id, &tb, &wake);
+        tg_sched_poll(&c, UINT64_MAX - 1, 0, &id, &tc, &wake);
+        same &= ta == tb;
+        differ |= ta != tc;
+        monotone &= ta >= last;
+        last = ta;
+    }
+    CHECK(same);
+    CHECK(differ);
+    CHECK(monotone);
+    /* 20000 arrivals at 1000/s: the last is near 20 s (sd of the sum ~ 0.14 s) */
+    CHECK_DBL_NEAR(20.0, (double)last / 1e9, 0.6);
+}
+
+/* ---- batcher ---- */
+
+TEST(batcher_size_wait_model)
+{
+    struct tg_batcher b;
+    REQUIRE(tg_batcher_init(&b, 2, 3, 10) == 0);
+    uint32_t out[3];
+    CHECK(!tg_batcher_add(&b, 0, 100, 1000));
+    CHECK(!tg_batcher_add(&b, 1, 200, 1002));   /* another model: separate batch */
+    CHECK(!tg_batcher_add(&b, 0, 101, 1003));
+    CHECK_INT_EQ(-1, tg_batcher_due(&b, 1005));
+    CHECK_UINT_EQ(1010, tg_batcher_next_deadline(&b));
+    CHECK(tg_batcher_add(&b, 0, 102, 1004));    /* full at B=3 */
+    CHECK_INT_EQ(0, tg_batcher_due(&b, 1005));
+    CHECK_UINT_EQ(3, tg_batcher_take(&b, 0, out));
+    CHECK_UINT_EQ(100, out[0]);
+    CHECK_UINT_EQ(102, out[2]);
+    CHECK_INT_EQ(-1, tg_batcher_due(&b, 1011));  /* model 1 due at 1012 */
+    CHECK_INT_EQ(1, tg_batcher_due(&b, 1012));
+    CHECK_UINT_EQ(1, tg_batcher_take(&b, 1, out));
+    CHECK_UINT_EQ(200, out[0]);
+    CHECK_UINT_EQ(0, b.pending);
+    CHECK_UINT_EQ(UINT64_MAX, tg_batcher_next_deadline(&b));
+    tg_batcher_free(&b);
+}
+
+TEST(batcher_wait_zero_sends_what_is_ready)
+{
+    struct tg_batcher b;
+    REQUIRE(tg_batcher_init(&b, 1, 20, 0) == 0);
+    uint32_t out[20];
+    tg_batcher_add(&b, 0, 1, 5);
+    tg_batcher_add(&b, 0, 2, 5);
+    CHECK_INT_EQ(0, tg_batcher_due(&b, 5));
+    CHECK_UINT_EQ(2, tg_batcher_take(&b, 0, out));
+    tg_batcher_free(&b);
+}
+
+/* ---- payloads and outputs ---- */
+
+static const char *write_tmp(const char *text)
+{
+    static char path[64];
+    snprintf(path, sizeof path, "/tmp/tg-test-payload-%d.jsonl", (int)getpid());
+    FILE *f = fopen(path, "w");
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+TEST(payloads_split_like_input_py)
+{
+    const char *p = write_tmp("{\"model\":\"a\",\"input\":\"x\"}\r\n  \n\n{\"model\":\"b\",\"input\":[1,2]}\n"
+                              "{\"model\":\"a\",\"input\":\"y\"}");
+    struct tg_payloads *pl = NULL;
+    char why[128];
+    REQUIRE(tg_payloads_load(p, true, "input", &pl, why, sizeof why) == 0);
+    CHECK_UINT_EQ(3, pl->n);
+    CHECK_MEM_EQ("{\"model\":\"a\",\"input\":\"x\"}", 25, pl->items[0].line, pl->items[0].len);
+    CHECK_UINT_EQ(2, pl->nmodels);
+    CHECK_UINT_EQ(0, pl->items[0].model);
+    CHECK_UINT_EQ(1, pl->items[1].model);
+    CHECK_UINT_EQ(0, pl->items[2].model);
+    CHECK_STR_EQ("[1,2]", pl->items[1].item_json);
+    CHECK_STR_EQ("\"a\"", pl->models[0]);
+    CHECK_UINT_EQ(64, strlen(pl->sha256));
+    tg_payloads_free(pl);
+
+    p = write_tmp("{\"model\":\"a\",\"input\":\"x\"}\nnope\n");
+    CHECK_INT_EQ(TG_EPARSE, tg_payloads_load(p, true, "input", &pl, why, sizeof why));
+    CHECK(strstr(why, "line 2") != NULL);
+    CHECK_INT_EQ(0, tg_payloads_load(p, false, "input", &pl, why, sizeof why));  /* raw mode: any bytes */
+    tg_payloads_free(pl);
+    p = write_tmp("\n \n");
+    CHECK_INT_EQ(TG_EINVAL, tg_payloads_load(p, false, "input", &pl, why, sizeof why));
+    CHECK(tg_payloads_load("/nonexistent/x", false, "input", &pl, NULL, 0) < 0);
+    unlink(p);
+}
+
+TEST(batch_body_format)
+{
+    const char *p = write_tmp("{\"model\":\"m\",\"input\":\"x\"}\n{\"model\":\"m\",\"input\":{\"b\":1,\"a\":2}}\n");
+    struct tg_payloads *pl = NULL;
+    REQUIRE(tg_payloads_load(p, true, "input", &pl, NULL, 0) == 0);
+    const struct tg_batch_format *f = tg_batch_format_find("tailgate");
+    REQUIRE(f);
+    CHECK(tg_batch_format_find("nope") == NULL);
+    struct tg_buf out = TG_BUF_INIT(0);
+    uint32_t idx[] = { 1, 0, 1 };
+    CHECK_INT_EQ(0, f->build_body(&out, pl, idx, 3));
+    CHECK_STR_EQ("{\"model\":\"m\",\"inputs\":[{\"b\":1,\"a\":2},\"x\",{\"b\":1,\"a\":2}]}", out.data);
+    tg_buf_free(&out);
+    tg_payloads_free(pl);
+    unlink(p);
+}
+
+static char hashes[4][65];
+static char canons[4][64];
+static void grab(void *ctx, size_t i, const char *canon, size_t len, const char *hex)
+{
+    snprintf(hashes[i], 65, "%s", hex);
+    snprintf(canons[i], 64, "%.*s", (int)len, canon);
+}
+
+TEST(output_extract_single_and_batch_hash_equal)
+{
+    const struct tg_batch_format *f = tg_batch_format_find("tailgate");
+    const char *single = "{\"model\":\"m\",\"output\":[0.1, 2.50, {\"z\":1,\"a\":2}]}";
+    const char *batch = "{\"outputs\":[[1],[0.1,2.5,{\"a\":2,\"z\":1}]],\"model\":\"m\"}";
+    char why[128];
+    CHECK_INT_EQ(0, tg_output_extract(f, single, strlen(single), false, 1, grab, NULL, why, sizeof why));
+    char h0[65];
+    memcpy(h0, hashes[0], 65);
+    CHECK_STR_EQ("[0.10000000000000001,2.5,{\"a\":2,\"z\":1}]", canons[0]);
+    CHECK_INT_EQ(0, tg_output_extract(f, batch, strlen(batch), true, 2, grab, NULL, why, sizeof why));
+    CHECK_STR_EQ(h0, hashes[1]);
+    CHECK_STR_EQ("[1]", canons[0]);
+    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, batch, strlen(batch), true, 3, grab, NULL, why, sizeof why));
+    CHECK(strstr(why, "array of 3") != NULL);
+    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, single, strlen(single), true, 1, grab, NULL, why, sizeof why));
+    CHECK_INT_EQ(TG_EPARSE, tg_output_extract(f, "{\"output\":", 10, false, 1, grab, NULL, why, sizeof why));
+    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, "[1]", 3, false, 1, grab, NULL, NULL, 0));
+}

@@ -1,0 +1,164 @@
+/* test_output.c - requests.csv rows, the append writer, summary.json keys. */
+#include "test.h"
+
+#include "output/csv.h"
+#include "output/summary.h"
+#include "output/writer.h"
+#include "stats/hist.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+TEST_MAIN()
+
+TEST(csv_header_columns)
+{
+    CHECK(!strncmp(tg_csv_header,
+                   "request_id,timestamp_ms,latency_ms,status_code,ok,http_request_id,batch_size,"
+                   "client_queue_ms,connect_ms,ttfb_ms,service_ms,server_queue_ms,server_compute_ms,"
+                   "bytes_out,bytes_in,output_hash,error,", 190));
+    CHECK(tg_csv_header[strlen(tg_csv_header) - 1] == '\n');
+}
+
+TEST(csv_row_table)
+{
+    static const struct {
+        struct tg_csv_row row;
+        const char *want;
+    } cases[] = {
+        { { .request_id = 7, .timestamp_ms = 1700000000123, .latency_ns = 49876543, .status = 200, .ok = true,
+            .sent = true, .http_request_id = 3, .batch_size = 20, .client_queue_ns = 1000, .connect_ns = 0,
+            .ttfb_ns = 49000000, .service_ns = 49500499, .server_queue_ms = 0.5, .server_compute_ms = 48.25,
+            .bytes_out = 1200, .bytes_in = 9000, .output_hash = "ab", .error = "",
+            .latency_uncorrected_ns = 49876543, .worker = 1, .error_detail = "" },
+          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,\n" },
+        { { .request_id = 0, .timestamp_ms = 5, .latency_ns = 400, .status = 0, .ok = false, .sent = false,
+            .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
+            .server_compute_ms = -1, .error = "interrupted", .latency_uncorrected_ns = 0,
+            .error_detail = "never started" },
+          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started\n" },
+        { { .request_id = 18446744073709551615ULL, .latency_ns = 1999999999999ULL, .status = 503, .sent = true,
+            .http_request_id = 9, .batch_size = 1, .client_queue_ns = 5, .connect_ns = 123456, .ttfb_ns = -1,
+            .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = 3, .error = "status",
+            .error_detail = "HTTP 503 \"busy\", try\nlater" },
+          "18446744073709551615,0,2000000.000,503,0,9,1,0.000,0.123,,,,3.000,0,0,,status,0.000,0,"
+          "\"HTTP 503 \"\"busy\"\", try later\"\n" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char buf[TG_CSV_ROW_MAX];
+        size_t n = tg_csv_format_row(buf, &cases[i].row);
+        CHECK_MEM_EQ(cases[i].want, strlen(cases[i].want), buf, n);
+    }
+}
+
+TEST(csv_row_max_fits)
+{
+    char detail[600];
+    memset(detail, '"', sizeof detail - 1);
+    detail[sizeof detail - 1] = '\0';
+    char hash[65];
+    memset(hash, 'f', 64);
+    hash[64] = '\0';
+    struct tg_csv_row r = { .request_id = UINT64_MAX, .timestamp_ms = INT64_MIN + 1, .latency_ns = UINT64_MAX,
+                            .status = 999, .sent = true, .http_request_id = UINT64_MAX, .batch_size = UINT32_MAX,
+                            .client_queue_ns = INT64_MAX, .connect_ns = INT64_MAX, .ttfb_ns = INT64_MAX,
+                            .service_ns = INT64_MAX, .server_queue_ms = 1e11, .server_compute_ms = 1e11,
+                            .bytes_out = UINT64_MAX, .bytes_in = UINT64_MAX, .output_hash = hash,
+                            .error = "interrupted", .latency_uncorrected_ns = UINT64_MAX, .worker = UINT32_MAX,
+                            .error_detail = detail };
+    char buf[TG_CSV_ROW_MAX + 64];
+    memset(buf, 'X', sizeof buf);
+    size_t n = tg_csv_format_row(buf, &r);
+    CHECK(n <= TG_CSV_ROW_MAX);
+    CHECK(buf[n - 1] == '\n');
+}
+
+TEST(writer_appends_whole_lines)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/tg-test-writer-%d", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    REQUIRE(fd >= 0);
+    struct tg_writer a, b;
+    tg_writer_init(&a, fd, 16);
+    tg_writer_init(&b, fd, 1 << 20);
+    CHECK_INT_EQ(0, tg_writer_add(&b, "b1\n", 3));
+    CHECK_INT_EQ(0, tg_writer_add(&a, "a1\n", 3));
+    char *p = tg_writer_reserve(&a, 100);
+    REQUIRE(p);
+    memcpy(p, "a2-long-line-over-16\n", 21);
+    CHECK_INT_EQ(0, tg_writer_commit(&a, 21));   /* auto flush: a1 a2 */
+    CHECK_INT_EQ(0, tg_writer_close(&b));        /* b1 after them */
+    CHECK_INT_EQ(0, tg_writer_close(&a));
+    close(fd);
+    char got[128] = { 0 };
+    int rfd = open(path, O_RDONLY);
+    ssize_t n = read(rfd, got, sizeof got - 1);
+    close(rfd);
+    unlink(path);
+    CHECK_INT_EQ(27, n);
+    CHECK_STR_EQ("a1\na2-long-line-over-16\nb1\n", got);
+}
+
+TEST(summary_json_keys)
+{
+    struct tg_hist *h = tg_hist_new(3600ULL * 1000000);
+    struct tg_hist *ph = tg_hist_new(3600ULL * 1000000);
+    REQUIRE(h && ph);
+    for (uint64_t v = 1; v <= 1000; v++)
+        tg_hist_record(h, v * 1000);   /* 1..1000 ms */
+    tg_hist_record(ph, 500);
+    json_t *cfg = json_pack("{s:s, s:i}", "mode", "baseline", "concurrency", 20);
+    struct tg_summary_class classes[] = { { "connect", 2 }, { "timeout", 0 } };
+    const char *names[] = { "client_queue", "connect" };
+    const struct tg_hist *phases[] = { ph, NULL };
+    struct tg_summary s = {
+        .tool_version = "9.9", .config = cfg, .payload_sha256 = "abc", .inputs = 1002, .ok = 1000, .failed = 2,
+        .classes = classes, .nclasses = 2, .http_requests = 1002, .connections_opened = 20,
+        .latency = h, .phase_names = names, .phases = phases, .nphases = 2, .wall_time_s = 2.0,
+        .open_loop = true, .late_inputs = 3, .max_lag_ms = 12.5, .interrupted = false,
+    };
+    json_t *root = tg_summary_build(&s);
+    REQUIRE(root);
+    CHECK_STR_EQ("tailgate.summary/1", json_string_value(json_object_get(root, "schema")));
+    CHECK_STR_EQ("9.9", json_string_value(json_object_get(root, "tool_version")));
+    CHECK_STR_EQ("abc", json_string_value(json_object_get(root, "payload_sha256")));
+    json_t *counts = json_object_get(root, "counts");
+    static const char *const ck[] = { "inputs", "ok", "failed", "http_requests", "connections_opened" };
+    for (size_t i = 0; i < 5; i++)
+        CHECK(json_is_integer(json_object_get(counts, ck[i])));
+    CHECK_INT_EQ(2, json_integer_value(json_object_get(json_object_get(counts, "failed_by_class"), "connect")));
+    json_t *lat = json_object_get(root, "latency_ms");
+    static const char *const lk[] = { "min", "mean", "stdev", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < 9; i++)
+        CHECK(json_is_number(json_object_get(lat, lk[i])));
+    CHECK_DBL_NEAR(500.0, json_number_value(json_object_get(lat, "p50")), 0.6);
+    CHECK_DBL_NEAR(950.0, json_number_value(json_object_get(lat, "p95")), 1.0);
+    CHECK_DBL_NEAR(1000.0, json_number_value(json_object_get(lat, "max")), 0.001);
+    CHECK_DBL_NEAR(0.5, json_number_value(json_object_get(json_object_get(json_object_get(root, "phases_ms"),
+                                                                          "client_queue"), "p50")), 0.001);
+    CHECK(json_is_null(json_object_get(json_object_get(json_object_get(root, "phases_ms"), "connect"), "p50")));
+    CHECK_DBL_NEAR(501.0, json_number_value(json_object_get(root, "throughput_rps")), 0.001);
+    CHECK(json_is_true(json_object_get(json_object_get(root, "behind_schedule"), "behind")));
+    CHECK(json_is_false(json_object_get(root, "interrupted")));
+    CHECK_STR_EQ("baseline", json_string_value(json_object_get(json_object_get(root, "config"), "mode")));
+    json_t *env = json_object_get(root, "environment");
+    CHECK(json_is_string(json_object_get(env, "cpu")) && json_is_integer(json_object_get(env, "cores")) &&
+          json_is_string(json_object_get(env, "kernel")) && json_is_string(json_object_get(env, "hostname")));
+
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/tg-test-summary-%d.json", (int)getpid());
+    CHECK_INT_EQ(0, tg_summary_write(path, root));
+    json_error_t err;
+    json_t *back = json_load_file(path, 0, &err);
+    CHECK(back != NULL);
+    CHECK(json_equal(back, root));
+    CHECK(access("/tmp/x-never/summary.json", F_OK) != 0);
+    CHECK(tg_summary_write("/nonexistent-dir/summary.json", root) < 0);
+    unlink(path);
+    json_decref(back);
+    json_decref(root);
+    json_decref(cfg);
+    tg_hist_free(h);
+    tg_hist_free(ph);
+}

@@ -1,0 +1,161 @@
+/* Unit tests for src/server/request: the /v1/infer body parser and the JSON
+ * error writer.  Table-driven; every prefix of every valid body is fed too. */
+#include "test.h"
+
+#include "core/error.h"
+#include "server/request.h"
+
+#include <jansson.h>
+
+struct rcase {
+    const char *body;
+    int rc;           /* expected return */
+    int status;       /* expected HTTP status */
+    const char *msg;  /* substring of the message (NULL when valid) */
+    size_t n;         /* items when valid */
+    int batched;
+};
+
+static const struct rcase cases[] = {
+    { "{\"model\":\"example-model\",\"input\":\"hello\"}", 0, 200, NULL, 1, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":[\"a\"]}", 0, 200, NULL, 1, 1 },
+    { "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",\"c\",\"d\"]}", 0, 200, NULL, 4, 1 },
+    { " {\"input\":\"\",\"model\":\"example-model\",\"extra\":{\"x\":[1,2]}} \n", 0, 200, NULL, 1, 0 },
+    { "{\"model\":\"example-model\",\"input\":\"caf\\u00e9 \\u0000 nul\"}", 0, 200, NULL, 1, 0 },
+    { "", TG_EPARSE, 400, "malformed JSON at line 1, column 0 (byte 0)", 0, 0 },
+    { "{", TG_EPARSE, 400, "malformed JSON at line 1", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":\"x\"", TG_EPARSE, 400, "malformed JSON", 0, 0 },
+    { "{\"model\":\"example-model\",\n\"input\":x}", TG_EPARSE, 400, "line 2, column", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":\"x\"} trailing", TG_EPARSE, 400, "malformed JSON", 0, 0 },
+    { "\xff\xfe{}", TG_EPARSE, 400, "malformed JSON", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":\"\xc3\x28\"}", TG_EPARSE, 400, "malformed JSON", 0, 0 },
+    { "[\"example-model\"]", TG_EPARSE, 400, "must be a JSON object", 0, 0 },
+    { "\"just a string\"", TG_EPARSE, 400, "must be a JSON object", 0, 0 },
+    { "{\"input\":\"x\"}", TG_EPARSE, 400, "missing field \"model\"", 0, 0 },
+    { "{\"model\":7,\"input\":\"x\"}", TG_EPARSE, 400, "\"model\" must be a string", 0, 0 },
+    { "{\"model\":null,\"input\":\"x\"}", TG_EPARSE, 400, "\"model\" must be a string", 0, 0 },
+    { "{\"model\":\"example-model\"}", TG_EPARSE, 400, "missing field \"input\"", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":42}", TG_EPARSE, 400, "\"input\" must be a string", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":[\"x\"]}", TG_EPARSE, 400, "\"input\" must be a string", 0, 0 },
+    { "{\"model\":\"example-model\",\"input\":\"x\",\"inputs\":[\"y\"]}", TG_EPARSE, 400, "not both", 0, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":\"x\"}", TG_EPARSE, 400, "\"inputs\" must be an array", 0, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":[]}", TG_EPARSE, 400, "must not be empty", 0, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":[\"a\",2]}", TG_EPARSE, 400, "inputs[1] must be a string", 0, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",null]}", TG_EPARSE, 400, "inputs[2] must be a string", 0, 0 },
+    { "{\"model\":\"other-model\",\"input\":\"x\"}", TG_EINVAL, 404, "unknown model \"other-model\"", 0, 0 },
+    { "{\"model\":\"\",\"input\":\"x\"}", TG_EINVAL, 404, "unknown model", 0, 0 },
+    { "{\"model\":\"example-model\",\"inputs\":[\"1\",\"2\",\"3\",\"4\",\"5\",\"6\",\"7\",\"8\",\"9\"]}",
+      TG_ETOOBIG, 413, "batch of 9 inputs exceeds the maximum of 8", 0, 0 },
+};
+
+static const struct tg_request_limits lim = { 8 };
+
+TEST(request_table)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const struct rcase *c = &cases[i];
+        struct tg_request r;
+        int rc = tg_request_parse(&r, c->body, strlen(c->body), &lim);
+        if (rc != c->rc || r.status != c->status)
+            TG_FAIL_AT("case %zu %s: expected rc %d status %d, got rc %d status %d (%s)", i,
+                       c->body, c->rc, c->status, rc, r.status, r.message);
+        if (c->msg && !strstr(r.message, c->msg))
+            TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, c->msg);
+        if (!c->msg) {
+            CHECK_UINT_EQ(c->n, r.n);
+            CHECK_INT_EQ(c->batched, r.batched);
+            CHECK_STR_EQ("example-model", r.model);
+        }
+        tg_request_free(&r);
+    }
+}
+
+TEST(request_items_in_order)
+{
+    const char *body = "{\"model\":\"example-model\",\"inputs\":[\"zero\",\"one\",\"\",\"a\\u0000b\"]}";
+    struct tg_request r;
+    REQUIRE(tg_request_parse(&r, body, strlen(body), &lim) == 0);
+    REQUIRE(r.n == 4);
+    CHECK_MEM_EQ("zero", 4, r.items[0].data, r.items[0].len);
+    CHECK_MEM_EQ("one", 3, r.items[1].data, r.items[1].len);
+    CHECK_UINT_EQ(0, r.items[2].len);
+    CHECK_MEM_EQ("a\0b", 3, r.items[3].data, r.items[3].len);
+    tg_request_free(&r);
+}
+
+/* The body need not be NUL-terminated: parse a buffer with junk after it. */
+TEST(request_not_nul_terminated)
+{
+    char buf[64];
+    const char *body = "{\"model\":\"example-model\",\"input\":\"x\"}";
+    size_t n = strlen(body);
+    memcpy(buf, body, n);
+    memset(buf + n, 'Z', sizeof buf - n);
+    struct tg_request r;
+    CHECK_INT_EQ(0, tg_request_parse(&r, buf, n, &lim));
+    tg_request_free(&r);
+}
+
+/* Every strict prefix of a valid body is malformed (400), never a crash. */
+TEST(request_every_prefix)
+{
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        if (cases[i].rc != 0)
+            continue;
+        const char *body = cases[i].body;
+        size_t len = strlen(body);
+        while (len && (body[len - 1] == ' ' || body[len - 1] == '\n'))
+            len--;
+        for (size_t k = 0; k < len; k++) {
+            struct tg_request r;
+            int rc = tg_request_parse(&r, body, k, &lim);
+            if (rc != TG_EPARSE || r.status != 400)
+                TG_FAIL_AT("prefix %zu of case %zu: rc %d status %d", k, i, rc, r.status);
+            tg_request_free(&r);
+        }
+    }
+}
+
+TEST(request_free_is_idempotent)
+{
+    struct tg_request r;
+    memset(&r, 0, sizeof r);
+    tg_request_free(&r);
+    tg_request_free(NULL);
+    const char *body = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\"]}";
+    tg_request_parse(&r, body, strlen(body), &lim);
+    tg_request_free(&r);
+    tg_request_free(&r);
+}
+
+TEST(error_body_is_valid_json)
+{
+    struct { int status; const char *msg; } t[] = {
+        { 400, "plain" },
+        { 404, "unknown model \"a\\b\"" },
+        { 400, "ctl \x01\x1f tab\t nl\n" },
+        { 400, "bytes \xff\xc3\x28 end" },
+        { 413, "" },
+    };
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+        struct tg_buf b = TG_BUF_INIT(0);
+        CHECK_INT_EQ(0, tg_request_write_error(&b, t[i].status, t[i].msg));
+        json_error_t err;
+        json_t *doc = json_loadb(b.data, b.len, 0, &err);
+        if (!doc) {
+            TG_FAIL_AT("case %zu: invalid JSON %s: %s", i, b.data, err.text);
+        } else {
+            json_t *e = json_object_get(doc, "error");
+            CHECK_INT_EQ(t[i].status, json_integer_value(json_object_get(e, "code")));
+            CHECK(json_is_string(json_object_get(e, "message")));
+            json_decref(doc);
+        }
+        tg_buf_free(&b);
+    }
+    struct tg_buf b = TG_BUF_INIT(0);
+    tg_request_write_error(&b, 404, "unknown model \"x\"");
+    CHECK_STR_EQ("{\"error\":{\"code\":404,\"message\":\"unknown model \\\"x\\\"\"}}", b.data);
+    tg_buf_free(&b);
+}
+
+TEST_MAIN()
