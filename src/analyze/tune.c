@@ -295,9 +295,17 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     uint32_t k = o->top_k ? o->top_k : 4, done = 0;
     for (size_t i = 0; i < ng && done < k; i++) {
         struct tg_tune_cand *cd = order[i];
+        /* skip what is measured already, and what the model cannot tell
+         * from a measured candidate (same batch, prediction within 1 %:
+         * pool size and wait do not matter when every batch fills at
+         * once): measuring it again would only sample noise */
         bool dup = false;
-        for (size_t j = ng; j < out->n && !dup; j++)
-            dup = out->cands[j].measured && same_cfg(&out->cands[j].cfg, &cd->cfg);
+        for (size_t j = 0; j < out->n && !dup; j++) {
+            const struct tg_tune_cand *mj = &out->cands[j];
+            dup = mj->measured && (same_cfg(&mj->cfg, &cd->cfg) ||
+                                   (mj->cfg.batch == cd->cfg.batch &&
+                                    fabs(mj->pred.p95_ms - cd->pred.p95_ms) <= 0.01 * cd->pred.p95_ms));
+        }
         if (dup)
             continue;
         rc = measure(t, o, cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs);
