@@ -235,8 +235,59 @@ static bool secret_name(const char *name, size_t n)
     for (size_t i = 0; i < n; i++)
         low[i] = (char)tolower((unsigned char)name[i]);
     low[n] = '\0';
-    return !strcmp(low, "authorization") || !strcmp(low, "proxy-authorization") || !strcmp(low, "cookie") ||
-           strstr(low, "key") || strstr(low, "token") || strstr(low, "secret") || strstr(low, "password");
+    return strstr(low, "auth") || strstr(low, "cookie") || strstr(low, "key") || strstr(low, "token") ||
+           strstr(low, "secret") || strstr(low, "passw") || strstr(low, "credential");
+}
+
+/* Appends path?query to out[o..] with the values of secret-looking query names
+ * redacted; returns the new length (< size). */
+static size_t put_redacted_path(char *out, size_t size, size_t o, const char *path)
+{
+    const char *q = strchr(path, '?');
+    size_t plen = q ? (size_t)(q - path) : strlen(path);
+    o += (size_t)snprintf(out + o, size - o, "%.*s", (int)plen, path);
+    if (o >= size)
+        return size - 1;
+    if (q) {
+        const char *s = q + 1;
+        char sep = '?';
+        while (*s && o < size - 16) {
+            const char *amp = strchr(s, '&');
+            size_t len = amp ? (size_t)(amp - s) : strlen(s);
+            const char *eq = memchr(s, '=', len);
+            size_t nlen = eq ? (size_t)(eq - s) : len;
+            if (eq && secret_name(s, nlen))
+                o += (size_t)snprintf(out + o, size - o, "%c%.*s=REDACTED", sep, (int)nlen, s);
+            else
+                o += (size_t)snprintf(out + o, size - o, "%c%.*s", sep, (int)len, s);
+            sep = '&';
+            s += len + (amp ? 1 : 0);
+        }
+    }
+    return o < size ? o : size - 1;
+}
+
+/* A URL string as given by the user, for messages: userinfo replaced by
+ * REDACTED, secret-looking query values redacted (works on unparsable URLs). */
+static const char *display_url(const char *url, char *out, size_t size)
+{
+    const char *hs = strstr(url, "://");
+    hs = hs ? hs + 3 : url;
+    size_t alen = strcspn(hs, "/?#");
+    const char *at = NULL;
+    for (const char *p = hs; p < hs + alen; p++)
+        if (*p == '@')
+            at = p;
+    size_t o = (size_t)snprintf(out, size, "%.*s%s", (int)(hs - url), url, at ? "REDACTED@" : "");
+    if (o >= size)
+        return url[0] ? "(URL too long)" : "";
+    const char *rest = at ? at + 1 : hs;
+    size_t rlen = (size_t)(hs + alen - rest);
+    o += (size_t)snprintf(out + o, size - o, "%.*s", (int)rlen, rest);
+    if (o >= size)
+        return "(URL too long)";
+    put_redacted_path(out, size, o, hs + alen);
+    return out;
 }
 
 /* The URL as recorded: no userinfo, query values of secret-looking names redacted. */
@@ -244,25 +295,7 @@ static json_t *safe_url(const struct tg_url *u)
 {
     char out[4096];
     size_t o = (size_t)snprintf(out, sizeof out, "%s://%s", u->tls ? "https" : "http", u->authority);
-    const char *q = strchr(u->path, '?');
-    size_t plen = q ? (size_t)(q - u->path) : strlen(u->path);
-    o += (size_t)snprintf(out + o, sizeof out - o, "%.*s", (int)plen, u->path);
-    if (q) {
-        const char *s = q + 1;
-        char sep = '?';
-        while (*s && o < sizeof out - 16) {
-            const char *amp = strchr(s, '&');
-            size_t len = amp ? (size_t)(amp - s) : strlen(s);
-            const char *eq = memchr(s, '=', len);
-            size_t nlen = eq ? (size_t)(eq - s) : len;
-            if (eq && secret_name(s, nlen))
-                o += (size_t)snprintf(out + o, sizeof out - o, "%c%.*s=REDACTED", sep, (int)nlen, s);
-            else
-                o += (size_t)snprintf(out + o, sizeof out - o, "%c%.*s", sep, (int)len, s);
-            sep = '&';
-            s += len + (amp ? 1 : 0);
-        }
-    }
+    put_redacted_path(out, sizeof out, o, u->path);
     return json_string(out);
 }
 
@@ -467,16 +500,21 @@ int tg_cmd_run(int argc, char **argv)
                 goto out;
             }
             if (!colon || colon == optarg) {
-                rc = usage("invalid header '%s' (expected 'Name: value')", optarg);
+                /* Not echoed: a malformed header may still hold a secret. */
+                rc = usage("invalid -H header number %zu (expected 'Name: value'; not shown, it may hold a secret)",
+                           nuser + 1);
                 goto out;
             }
             for (const char *p = optarg; p < colon; p++)
                 if (!isgraph((unsigned char)*p)) {
-                    rc = usage("invalid header name in '%s'", optarg);
+                    rc = usage("invalid header name in -H header number %zu (not shown, it may hold a secret)",
+                               nuser + 1);
                     goto out;
                 }
             if (strpbrk(optarg, "\r\n")) {
-                rc = usage("invalid header '%s' (line break)", optarg);
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(colon - optarg), optarg);
+                rc = usage("invalid header '%s: ...' (line break in the value)", name);
                 goto out;
             }
             char *s = strdup(optarg);
@@ -600,11 +638,14 @@ int tg_cmd_run(int argc, char **argv)
     struct tg_engine_config cfg = { 0 };
     const char *why = NULL;
     if (tg_url_parse(url_s, &cfg.url, &why) != 0) {
-        rc = usage("bad URL '%s': %s", url_s, why ? why : "invalid");
+        char shown[1024];
+        rc = usage("bad URL '%s': %s", display_url(url_s, shown, sizeof shown), why ? why : "invalid");
         goto out;
     }
     if (cfg.url.tls) {
-        rc = usage("https is not supported by the load engine yet: %s", url_s);
+        char shown[1024];
+        rc = usage("https is not supported by the load engine yet: %s",
+                   display_url(url_s, shown, sizeof shown));
         goto out;
     }
     {
@@ -890,8 +931,10 @@ int tg_cmd_run(int argc, char **argv)
     if (o.rate > 0 && t->late_inputs)
         fprintf(stderr, "tailgate run: fell behind schedule: %llu inputs started more than 10 ms late "
                         "(max lag %.1f ms)\n", (unsigned long long)t->late_inputs, (double)t->max_lag_ns / 1e6);
+    char shown[1024];
     if (t->by_class[TG_ERRC_CONNECT] && t->by_class[TG_ERRC_CONNECT] == t->failed && t->ok == 0)
-        fprintf(stderr, "tailgate run: %s is unreachable: %s\n", url_s, t->first_error);
+        fprintf(stderr, "tailgate run: %s is unreachable: %s\n", display_url(url_s, shown, sizeof shown),
+                t->first_error);
     else if (t->failed > t->by_class[TG_ERRC_INTERRUPTED])
         fprintf(stderr, "tailgate run: %llu inputs failed; first: %s\n",
                 (unsigned long long)(t->failed - t->by_class[TG_ERRC_INTERRUPTED]), t->first_error);

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "core/units.h"
 #include "server/accel.h"
+#include "server/fault.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -85,10 +86,16 @@ static void help(void)
            "  --max-connections N      open connection limit (default %u)\n"
            "  --drain-timeout DUR      on SIGTERM/SIGINT, wait this long for in-flight requests (default 10s)\n"
            "  --idle-timeout DUR       close a connection idle this long, whole seconds, 0 = never (default 60s)\n"
+           "  --fault KIND[:RATE]      misbehave on a fraction RATE (0..1, default 1) of /v1/infer\n"
+           "                           requests, chosen by --seed; repeatable, rates add up to <= 1.\n"
+           "                           KIND: reset (RST), truncate (half the body, close), garbage\n"
+           "                           (non-HTTP bytes, close), stall (no answer until the idle\n"
+           "                           timeout), close (no response), slow (body trickled in %d\n"
+           "                           pieces %d ms apart), status500\n"
            "  -h, --help               this help\n",
            (unsigned long long)defaults.seed, defaults.max_queue_delay_ms,
            (unsigned long long)defaults.max_queue, (unsigned long long)defaults.max_body,
-           defaults.threads, defaults.max_connections);
+           defaults.threads, defaults.max_connections, TG_FAULT_SLOW_PIECES, TG_FAULT_SLOW_GAP_MS);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -145,7 +152,7 @@ static unsigned raise_nofile(void)
 enum {
     OPT_HOST = 1000, OPT_PORT, OPT_PORT_FILE, OPT_PROFILE, OPT_ALPHA, OPT_BETA, OPT_SIGMA,
     OPT_STALL, OPT_SLOTS, OPT_MAX_BATCH, OPT_JITTER, OPT_SEED, OPT_DYN, OPT_DELAY,
-    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN, OPT_IDLE,
+    OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN, OPT_IDLE, OPT_FAULT,
 };
 
 int tg_cmd_serve(int argc, char **argv)
@@ -171,6 +178,7 @@ int tg_cmd_serve(int argc, char **argv)
         { "max-connections", required_argument, NULL, OPT_MAX_CONN },
         { "drain-timeout", required_argument, NULL, OPT_DRAIN },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
+        { "fault", required_argument, NULL, OPT_FAULT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -178,6 +186,7 @@ int tg_cmd_serve(int argc, char **argv)
     /* Overrides apply after the profile, whatever their order on the line. */
     double alpha = -1, beta = -1, sigma = -1, stall = -1;
     uint64_t slots = 0, max_batch = 0, v;
+    struct tg_fault_plan fault = { .any = 0 };
     double d;
     int opt;
     optind = 1;
@@ -267,6 +276,17 @@ int tg_cmd_serve(int argc, char **argv)
                 o.idle_timeout_ns > 86400 * TG_NS_PER_S)
                 return usage_error("--idle-timeout wants a duration up to 1 day, got '%s'", optarg);
             break;
+        case OPT_FAULT:
+            switch (tg_fault_plan_add(&fault, optarg)) {
+            case 0: break;
+            case TG_ERANGE:
+                return usage_error("--fault rates add up to more than 1 at '%s'", optarg);
+            default:
+                return usage_error("--fault wants KIND[:RATE] with KIND reset|truncate|garbage|"
+                                   "stall|close|slow|status500 (each once) and RATE 0..1, got '%s'",
+                                   optarg);
+            }
+            break;
         default:
             return usage_error("unknown or incomplete option '%s' (see --help)",
                                argv[optind - 1]);
@@ -276,6 +296,7 @@ int tg_cmd_serve(int argc, char **argv)
         return usage_error("unexpected argument '%s'", argv[optind]);
 
     const struct tg_accel_profile *p = tg_accel_profile_find(o.profile);
+    fault.seed = o.seed;
     struct tg_server_config cfg = {
         .host = o.host,
         .port = o.port,
@@ -296,6 +317,7 @@ int tg_cmd_serve(int argc, char **argv)
             .max_queue_delay_ms = o.max_queue_delay_ms,
             .max_queue = (size_t)o.max_queue,
         },
+        .fault = fault,
     };
 
     unsigned nofile = raise_nofile();
@@ -333,6 +355,16 @@ int tg_cmd_serve(int argc, char **argv)
             a->jitter ? "on" : "off", (unsigned long long)a->seed, a->slots, a->max_batch,
             a->dynamic_batching ? "on" : "off", a->max_queue_delay_ms, a->max_queue,
             cfg.max_body);
+    if (fault.any) {
+        char line[512];
+        size_t n = 0;
+        for (int k = TG_FAULT_NONE + 1; k < TG_FAULT_KIND_COUNT; k++)
+            if (fault.rate[k] > 0 && n < sizeof line)
+                n += (size_t)snprintf(line + n, sizeof line - n, " %s:%g",
+                                      tg_fault_name((enum tg_fault_kind)k), fault.rate[k]);
+        fprintf(stderr, "tailgate serve: injecting faults (seed %llu):%s\n",
+                (unsigned long long)fault.seed, line);
+    }
 
     int sig = 0;
     sigwait(&set, &sig);
@@ -341,6 +373,17 @@ int tg_cmd_serve(int argc, char **argv)
     rc = tg_server_drain(srv, o.drain_timeout_ns);
     if (rc)
         fprintf(stderr, "tailgate serve: drain timed out; answering the rest with 503\n");
+    if (fault.any) {
+        uint64_t cnt[TG_FAULT_KIND_COUNT];
+        tg_server_fault_counts(srv, cnt);
+        fprintf(stderr, "tailgate serve: /v1/infer requests: %llu without a fault",
+                (unsigned long long)cnt[TG_FAULT_NONE]);
+        for (int k = TG_FAULT_NONE + 1; k < TG_FAULT_KIND_COUNT; k++)
+            if (fault.rate[k] > 0)
+                fprintf(stderr, ", %llu %s", (unsigned long long)cnt[k],
+                        tg_fault_name((enum tg_fault_kind)k));
+        fputc('\n', stderr);
+    }
     tg_server_free(srv);
     fprintf(stderr, "tailgate serve: stopped\n");
     return TG_EXIT_OK;

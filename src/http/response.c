@@ -45,11 +45,17 @@ static inline uint64_t load8(const char *p)
  * the one allowed) or DEL drops to the byte loop, which decides. */
 static bool text_ok(const char *p, const char *e)
 {
-    while (e - p >= 8) {
-        uint64_t x = load8(p), y = x ^ (0x7f * ONES);
-        if (((x - 0x20 * ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS))
-            break;
-        p += 8;
+    if (e - p >= 8) {
+        /* the last word overlaps the one before it: no byte-wise tail */
+        const char *last = e - 8;
+        for (;;) {
+            uint64_t x = load8(p), y = x ^ (0x7f * ONES);
+            if (((x - 0x20 * ONES) & ~x & HIGHS) | ((y - ONES) & ~y & HIGHS))
+                break;
+            if (p == last)
+                return true;
+            p = p + 8 < last ? p + 8 : last;
+        }
     }
     for (; p < e; p++)
         if (bad_text_byte((unsigned char)*p))

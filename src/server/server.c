@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 enum route { ROUTE_NONE, ROUTE_INFER, ROUTE_HEALTHZ, ROUTE_METRICS };
 
@@ -29,6 +30,12 @@ struct tg_server {
     atomic_int draining;
     atomic_long inflight; /* /v1/infer requests accepted into the queue, not yet finished */
     unsigned port;
+    /* --fault: the timer resumes stalled and trickling connections. */
+    struct tg_fault_timer *timer;  /* NULL without faults */
+    atomic_int fault_stop;         /* set before the timer stops: no new suspension */
+    atomic_ullong fault_seq;       /* /v1/infer requests seen, numbers tg_fault_pick's n */
+    atomic_ullong faults[TG_FAULT_KIND_COUNT];
+    atomic_long stalled;           /* connections suspended by --fault stall */
 };
 
 struct req_ctx {
@@ -40,6 +47,8 @@ struct req_ctx {
     int too_big;
     int submit_rc;           /* tg_accel_submit() result */
     int counted;             /* contributes to srv->inflight */
+    enum tg_fault_kind fault; /* injected into this request's answer */
+    int stalled;             /* --fault stall: suspended, closed when resumed */
     atomic_int job_done;
     struct tg_buf body;      /* capped at max_body */
     struct tg_buf out;       /* the 200 answer, built while the job is queued */
@@ -96,6 +105,172 @@ static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const ch
     return answer(c, status, &b, "application/json", timing, extra_name, extra_value, 0, 0, 0);
 }
 
+/* ---- fault injection (--fault) ------------------------------------------
+ * Everything stays inside libmicrohttpd's life cycle, so MHD still owns and
+ * closes every socket:
+ *   reset     SO_LINGER {1, 0} on the connection's fd, then MHD_NO: MHD's
+ *             close() sends RST
+ *   close     MHD_NO: MHD closes (FIN) without a response
+ *   garbage   a few non-HTTP bytes written to the fd (nothing else is queued
+ *             on it at that point), then MHD_NO
+ *   stall     the connection is suspended; the fault timer resumes it at the
+ *             idle timeout (or shutdown) and it is then closed
+ *   truncate  the real answer from a content-reader callback that declares
+ *             the full Content-Length and ends with
+ *             MHD_CONTENT_READER_END_WITH_ERROR half-way (MHD closes)
+ *   slow      the same reader hands out TG_FAULT_SLOW_PIECES pieces; before
+ *             each it suspends the connection and the timer resumes it
+ *             TG_FAULT_SLOW_GAP_MS later
+ *   status500 a JSON 500 error */
+struct fault_body {
+    struct tg_server *srv;
+    struct MHD_Connection *conn;
+    char *data;
+    size_t len;      /* bytes of the real answer (the declared Content-Length) */
+    size_t limit;    /* bytes actually sent before the error end */
+    size_t piece;    /* slow: bytes per piece, else 0 */
+    int due;         /* slow: the gap before the next piece has passed */
+};
+
+static void resume_conn(void *arg) { MHD_resume_connection(arg); }
+
+/* Suspends conn until at_ns; 0, or TG_ECLOSED when shutting down (then the
+ * connection is not suspended). */
+static int suspend_until(struct tg_server *s, struct MHD_Connection *conn, uint64_t at_ns)
+{
+    if (atomic_load(&s->fault_stop))
+        return TG_ECLOSED;
+    MHD_suspend_connection(conn);
+    if (tg_fault_timer_add(s->timer, at_ns, resume_conn, conn)) {
+        MHD_resume_connection(conn);
+        return TG_ECLOSED;
+    }
+    return 0;
+}
+
+static ssize_t fault_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    struct fault_body *fb = cls;
+    if (pos >= fb->limit || atomic_load(&fb->srv->fault_stop))
+        return pos >= fb->len ? MHD_CONTENT_READER_END_OF_STREAM
+                              : MHD_CONTENT_READER_END_WITH_ERROR;
+    size_t n = fb->limit - (size_t)pos;
+    if (fb->piece) {
+        if (!fb->due) {
+            fb->due = 1;
+            uint64_t at = tg_now_ns() + TG_FAULT_SLOW_GAP_MS * TG_NS_PER_MS;
+            if (suspend_until(fb->srv, fb->conn, at))
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+            return 0; /* called again once resumed */
+        }
+        fb->due = 0;
+        if (n > fb->piece)
+            n = fb->piece;
+    }
+    if (n > max)
+        n = max;
+    memcpy(buf, fb->data + pos, n);
+    return (ssize_t)n;
+}
+
+static void fault_body_free(void *cls)
+{
+    struct fault_body *fb = cls;
+    free(fb->data);
+    free(fb);
+}
+
+/* The 200 answer in c->out, truncated or trickled. */
+static enum MHD_Result answer_faulty(struct req_ctx *c, const char *timing, double qms)
+{
+    struct fault_body *fb = calloc(1, sizeof *fb);
+    if (!fb)
+        return MHD_NO;
+    *fb = (struct fault_body){ .srv = c->srv, .conn = c->conn, .data = c->out.data,
+                               .len = c->out.len, .limit = c->out.len };
+    if (c->fault == TG_FAULT_TRUNCATE)
+        fb->limit = fb->len / 2;
+    else
+        fb->piece = (fb->len + TG_FAULT_SLOW_PIECES - 1) / TG_FAULT_SLOW_PIECES;
+    struct MHD_Response *r =
+        MHD_create_response_from_callback(fb->len, 4096, fault_read, fb, fault_body_free);
+    if (!r) {
+        free(fb);
+        return MHD_NO;
+    }
+    c->out = (struct tg_buf)TG_BUF_INIT(c->out.max); /* the data belongs to fb now */
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(r, "Server-Timing", timing);
+    enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
+    MHD_destroy_response(r);
+    set_phase(c, PHASE_ANSWERED);
+    tg_metrics_count(&c->srv->metrics, 200, 1, c->job.items, qms, c->job.compute_ms);
+    return ret;
+}
+
+static int conn_fd(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+    return ci ? ci->connect_fd : -1;
+}
+
+/* The request is complete and valid HTTP: misbehave now if this request
+ * drew reset/close/garbage/stall/status500.  Returns 1 with *ret set when
+ * the fault took over, 0 to carry on (truncate and slow act on the answer). */
+static int inject_early(struct tg_server *s, struct req_ctx *c, enum MHD_Result *ret)
+{
+    uint64_t n = atomic_fetch_add(&s->fault_seq, 1);
+    c->fault = tg_fault_pick(&s->cfg.fault, n);
+    atomic_fetch_add(&s->faults[c->fault], 1);
+    int fd;
+    switch (c->fault) {
+    case TG_FAULT_RESET:
+        fd = conn_fd(c->conn);
+        if (fd >= 0) {
+            struct linger lg = { 1, 0 };
+            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
+        }
+        *ret = MHD_NO;
+        return 1;
+    case TG_FAULT_GARBAGE:
+        fd = conn_fd(c->conn);
+        if (fd >= 0) {
+            static const char junk[] = "\x16\x03\x01 NOT-HTTP \x00\xff\xfe garbage (--fault garbage)\r\n\r\n";
+            ssize_t w = send(fd, junk, sizeof junk - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+            (void)w; /* best effort: the close follows either way */
+        }
+        *ret = MHD_NO;
+        return 1;
+    case TG_FAULT_CLOSE:
+        *ret = MHD_NO;
+        return 1;
+    case TG_FAULT_STALL: {
+        uint64_t at = s->cfg.conn_timeout_s
+                          ? tg_now_ns() + (uint64_t)s->cfg.conn_timeout_s * TG_NS_PER_S
+                          : UINT64_MAX - 1;
+        c->stalled = 1;
+        if (!suspend_until(s, c->conn, at))
+            atomic_fetch_add(&s->stalled, 1);
+        else
+            c->stalled = 2; /* shutting down: close at once */
+        *ret = c->stalled == 2 ? MHD_NO : MHD_YES;
+        return 1;
+    }
+    case TG_FAULT_STATUS500:
+        *ret = answer_error(c, 500, "injected fault (tailgate serve --fault status500)", NULL, NULL);
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+void tg_server_fault_counts(struct tg_server *s, uint64_t out[TG_FAULT_KIND_COUNT])
+{
+    for (int k = 0; k < TG_FAULT_KIND_COUNT; k++)
+        out[k] = atomic_load(&s->faults[k]);
+}
+
 static void job_done(struct tg_accel_job *job)
 {
     struct req_ctx *c = job->arg;
@@ -135,7 +310,16 @@ static enum MHD_Result handle_get(struct req_ctx *c)
     const union MHD_DaemonInfo *di =
         ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     unsigned conns = di ? di->num_connections : 0;
-    if (tg_metrics_write(&s->metrics, &st, conns, &b)) {
+    int rc = tg_metrics_write(&s->metrics, &st, conns, &b);
+    if (!rc && s->timer) {
+        rc = tg_buf_puts(&b, "# HELP tailgate_faults_injected_total /v1/infer requests given "
+                             "a --fault\n# TYPE tailgate_faults_injected_total counter\n");
+        for (int k = TG_FAULT_NONE + 1; !rc && k < TG_FAULT_KIND_COUNT; k++)
+            rc = tg_buf_printf(&b, "tailgate_faults_injected_total{kind=\"%s\"} %llu\n",
+                               tg_fault_name((enum tg_fault_kind)k),
+                               (unsigned long long)atomic_load(&s->faults[k]));
+    }
+    if (rc) {
         tg_buf_free(&b);
         return MHD_NO;
     }
@@ -192,6 +376,8 @@ static enum MHD_Result handle_resumed(struct req_ctx *c)
     double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
     char timing[96];
     snprintf(timing, sizeof timing, "queue;dur=%.3f, compute;dur=%.3f", qms, c->job.compute_ms);
+    if (c->fault == TG_FAULT_TRUNCATE || c->fault == TG_FAULT_SLOW)
+        return answer_faulty(c, timing, qms);
     return answer(c, 200, &c->out, "application/json", timing, NULL, NULL, c->job.items, qms,
                   c->job.compute_ms);
 }
@@ -241,6 +427,9 @@ static enum MHD_Result final_call(struct tg_server *s, struct req_ctx *c, const 
         return answer_error(c, 405, "method not allowed (use POST)", MHD_HTTP_HEADER_ALLOW, "POST");
     if (atomic_load(&s->draining))
         return answer_error(c, 503, "server is shutting down", NULL, NULL);
+    enum MHD_Result ret;
+    if (s->timer && inject_early(s, c, &ret))
+        return ret;
     return handle_body_complete(c);
 }
 
@@ -263,6 +452,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *con_cls = c;
         return first_call(s, c);
     }
+    if (c->stalled) /* resumed by the fault timer: close */
+        return MHD_NO;
     switch (c->phase) {
     case PHASE_RECEIVING:
         if (*upload_data_size) {
@@ -296,6 +487,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     if (c->counted)
         atomic_fetch_sub(&s->inflight, 1);
+    if (c->stalled == 1)
+        atomic_fetch_sub(&s->stalled, 1);
     tg_request_free(&c->req);
     tg_buf_free(&c->body);
     tg_buf_free(&c->out);
@@ -339,6 +532,8 @@ int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
     int rc = tg_accel_new(&cfg->accel, &s->accel);
     if (rc)
         goto fail;
+    if (cfg->fault.any && (rc = tg_fault_timer_new(&s->timer)))
+        goto fail;
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_TURBO;
     if (v6)
         flags |= MHD_USE_IPv6;
@@ -360,6 +555,7 @@ int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
     *out = s;
     return 0;
 fail:
+    tg_fault_timer_free(s->timer);
     tg_accel_free(s->accel);
     tg_metrics_destroy(&s->metrics);
     free(s);
@@ -379,9 +575,18 @@ static int wait_inflight(struct tg_server *s, uint64_t timeout_ns)
     return 0;
 }
 
+/* Resumes every connection a fault suspended (stalled ones close, slow
+ * answers end with an error) and refuses new suspensions. */
+static void stop_faults(struct tg_server *s)
+{
+    atomic_store(&s->fault_stop, 1);
+    tg_fault_timer_stop(s->timer);
+}
+
 int tg_server_drain(struct tg_server *s, uint64_t timeout_ns)
 {
     atomic_store(&s->draining, 1);
+    stop_faults(s);
     tg_accel_close(s->accel);
     return wait_inflight(s, timeout_ns);
 }
@@ -394,8 +599,13 @@ void tg_server_free(struct tg_server *s)
     /* Every job still pending completes now (503), which resumes every
      * suspended connection: MHD must not be stopped with one suspended. */
     tg_accel_stop(s->accel);
+    stop_faults(s);
     wait_inflight(s, TG_NS_PER_S);
+    /* Resumed stalled connections close on the HTTP thread's next pass. */
+    for (int i = 0; i < 200 && atomic_load(&s->stalled) > 0; i++)
+        tg_sleep_ns(5 * TG_NS_PER_MS);
     MHD_stop_daemon(s->daemon);
+    tg_fault_timer_free(s->timer);
     tg_accel_free(s->accel);
     tg_metrics_destroy(&s->metrics);
     free(s);

@@ -14,6 +14,7 @@
 #define TG_SERVER_SERVER_H
 
 #include "server/accel.h"
+#include "server/fault.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -26,6 +27,7 @@ struct tg_server_config {
     unsigned threads;          /* HTTP threads: 1 = one epoll thread, more = a pool */
     unsigned conn_timeout_s;   /* idle keep-alive timeout, s (0: none) */
     struct tg_accel_config accel;
+    struct tg_fault_plan fault;  /* all rates 0: no fault injection */
 };
 
 struct tg_server;
@@ -37,8 +39,13 @@ int tg_server_new(const struct tg_server_config *c, struct tg_server **out);
 /* The bound TCP port. */
 unsigned tg_server_port(const struct tg_server *s);
 
+/* Faults injected so far, by kind (out[TG_FAULT_NONE] = requests without
+ * one).  Any thread. */
+void tg_server_fault_counts(struct tg_server *s, uint64_t out[TG_FAULT_KIND_COUNT]);
+
 /* Enters draining: new requests get 503 (Connection: close), queued and
- * executing ones run to completion.  Returns once every accepted /v1/infer
+ * executing ones run to completion; stalled (--fault stall) connections
+ * are closed and trickled (--fault slow) answers are cut.  Returns once every accepted /v1/infer
  * request has been answered (0) or after timeout_ns (TG_ETIMEOUT). */
 int tg_server_drain(struct tg_server *s, uint64_t timeout_ns);
 
