@@ -514,7 +514,10 @@ static void conn_handshake(struct worker *w, struct conn *c)
         after_close(w);
         return;
     }
-    uint64_t hs = tg_loop_now(w->loop) - c->t[CONN_HANDSHAKE];
+    /* Fresh time: the whole handshake can complete inside one SSL_connect()
+     * call (the server's flight already arrived when OpenSSL reads after
+     * sending the ClientHello), so the event's time would say 0. */
+    uint64_t hs = tg_loop_update_now(w->loop) - c->t[CONN_HANDSHAKE];
     w->st.tls_handshakes++;
     tg_hist_record(w->st.tls_handshake, hs / 1000);
     if (!w->st.tls_protocol[0]) {
