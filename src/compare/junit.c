@@ -11,10 +11,9 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/time.h"
 
 struct jcase {
@@ -323,42 +322,16 @@ int tg_junit_write(FILE *f, const struct tg_comparison *c, bool strict)
 int tg_junit_write_file(const char *path, const struct tg_comparison *c, bool strict, char *err,
                         size_t errlen)
 {
-    char tmp[4096];
-    const char *slash = strrchr(path, '/');
-    int rc;
-    if (slash)
-        rc = snprintf(tmp, sizeof tmp, "%.*s/.%s.XXXXXX", (int)(slash - path), path, slash + 1);
-    else
-        rc = snprintf(tmp, sizeof tmp, ".%s.XXXXXX", path);
-    if (rc < 0 || (size_t)rc >= sizeof tmp) {
-        snprintf(err, errlen, "%s: %s", path, tg_strerror(TG_ETOOBIG));
-        return TG_ETOOBIG;
+    struct tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path);
+    if (rc == 0) {
+        rc = tg_junit_write(a.f, c, strict);
+        if (rc == 0)
+            rc = tg_atomic_commit(&a);
+        else
+            tg_atomic_abort(&a);
     }
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = -errno;
+    if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, tg_strerror(rc));
-        return rc;
-    }
-    fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        rc = -errno;
-        close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, tg_strerror(rc));
-        return rc;
-    }
-    rc = tg_junit_write(f, c, strict);
-    if (rc == 0 && fsync(fileno(f)) < 0)
-        rc = -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = errno ? -errno : TG_EIO;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, tg_strerror(rc));
-    }
     return rc;
 }
