@@ -395,6 +395,13 @@ int tg_cmd_analyze(int argc, char **argv)
     }
     if (o.baseline_csv)
         a.has_client = tg_client_overhead(&base, &run, &a.client) == 0;
+    double *mjit = NULL;
+    if (o.probe && tg_active_model(&act, &a.model, &mjit) == 0) {
+        a.has_model = true;
+        free(mjit);   /* the same factors as `jitter` when fitted; the file keeps batch_fit's */
+        a.model.jitter = NULL;
+        a.model.njitter = 0;
+    }
     a.cause = tg_dominant_cause(&a.decomp, a.saturated, a.has_fit ? a.bfit.gain_at_c : NAN, &a.cause_share);
     if (!a.has_decomp)
         a.cause = TG_CAUSE_UNKNOWN;
