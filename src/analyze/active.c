@@ -361,8 +361,14 @@ int tg_active_model(const struct tg_active *a, struct tg_costmodel *m, double **
 {
     *jitter = NULL;
     struct tg_batch_fit bf;
-    if (tg_batch_fit(a->bpts, a->nbpts, 1, a->max_batch, a->from_server_timing, &bf) != 0)
+    memset(&bf, 0, sizeof bf);
+    if (a->nbpts == 1 && a->bpts[0].batch == 1) {
+        /* no batching (the API refused batches): a constant cost per request */
+        bf.fit.alpha = a->bpts[0].median_ms;
+        bf.fit.beta = 0;
+    } else if (tg_batch_fit(a->bpts, a->nbpts, 1, a->max_batch, a->from_server_timing, &bf) != 0) {
         return TG_EINVAL;
+    }
     memset(m, 0, sizeof *m);
     m->alpha_ms = bf.fit.alpha;
     m->beta_ms = bf.fit.beta;

@@ -73,11 +73,12 @@ void tg_active_free(struct tg_active *a);
  * in a new array (caller frees), *n entries.  NULL when none. */
 double *tg_active_jitter(const struct tg_active *a, const struct tg_fit *f, size_t *n);
 
-/* The cost model the measurements imply: the fit over the batch points,
+/* The cost model the measurements imply: the fit over the batch points (one
+ * point at batch 1 only, i.e. batches refused: alpha = its median, beta 0),
  * slots = best sweep throughput x (t(1) + overhead) rounded (at least 1),
  * max batch, overhead, new-connection cost and the jitter factors
  * (*jitter, caller frees; m->jitter points into it).  Returns 0 or
- * TG_EINVAL (fewer than 2 batch points). */
+ * TG_EINVAL (no batch point). */
 int tg_active_model(const struct tg_active *a, struct tg_costmodel *m, double **jitter);
 
 #endif

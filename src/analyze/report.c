@@ -204,12 +204,19 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     } else {
         json_object_set_new(root, "batch_fit", json_null());
     }
-    json_object_set_new(root, "model",
-                        json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "alpha_ms", a->has_fit ? r3(a->bfit.fit.alpha) : json_null(),
-                                  "beta_ms", a->has_fit ? r3(a->bfit.fit.beta) : json_null(), "slots", r3(a->slots),
-                                  "max_batch", a->max_batch ? json_integer(a->max_batch) : json_null(),
-                                  "overhead_ms", r3(a->overhead_ms), "connect_ms",
-                                  a->has_conn ? r3(a->conn.new_connect_ms) : json_null()));
+    if (a->has_model)
+        json_object_set_new(root, "model",
+                            json_pack("{s:o, s:o, s:o, s:i, s:o, s:o}", "alpha_ms", r3(a->model.alpha_ms), "beta_ms",
+                                      r3(a->model.beta_ms), "slots", r3(a->slots), "max_batch",
+                                      (json_int_t)a->model.max_batch, "overhead_ms", r3(a->model.overhead_ms),
+                                      "connect_ms", r3(a->model.connect_ms)));
+    else
+        json_object_set_new(root, "model",
+                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "alpha_ms", a->has_fit ? r3(a->bfit.fit.alpha) : json_null(),
+                                      "beta_ms", a->has_fit ? r3(a->bfit.fit.beta) : json_null(), "slots", r3(a->slots),
+                                      "max_batch", a->max_batch ? json_integer(a->max_batch) : json_null(),
+                                      "overhead_ms", r3(a->overhead_ms), "connect_ms",
+                                      a->has_conn ? r3(a->conn.new_connect_ms) : json_null()));
     if (a->has_conn)
         json_object_set_new(root, "connection_cost",
                             json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "new", (json_int_t)a->conn.n_new, "reused",
@@ -389,7 +396,9 @@ int tg_analysis_load_model(const char *path, struct tg_costmodel *m, double **ji
     m->max_batch = isfinite(maxb) && maxb >= 1 ? (uint32_t)maxb : 1;
     m->overhead_ms = isfinite(jnum(model, "overhead_ms")) ? fmax(0, jnum(model, "overhead_ms")) : 0;
     m->connect_ms = isfinite(jnum(model, "connect_ms")) ? jnum(model, "connect_ms") : 0;
-    json_t *jit = json_object_get(json_object_get(root, "batch_fit"), "jitter_factors");
+    json_t *jit = json_object_get(json_object_get(root, "model"), "jitter_factors");
+    if (!jit)
+        jit = json_object_get(json_object_get(root, "batch_fit"), "jitter_factors");
     size_t n = json_array_size(jit);
     if (n) {
         double *v = malloc(n * sizeof *v);

@@ -53,6 +53,8 @@ struct tg_analysis {
     bool budget_cut;
     double slots;                  /* effective parallel executions, NAN unknown */
     double overhead_ms;            /* per request outside the server, NAN unknown */
+    bool has_model;
+    struct tg_costmodel model;     /* what tune needs (tg_active_model); jitter borrowed */
     const double *jitter;          /* measured execution factors (t / fitted t(b)) */
     size_t njitter;
     bool has_conn;
