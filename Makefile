@@ -24,7 +24,7 @@ ALL_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN)
 LDLIBS  := $(PKG_LIBS) -lm -lpthread
 
 LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/stats/*.c src/engine/*.c \
-            src/output/*.c src/compare/*.c src/report/*.c src/server/*.c))
+            src/output/*.c src/compare/*.c src/report/*.c src/server/*.c src/analyze/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))

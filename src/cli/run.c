@@ -9,6 +9,7 @@
 #include "core/units.h"
 #include "engine/engine.h"
 #include "output/csv.h"
+#include "output/progress.h"
 #include "output/summary.h"
 #include "output/writer.h"
 #include "stats/hist.h"
@@ -26,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +57,8 @@ struct run_opts {
     bool force;
     uint64_t max_response;
     bool quiet;
+    bool progress;             /* --progress: plain lines when stderr is not a terminal */
+    uint64_t progress_interval_ns;
 };
 
 static const struct run_opts defaults = {
@@ -80,6 +84,8 @@ static const struct run_opts defaults = {
     .force = false,
     .max_response = 64ULL << 20,
     .quiet = false,
+    .progress = false,
+    .progress_interval_ns = 5 * TG_NS_PER_S,
 };
 
 /* input.py's client: httpx 0.23.3 AsyncClient defaults. */
@@ -129,12 +135,19 @@ static void help(void)
            "      --max-response SIZE  largest accepted response (default 64M)\n"
            "  -o, --out DIR            output directory (default results/run-<UTC stamp>)\n"
            "      --force              write into a non-empty existing directory\n"
-           "  -q, --quiet              no progress line\n"
+           "Progress (stderr):\n"
+           "      --progress           also when stderr is not a terminal: a plain line every\n"
+           "                           --progress-interval (default: only a live line on a terminal)\n"
+           "      --progress-interval DUR  plain-line period (default %llus)\n"
+           "  -q, --quiet              no progress at all\n"
+           "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
+           "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
            "  -h, --help\n\n"
            "Exit: 0 all inputs ok, 1 some failed, 2 usage/setup error, 3 interrupted.\n",
            (unsigned long long)defaults.concurrency, OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
            defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_batch_format_names(),
-           defaults.batch_format, (unsigned long long)defaults.threads);
+           defaults.batch_format, (unsigned long long)defaults.threads,
+           (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
 }
 
 static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -155,6 +168,7 @@ struct wctx {
     struct tg_writer csv;
     struct tg_writer outs;
     bool save;
+    struct tg_progress_lat *lat;   /* NULL: no progress shown */
 };
 
 static void on_result(void *ctx, const struct tg_input_result *r)
@@ -183,6 +197,8 @@ static void on_result(void *ctx, const struct tg_input_result *r)
         .worker = r->worker,
         .error_detail = r->error_detail,
     };
+    if (c->lat && r->ok)
+        tg_progress_lat_record(c->lat, r->latency_ns / 1000);
     char *p = tg_writer_reserve(&c->csv, TG_CSV_ROW_MAX);
     if (p)
         tg_writer_commit(&c->csv, tg_csv_format_row(p, &row));
@@ -205,6 +221,8 @@ static void on_flush(void *ctx)
     tg_writer_flush(&c->csv);
     if (c->save)
         tg_writer_flush(&c->outs);
+    if (c->lat)
+        tg_progress_lat_publish(c->lat);
 }
 
 /* ---- helpers ------------------------------------------------------------------ */
@@ -323,12 +341,34 @@ static int parse_u64_opt(const char *name, const char *s, uint64_t min, uint64_t
     return 0;
 }
 
+/* ---- progress -------------------------------------------------------------------- */
+
+static unsigned term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0)
+        return ws.ws_col;
+    return 0;
+}
+
+static void progress_tick(struct tg_progress *p, const struct tg_engine *e, struct wctx *w, uint64_t n,
+                          uint64_t now)
+{
+    struct tg_progress_lat *lats[256];
+    for (uint64_t i = 0; i < n && i < 256; i++)
+        lats[i] = w[i].lat;
+    tg_progress_collect(p, lats, n < 256 ? (size_t)n : 256);
+    uint64_t done, failed;
+    tg_engine_progress(e, &done, &failed);
+    tg_progress_update(p, now, done, failed);
+}
+
 /* ---- the command ---------------------------------------------------------------- */
 
 enum {
     OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_BATCH_FORMAT,
     OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
-    OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE,
+    OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -356,6 +396,8 @@ static const struct option long_opts[] = {
     { "force", no_argument, NULL, OPT_FORCE },
     { "max-response", required_argument, NULL, OPT_MAX_RESPONSE },
     { "quiet", no_argument, NULL, 'q' },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -371,6 +413,7 @@ int tg_cmd_run(int argc, char **argv)
     struct tg_payloads *payloads = NULL;
     struct tg_engine *engine = NULL;
     struct wctx *wctx = NULL;
+    struct tg_progress *progress = NULL;
     void **wptr = NULL;
     json_t *config = NULL, *summary_doc = NULL;
     int csv_fd = -1, out_fd = -1;
@@ -514,6 +557,16 @@ int tg_cmd_run(int argc, char **argv)
             break;
         case OPT_FORCE:
             o.force = true;
+            break;
+        case OPT_PROGRESS:
+            o.progress = true;
+            break;
+        case OPT_PROGRESS_INTERVAL:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.progress_interval_ns) != 0 ||
+                o.progress_interval_ns < 100 * TG_NS_PER_MS) {
+                rc = usage("invalid --progress-interval '%s' (a duration >= 100ms, e.g. 5s)", optarg);
+                goto out;
+            }
             break;
         case OPT_MAX_RESPONSE:
             if (tg_parse_size(optarg, &o.max_response) != 0 || o.max_response < 1024 ||
@@ -730,6 +783,15 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("out of memory");
         goto out;
     }
+    /* progress: a live line on a terminal, plain lines on request, nothing with -q */
+    const char *term = getenv("TERM");
+    bool live = !o.quiet && isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+    bool show = live || (o.progress && !o.quiet);
+    for (uint64_t i = 0; show && i < o.threads; i++)
+        if (!(wctx[i].lat = tg_progress_lat_new())) {
+            rc = usage("out of memory");
+            goto out;
+        }
     for (uint64_t i = 0; i < o.threads; i++) {
         tg_writer_init(&wctx[i].csv, csv_fd, 64 * 1024);
         tg_writer_init(&wctx[i].outs, out_fd, 256 * 1024);
@@ -776,15 +838,17 @@ int tg_cmd_run(int argc, char **argv)
     char started_at[32];
     tg_utc_iso(started_at, sizeof started_at);
     uint64_t t0 = tg_now_ns();
+    if (show && !(progress = tg_progress_new(cfg.inputs, t0))) {
+        rc = usage("out of memory");
+        goto out;
+    }
     erc = tg_engine_start(engine);
     if (erc) {
         rc = usage("cannot start worker threads: %s", tg_strerror(erc));
         goto out;
     }
-    bool tty = isatty(STDERR_FILENO) && !o.quiet;
-    bool progress_shown = false;
-    uint64_t total = cfg.inputs;
     int signals = 0;
+    uint64_t next_line = t0 + o.progress_interval_ns, line_done = UINT64_MAX;
     while (!tg_engine_finished(engine)) {
         struct timespec ts = { 0, 200 * 1000 * 1000 };
         int s = sigtimedwait(&sigs, NULL, &ts);
@@ -792,15 +856,28 @@ int tg_cmd_run(int argc, char **argv)
             if (signals++ == 0)
                 tg_engine_interrupt(engine);
         }
-        if (tty) {
-            uint64_t done, failed;
-            tg_engine_progress(engine, &done, &failed);
-            tg_progress_print(stderr, (double)(tg_now_ns() - t0) / 1e9, done, total, failed);
-            progress_shown = true;
+        uint64_t now = tg_now_ns();
+        if (progress && (live || now >= next_line)) {
+            progress_tick(progress, engine, wctx, o.threads, now);
+            if (live)
+                tg_progress_print_live(progress, stderr, term_width());
+            else {
+                tg_progress_print_line(progress, stderr);
+                line_done = tg_progress_done(progress);
+                next_line += o.progress_interval_ns * ((now - next_line) / o.progress_interval_ns + 1);
+            }
         }
     }
-    if (progress_shown)
-        fputc('\n', stderr);
+    if (progress) {
+        /* every worker has flushed: the final counts */
+        progress_tick(progress, engine, wctx, o.threads, tg_now_ns());
+        if (live) {
+            tg_progress_print_live(progress, stderr, term_width());
+            tg_progress_clear_live(stderr);
+        } else if (tg_progress_done(progress) != line_done) {
+            tg_progress_print_line(progress, stderr);
+        }
+    }
 
     const struct tg_engine_totals *t = NULL;
     if (tg_engine_join(engine, &t) != 0) {
@@ -870,6 +947,9 @@ int tg_cmd_run(int argc, char **argv)
         rc = TG_EXIT_OK;
 out:
     tg_engine_free(engine);
+    for (uint64_t i = 0; wctx && i < o.threads; i++)
+        tg_progress_lat_free(wctx[i].lat);
+    tg_progress_free(progress);
     free(wctx);
     free(wptr);
     if (csv_fd >= 0)

@@ -1,12 +1,321 @@
-/* Placeholder until the tune subcommand lands; it refuses to pretend. */
+/*
+ * tune.c - `tailgate tune [options] URL`: the client configuration with the
+ * lowest P95 that keeps outputs identical, found by predicting every
+ * candidate from the fitted cost model and measuring the ablation and the
+ * model's best few with short bounded runs.  Writes tune.json and tune.md.
+ */
+#include "analyze/active.h"
+#include "analyze/probe.h"
+#include "analyze/prows.h"
+#include "analyze/report.h"
+#include "analyze/tune.h"
 #include "cli/commands.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "core/units.h"
+#include "engine/payload.h"
 
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+struct tune_cli {
+    double sla_p95_ms;
+    const char *payloads;
+    uint64_t concurrency;
+    const char *out;
+    const char *analysis;
+    const char *reference;
+    uint64_t inputs;
+    uint64_t confirm_inputs;   /* 0: one per payload line */
+    uint64_t top_k;
+    uint64_t window_ns;
+    uint64_t seed;
+    bool quiet;
+};
+
+static const struct tune_cli defaults = {
+    .sla_p95_ms = 800,
+    .payloads = "workload/requests.jsonl",
+    .concurrency = 20,
+    .inputs = 200,
+    .top_k = 4,
+    .window_ns = 2 * TG_NS_PER_S,
+    .seed = 1,
+};
+
+static void help(void)
+{
+    printf("usage: tailgate tune [options] URL\n\n"
+           "Searches the client configuration (pool size, keep-alive, batch size, batch\n"
+           "wait) with the lowest P95 at the same workload and concurrency whose outputs\n"
+           "are identical to the unbatched reference.  Every candidate is predicted from\n"
+           "the fitted cost model; the ablation (each lever alone) and the model's best\n"
+           "are measured with short bounded runs; the choice is confirmed on the full\n"
+           "workload.  Writes tune.json and tune.md.\n\n"
+           "      --sla-p95 MS         P95 limit (default %g)\n"
+           "      --payloads FILE      workload (default %s)\n"
+           "  -c, --concurrency N      inputs in flight (default %llu)\n"
+           "      --analysis FILE      cost model from `tailgate analyze --probe`'s analysis.json\n"
+           "                           (default: a short probe of URL)\n"
+           "      --reference RUN      outputs to match: an unbatched run (default: tune's own baseline)\n"
+           "  -n, --inputs N           inputs per candidate (default %llu)\n"
+           "      --confirm-inputs N   inputs of the confirmation run (default: one per payload line)\n"
+           "      --top-k K            grid points measured beyond the ablation (default %llu)\n"
+           "      --window DUR         a candidate starts no input after DUR (default 2s)\n"
+           "  -o, --out DIR            where to write (default results/tune-<UTC stamp>)\n"
+           "  -q, --quiet              no progress on stderr\n"
+           "  -h, --help\n\n"
+           "Exit: 0 a configuration meets the SLA, 1 none does, 2 usage or setup error.\n",
+           defaults.sla_p95_ms, defaults.payloads, (unsigned long long)defaults.concurrency,
+           (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
+}
+
+static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("tailgate tune: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    return TG_EXIT_USAGE;
+}
+
+static void on_progress(void *ctx, const char *what)
+{
+    fprintf(stderr, "tune: %s%s\n", (const char *)ctx, what);
+}
+
+static int mkdir_p(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+                return -errno;
+            *p = '/';
+        }
+    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
+        return -errno;
+    return 0;
+}
+
+enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED };
+
+static const struct option long_opts[] = {
+    { "sla-p95", required_argument, NULL, OPT_SLA },
+    { "payloads", required_argument, NULL, OPT_PAYLOADS },
+    { "concurrency", required_argument, NULL, 'c' },
+    { "analysis", required_argument, NULL, OPT_ANALYSIS },
+    { "reference", required_argument, NULL, OPT_REFERENCE },
+    { "inputs", required_argument, NULL, 'n' },
+    { "confirm-inputs", required_argument, NULL, OPT_CONFIRM },
+    { "top-k", required_argument, NULL, OPT_TOPK },
+    { "window", required_argument, NULL, OPT_WINDOW },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "out", required_argument, NULL, 'o' },
+    { "quiet", no_argument, NULL, 'q' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
 
 int tg_cmd_tune(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "tailgate tune: not implemented yet\n");
-    return TG_EXIT_USAGE;
+    struct tune_cli o = defaults;
+    int rc = TG_EXIT_USAGE;
+    struct tg_probe_target target;
+    bool have_target = false;
+    struct tg_prows ref = { 0 };
+    struct tg_active act = { 0 };
+    struct tg_tune tune = { 0 };
+    double *jitter = NULL;
+    json_t *doc = NULL;
+    char *md = NULL;
+    size_t mdlen = 0;
+    char err[512], out_buf[256];
+
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":c:n:o:qh", long_opts, NULL)) != -1) {
+        switch (ch) {
+        case OPT_SLA:
+            if (tg_parse_double(optarg, 0.001, 1e9, &o.sla_p95_ms) != 0)
+                return usage("invalid --sla-p95 '%s' (milliseconds > 0)", optarg);
+            break;
+        case OPT_PAYLOADS: o.payloads = optarg; break;
+        case 'c':
+            if (tg_parse_count(optarg, 1, 4096, &o.concurrency) != 0)
+                return usage("invalid -c '%s' (a count in [1, 4096])", optarg);
+            break;
+        case OPT_ANALYSIS: o.analysis = optarg; break;
+        case OPT_REFERENCE: o.reference = optarg; break;
+        case 'n':
+            if (tg_parse_count(optarg, 1, 1000000, &o.inputs) != 0)
+                return usage("invalid -n '%s' (a count in [1, 1000000])", optarg);
+            break;
+        case OPT_CONFIRM:
+            if (tg_parse_count(optarg, 1, 10000000, &o.confirm_inputs) != 0)
+                return usage("invalid --confirm-inputs '%s' (a count in [1, 10000000])", optarg);
+            break;
+        case OPT_TOPK:
+            if (tg_parse_count(optarg, 1, 64, &o.top_k) != 0)
+                return usage("invalid --top-k '%s' (a count in [1, 64])", optarg);
+            break;
+        case OPT_WINDOW:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.window_ns) != 0 || o.window_ns < TG_NS_PER_S / 10)
+                return usage("invalid --window '%s' (e.g. 2s, at least 100ms)", optarg);
+            break;
+        case OPT_SEED:
+            if (tg_parse_count(optarg, 0, UINT64_MAX, &o.seed) != 0)
+                return usage("invalid --seed '%s'", optarg);
+            break;
+        case 'o': o.out = optarg; break;
+        case 'q': o.quiet = true; break;
+        case 'h': help(); return TG_EXIT_OK;
+        case ':': return usage("option '%s' needs a value", argv[optind - 1]);
+        default: return usage("unknown option '%s' (see tailgate tune --help)", argv[optind - 1]);
+        }
+    }
+    if (optind >= argc)
+        return usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
+    if (optind + 1 < argc)
+        return usage("unexpected argument '%s' (one URL only)", argv[optind + 1]);
+    const char *url = argv[optind];
+
+    if (tg_probe_target_init(&target, url, o.payloads, err, sizeof err) != 0) {
+        rc = usage("%s", err);
+        goto out;
+    }
+    have_target = true;
+    if (o.reference && tg_prows_load(o.reference, &ref, err, sizeof err) != 0) {
+        rc = usage("%s", err);
+        goto out;
+    }
+    const char *out_dir = o.out;
+    if (!out_dir) {
+        char stamp[32];
+        tg_utc_stamp(stamp, sizeof stamp);
+        snprintf(out_buf, sizeof out_buf, "results/tune-%s", stamp);
+        out_dir = out_buf;
+    }
+    int mrc = mkdir_p(out_dir);
+    if (mrc) {
+        rc = usage("cannot create %s: %s", out_dir, strerror(-mrc));
+        goto out;
+    }
+
+    /* the cost model */
+    struct tg_costmodel model;
+    const char *model_source = o.analysis;
+    if (o.analysis) {
+        if (tg_analysis_load_model(o.analysis, &model, &jitter, err, sizeof err) != 0) {
+            rc = usage("%s", err);
+            goto out;
+        }
+    } else {
+        struct tg_active_opts ao = {
+            .concurrency = o.concurrency < 4 ? (uint32_t)o.concurrency : 4,
+            .batch_target = (uint32_t)o.concurrency,
+            .sweep_top = true,
+            .sweep = true,
+            .connections = true,
+            .batch_budget_s = 4,
+            .progress = o.quiet ? NULL : on_progress,
+            .progress_ctx = "probing ",
+        };
+        if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
+            fprintf(stderr, "tailgate tune: %s\n", err);
+            rc = TG_EXIT_FAIL;
+            goto out;
+        }
+        if (tg_active_model(&act, &model, &jitter) != 0) {
+            fprintf(stderr, "tailgate tune: the endpoint's batch cost could not be measured (batches refused?)\n");
+            rc = TG_EXIT_FAIL;
+            goto out;
+        }
+        model_source = "probe";
+    }
+
+    struct tg_tune_opts to = {
+        .concurrency = (uint32_t)o.concurrency,
+        .sla_p95_ms = o.sla_p95_ms,
+        .inputs = o.inputs,
+        .confirm_inputs = o.confirm_inputs,
+        .window_ns = o.window_ns,
+        .top_k = (uint32_t)o.top_k,
+        .reference = o.reference ? &ref : NULL,
+        .seed = o.seed,
+        .progress = o.quiet ? NULL : on_progress,
+        .progress_ctx = "measuring ",
+    };
+    if (tg_tune_search(&target, &model, &to, &tune, err, sizeof err) != 0) {
+        fprintf(stderr, "tailgate tune: %s\n", err);
+        rc = TG_EXIT_FAIL;
+        goto out;
+    }
+    tune.elapsed_s += act.elapsed_s;
+    tune.probe_inputs += act.probe_inputs;
+
+    char path[4200];
+    doc = tg_tune_json(&tune, &to, &model, url, model_source);
+    snprintf(path, sizeof path, "%s/tune.json", out_dir);
+    int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
+    if (wrc == 0) {
+        FILE *mf = open_memstream(&md, &mdlen);
+        if (!mf || tg_tune_md(mf, &tune, &to, &model) != 0)
+            wrc = -ENOMEM;
+        if (mf && fclose(mf) != 0)
+            wrc = -ENOMEM;
+        snprintf(path, sizeof path, "%s/tune.md", out_dir);
+        if (wrc == 0)
+            wrc = tg_report_write_atomic(path, md, mdlen);
+    }
+    if (wrc) {
+        fprintf(stderr, "tailgate tune: cannot write %s: %s\n", path, tg_strerror(wrc));
+        rc = TG_EXIT_FAIL;
+        goto out;
+    }
+
+    char line[768];
+    tg_tune_summary_line(&tune, &to, line, sizeof line);
+    printf("%s\n", line);
+    printf("%-44s %12s %12s\n", "ablation", "pred P95 ms", "meas P95 ms");
+    for (int r = TG_ROLE_BASELINE; r < TG_ROLE_COUNT; r++)
+        for (size_t i = 0; i < tune.n; i++) {
+            const struct tg_tune_cand *c = &tune.cands[i];
+            if (c->role != (enum tg_tune_role)r)
+                continue;
+            char args[160];
+            tg_tune_args(&c->cfg, args, sizeof args);
+            printf("%-10s %-33s %12.1f %12s\n", tg_tune_role_name(c->role), args, c->pred.p95_ms,
+                   c->measured ? (snprintf(line, sizeof line, "%.1f", c->p95_ms), line) : "-");
+        }
+    if (tune.best >= 0) {
+        char args[160];
+        tg_tune_args(&tune.cands[tune.best].cfg, args, sizeof args);
+        printf("best args: %s\n", args);
+    }
+    printf("written: %s/tune.json, %s/tune.md (%.1f s, %llu probe inputs)\n", out_dir, out_dir, tune.elapsed_s,
+           (unsigned long long)tune.probe_inputs);
+    rc = tune.meets_sla ? TG_EXIT_OK : TG_EXIT_FAIL;
+out:
+    json_decref(doc);
+    free(md);
+    free(jitter);
+    tg_tune_free(&tune);
+    tg_active_free(&act);
+    tg_prows_free(&ref);
+    if (have_target)
+        tg_probe_target_free(&target);
+    return rc;
 }

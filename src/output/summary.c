@@ -206,15 +206,3 @@ void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
     if (out_dir)
         fprintf(f, "results: %s\n", out_dir);
 }
-
-void tg_progress_print(FILE *f, double elapsed_s, uint64_t done, uint64_t total, uint64_t failed)
-{
-    double rate = elapsed_s > 0 ? (double)done / elapsed_s : 0;
-    if (total != UINT64_MAX)
-        fprintf(f, "\r%6.1fs  %llu/%llu inputs  %.1f/s  errors %llu\033[K", elapsed_s,
-                (unsigned long long)done, (unsigned long long)total, rate, (unsigned long long)failed);
-    else
-        fprintf(f, "\r%6.1fs  %llu inputs  %.1f/s  errors %llu\033[K", elapsed_s, (unsigned long long)done,
-                rate, (unsigned long long)failed);
-    fflush(f);
-}

@@ -57,7 +57,4 @@ int tg_summary_write(const char *path, const json_t *root);
 /* The human summary (stdout). */
 void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir);
 
-/* One live progress line (stderr, a terminal only): \r, no newline. */
-void tg_progress_print(FILE *f, double elapsed_s, uint64_t done, uint64_t total, uint64_t failed);
-
 #endif

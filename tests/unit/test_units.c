@@ -90,3 +90,46 @@ TEST(strerror_names_both_kinds)
     CHECK_STR_EQ("malformed input", tg_strerror(TG_EPARSE));
     CHECK_STR_EQ("Connection refused", tg_strerror(-111));
 }
+
+#include "core/fs.h"
+
+#include <stdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+TEST(fs_mkdir_p_and_atomic_write)
+{
+    char dir[] = "/tmp/tg-fs-XXXXXX";
+    REQUIRE(mkdtemp(dir) != NULL);
+    char sub[256], path[300];
+    snprintf(sub, sizeof sub, "%s/a/b/c", dir);
+    CHECK_INT_EQ(0, tg_mkdir_p(sub));
+    CHECK_INT_EQ(0, tg_mkdir_p(sub));              /* existing: still fine */
+    snprintf(path, sizeof path, "%s/file.json", sub);
+    CHECK_INT_EQ(0, tg_write_file_atomic(path, "{\"a\":1}\n", 8));
+    FILE *f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    char got[32] = { 0 };
+    CHECK_INT_EQ(8, fread(got, 1, sizeof got - 1, f));
+    fclose(f);
+    CHECK_STR_EQ("{\"a\":1}\n", got);
+
+    /* An aborted write leaves the old file and no temporary file behind. */
+    struct tg_atomic_file a;
+    CHECK_INT_EQ(0, tg_atomic_open(&a, path));
+    fputs("half", a.f);
+    tg_atomic_abort(&a);
+    CHECK(access(a.tmp, F_OK) != 0);
+    f = fopen(path, "r");
+    REQUIRE(f != NULL);
+    memset(got, 0, sizeof got);
+    CHECK_INT_EQ(8, fread(got, 1, sizeof got - 1, f));
+    fclose(f);
+    CHECK_STR_EQ("{\"a\":1}\n", got);
+
+    /* A full disk fails the commit and keeps the target unchanged. */
+    CHECK(tg_write_file_atomic("/dev/full/x", "y", 1) < 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    CHECK_INT_EQ(0, system(cmd));
+}

@@ -1,0 +1,390 @@
+/*
+ * active.c - the probe plan.  Batch executions are measured one at a time
+ * (concurrency = batch = b on one connection, so nothing queues), and the
+ * number of repetitions shrinks as executions get longer so a compute-bound
+ * server cannot blow the time budget.
+ */
+#include "analyze/active.h"
+
+#include "core/error.h"
+#include "core/time.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void progress(const struct tg_active_opts *o, const char *what)
+{
+    if (o->progress)
+        o->progress(o->progress_ctx, what);
+}
+
+static int push_sample(struct tg_active *a, uint32_t b, double ms, size_t *cap)
+{
+    if (a->nsamples == *cap) {
+        size_t nc = *cap ? *cap * 2 : 64;
+        struct tg_exec_sample *s = realloc(a->samples, nc * sizeof *s);
+        if (!s)
+            return TG_ENOMEM;
+        a->samples = s;
+        *cap = nc;
+    }
+    a->samples[a->nsamples++] = (struct tg_exec_sample){ b, ms };
+    return 0;
+}
+
+/* One request's execution time and overhead, once per HTTP request. */
+static int batch_run(const struct tg_probe_target *t, uint32_t b, uint32_t reps, struct tg_probe_result *res)
+{
+    struct tg_probe_spec s = {
+        .cfg = { .connections = 1, .keepalive = true, .batch = b, .batch_wait_ms = b > 1 ? 1000 : 0 },
+        .concurrency = b,
+        .inputs = (uint64_t)b * reps,
+        .start_window_ns = 0,
+        .deadline_ns = 60 * TG_NS_PER_S,
+        .preconnect = true,
+    };
+    memset(res, 0, sizeof *res);
+    return tg_probe_run(t, &s, res);
+}
+
+static double estimate(const struct tg_active *a, uint32_t b)
+{
+    struct tg_fit f;
+    double x[TG_ACTIVE_MAX_POINTS], y[TG_ACTIVE_MAX_POINTS];
+    for (size_t i = 0; i < a->nbpts; i++) {
+        x[i] = a->bpts[i].batch;
+        y[i] = a->bpts[i].median_ms;
+    }
+    if (a->nbpts >= 2 && tg_fit_linear(x, y, a->nbpts, &f) == 0) {
+        double e = tg_fit_eval(&f, b);
+        double lin = a->bpts[a->nbpts - 1].median_ms * b / a->bpts[a->nbpts - 1].batch;
+        return e > 0 ? e : lin;
+    }
+    if (a->nbpts)   /* pessimistic until the slope is known */
+        return a->bpts[0].median_ms * b / a->bpts[0].batch;
+    return 100;
+}
+
+/* Adds the executions of res (one per HTTP request) as a batch point. */
+static int add_point(struct tg_active *a, const struct tg_probe_result *res, uint32_t b, size_t *cap,
+                     double *over, size_t *nover, size_t overcap)
+{
+    double v[256];
+    size_t n = 0;
+    uint64_t seen[256];
+    bool st = true;
+    for (size_t i = 0; i < res->rows.n; i++) {
+        const struct tg_prow *p = &res->rows.v[i];
+        if (!p->ok || !p->has_http_id)
+            continue;
+        bool dup = false;
+        for (size_t k = 0; k < n && !dup; k++)
+            dup = seen[k] == p->http_request_id;
+        if (dup || n == 256)
+            continue;
+        seen[n] = p->http_request_id;
+        double ms;
+        if (!isnan(p->server_compute_ms)) {
+            ms = p->server_compute_ms;
+            if (*nover < overcap && !isnan(p->service_ms) && !isnan(p->server_queue_ms))
+                over[(*nover)++] = p->service_ms - p->server_compute_ms - p->server_queue_ms;
+        } else {
+            st = false;
+            ms = p->service_ms;
+        }
+        if (isnan(ms))
+            continue;
+        v[n++] = ms;
+        int rc = push_sample(a, b, ms, cap);
+        if (rc)
+            return rc;
+    }
+    if (!n || a->nbpts == TG_ACTIVE_MAX_POINTS)
+        return 0;
+    if (!st)
+        a->from_server_timing = false;
+    struct tg_batch_point *bp = &a->bpts[a->nbpts++];
+    bp->batch = b;
+    bp->n = n;
+    double mn = INFINITY, mx = -INFINITY;
+    for (size_t k = 0; k < n; k++) {
+        mn = fmin(mn, v[k]);
+        mx = fmax(mx, v[k]);
+    }
+    bp->min_ms = mn;
+    bp->max_ms = mx;
+    bp->median_ms = tg_median(v, n);
+    return 0;
+}
+
+static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_opts *o, struct tg_active *a,
+                       char *err, size_t errlen)
+{
+    size_t cap = 0;
+    double over[512];
+    size_t nover = 0;
+    uint32_t last_ok = 0, too_big = 0;
+    uint64_t t0 = tg_now_ns();
+    double budget = o->batch_budget_s > 0 ? o->batch_budget_s : 5;
+    uint32_t reps_max = o->reps ? o->reps : 5;
+    uint32_t cap_b = o->max_batch_cap ? o->max_batch_cap : 256;
+    a->from_server_timing = true;
+    for (uint32_t b = 1; b <= cap_b; b = b < cap_b && b * 2 > cap_b ? cap_b : b * 2) {
+        double est = estimate(a, b);
+        double spent = (double)(tg_now_ns() - t0) / 1e9;
+        double left = budget - spent;
+        uint32_t reps = (uint32_t)fmin(reps_max, fmax(2, floor(0.25 * budget * 1000 / est)));
+        if (a->nbpts >= 3 && reps * est / 1000 > left) {
+            reps = 2;
+            if (reps * est / 1000 > left) {
+                a->budget_cut = true;
+                break;
+            }
+        }
+        char what[64];
+        snprintf(what, sizeof what, "batch %u x%u", b, reps);
+        progress(o, what);
+        struct tg_probe_result res;
+        int rc = batch_run(t, b, reps, &res);
+        if (rc) {
+            snprintf(err, errlen, "batch probe: %s", tg_strerror(rc));
+            tg_probe_result_free(&res);
+            return rc;
+        }
+        a->probe_inputs += res.inputs;
+        if (res.status_413) {
+            too_big = b;
+            tg_probe_result_free(&res);
+            break;
+        }
+        if (!res.ok) {
+            if (b == 1) {
+                snprintf(err, errlen, "every probe input failed: %s", res.first_error);
+                tg_probe_result_free(&res);
+                return TG_EIO;
+            }
+            tg_probe_result_free(&res);   /* batches not supported beyond this: stop */
+            break;
+        }
+        rc = add_point(a, &res, b, &cap, over, &nover, sizeof over / sizeof over[0]);
+        tg_probe_result_free(&res);
+        if (rc)
+            return rc;
+        last_ok = b;
+        if (b == cap_b)
+            break;
+    }
+    a->max_batch = last_ok;
+    if (too_big && last_ok) {
+        /* bisect (last_ok, too_big): a 413 costs no execution */
+        uint32_t lo = last_ok, hi = too_big;
+        while (hi - lo > 1) {
+            uint32_t mid = lo + (hi - lo) / 2;
+            double left = budget * 1.5 - (double)(tg_now_ns() - t0) / 1e9;
+            if (estimate(a, mid) / 1000 > left)
+                break;
+            struct tg_probe_result res;
+            int rc = batch_run(t, mid, 1, &res);
+            a->probe_inputs += res.inputs;
+            bool big = rc == 0 && res.status_413 > 0, ok = rc == 0 && res.ok == res.inputs;
+            tg_probe_result_free(&res);
+            if (big)
+                hi = mid;
+            else if (ok)
+                lo = mid;
+            else
+                break;
+        }
+        a->max_batch = lo;
+        a->max_batch_exact = hi - lo == 1;
+    }
+    uint32_t target = o->batch_target ? o->batch_target : o->concurrency;
+    if (target > a->max_batch && !too_big && !a->max_batch_exact && a->nbpts) {
+        /* the sweep stopped short of the concurrency: one execution at it */
+        uint32_t b = target;
+        struct tg_probe_result res;
+        int rc = batch_run(t, b, 1, &res);
+        a->probe_inputs += res.inputs;
+        if (rc == 0 && res.ok == res.inputs && res.ok) {
+            rc = add_point(a, &res, b, &cap, over, &nover, sizeof over / sizeof over[0]);
+            a->max_batch = b;
+        } else if (rc == 0 && res.status_413) {
+            a->max_batch_exact = false;
+        }
+        tg_probe_result_free(&res);
+        if (rc < 0 && rc != TG_ENOMEM)
+            rc = 0;
+        if (rc)
+            return rc;
+    }
+    a->overhead_ms = nover ? tg_median(over, nover) : NAN;
+    if (!a->nbpts)
+        a->from_server_timing = false;
+    return 0;
+}
+
+static int conc_sweep(const struct tg_probe_target *t, const struct tg_active_opts *o, struct tg_active *a,
+                      struct tg_prows *reused)
+{
+    uint32_t c = o->concurrency ? o->concurrency : 1;
+    for (uint32_t cc = 1; cc <= c && a->nsweep < TG_ACTIVE_MAX_POINTS; cc = cc < c && cc * 2 > c ? c : cc * 2) {
+        if (cc == c && !o->sweep_top && c > 1)
+            break;
+        char what[64];
+        snprintf(what, sizeof what, "concurrency %u", cc);
+        progress(o, what);
+        struct tg_probe_spec s = {
+            .cfg = { .connections = cc, .keepalive = true, .batch = 1 },
+            .concurrency = cc,
+            .inputs = cc * 2 > 6 ? cc * 2 : 6,
+            .start_window_ns = 3 * TG_NS_PER_S,
+            .preconnect = true,
+        };
+        struct tg_probe_result res = { 0 };
+        int rc = tg_probe_run(t, &s, &res);
+        if (rc) {
+            tg_probe_result_free(&res);
+            return rc;
+        }
+        a->probe_inputs += res.inputs;
+        struct tg_sweep_point *p = &a->sweep[a->nsweep++];
+        p->concurrency = cc;
+        p->inputs = res.inputs;
+        p->ok = res.ok;
+        p->failed = res.failed;
+        p->throughput_ips = res.throughput_ips;
+        p->p50_ms = res.p50_ms;
+        p->p95_ms = res.p95_ms;
+        p->mean_ms = res.mean_ms;
+        if (cc == c && c > 1) {   /* the top point's rows: the decomposition without a run */
+            tg_prows_free(&a->top_rows);
+            a->top_rows = res.rows;
+            a->top_wall_s = res.wall_s;
+            memset(&res.rows, 0, sizeof res.rows);
+        } else if (cc == 1) {   /* reused connections for the connection probe */
+            *reused = res.rows;
+            memset(&res.rows, 0, sizeof res.rows);
+        }
+        tg_probe_result_free(&res);
+        if (cc == c)
+            break;
+    }
+    return 0;
+}
+
+static int conn_probe(const struct tg_probe_target *t, const struct tg_active_opts *o, struct tg_active *a,
+                      struct tg_prows *reused)
+{
+    progress(o, "new connections");
+    struct tg_probe_spec s = {
+        .cfg = { .connections = 1, .keepalive = false, .batch = 1 },
+        .concurrency = 1,
+        .inputs = 6,
+        .start_window_ns = 2 * TG_NS_PER_S,
+    };
+    struct tg_probe_result res = { 0 };
+    int rc = tg_probe_run(t, &s, &res);
+    if (rc) {
+        tg_probe_result_free(&res);
+        return rc;
+    }
+    a->probe_inputs += res.inputs;
+    /* new connections from this probe, reused ones from the c = 1 sweep point
+     * (preconnected, so every one of its requests reused a connection) */
+    for (size_t i = 0; i < reused->n; i++) {
+        struct tg_prow *p = tg_prows_push(&res.rows);
+        if (!p) {
+            tg_probe_result_free(&res);
+            return TG_ENOMEM;
+        }
+        *p = reused->v[i];
+    }
+    a->has_conn = tg_conn_cost(&res.rows, &a->conn) == 0 && a->conn.n_new && a->conn.n_reused;
+    tg_probe_result_free(&res);
+    return 0;
+}
+
+int tg_active_probe(const struct tg_probe_target *t, const struct tg_active_opts *o,
+                    struct tg_active *out, char *err, size_t errlen)
+{
+    uint64_t t0 = tg_now_ns();
+    struct tg_prows reused = { 0 };
+    int rc = batch_sweep(t, o, out, err, errlen);
+    if (rc == 0 && o->sweep) {
+        rc = conc_sweep(t, o, out, &reused);
+        if (rc)
+            snprintf(err, errlen, "concurrency probe: %s", tg_strerror(rc));
+    }
+    if (rc == 0 && o->connections) {
+        rc = conn_probe(t, o, out, &reused);
+        if (rc)
+            snprintf(err, errlen, "connection probe: %s", tg_strerror(rc));
+    }
+    tg_prows_free(&reused);
+    out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
+    return rc;
+}
+
+void tg_active_free(struct tg_active *a)
+{
+    if (!a)
+        return;
+    free(a->samples);
+    a->samples = NULL;
+    tg_prows_free(&a->top_rows);
+    a->nsamples = 0;
+}
+
+double *tg_active_jitter(const struct tg_active *a, const struct tg_fit *f, size_t *n)
+{
+    *n = 0;
+    if (!a->nsamples)
+        return NULL;
+    double *v = malloc(a->nsamples * sizeof *v);
+    if (!v)
+        return NULL;
+    for (size_t i = 0; i < a->nsamples; i++) {
+        double t = tg_fit_eval(f, a->samples[i].batch);
+        if (t > 0 && a->samples[i].ms > 0)
+            v[(*n)++] = a->samples[i].ms / t;
+    }
+    if (!*n) {
+        free(v);
+        return NULL;
+    }
+    return v;
+}
+
+int tg_active_model(const struct tg_active *a, struct tg_costmodel *m, double **jitter)
+{
+    *jitter = NULL;
+    struct tg_batch_fit bf;
+    memset(&bf, 0, sizeof bf);
+    if (a->nbpts == 1 && a->bpts[0].batch == 1) {
+        /* no batching (the API refused batches): a constant cost per request */
+        bf.fit.alpha = a->bpts[0].median_ms;
+        bf.fit.beta = 0;
+    } else if (tg_batch_fit(a->bpts, a->nbpts, 1, a->max_batch, a->from_server_timing, &bf) != 0) {
+        return TG_EINVAL;
+    }
+    memset(m, 0, sizeof *m);
+    m->alpha_ms = bf.fit.alpha;
+    m->beta_ms = bf.fit.beta;
+    m->max_batch = a->max_batch ? a->max_batch : 1;
+    m->overhead_ms = isfinite(a->overhead_ms) && a->overhead_ms > 0 ? a->overhead_ms : 0;
+    m->connect_ms = a->has_conn && isfinite(a->conn.new_connect_ms) ? a->conn.new_connect_ms : 0;
+    double best = 0;
+    for (size_t i = 0; i < a->nsweep; i++)
+        if (a->sweep[i].ok && a->sweep[i].throughput_ips > best)
+            best = a->sweep[i].throughput_ips;
+    double t1 = tg_fit_eval(&bf.fit, 1) + m->overhead_ms;
+    long s = best > 0 && t1 > 0 ? lround(best * t1 / 1000.0) : 1;
+    m->slots = s >= 1 ? (uint32_t)s : 1;
+    size_t n;
+    *jitter = tg_active_jitter(a, &bf.fit, &n);
+    m->jitter = *jitter;
+    m->njitter = *jitter ? n : 0;
+    return 0;
+}

@@ -1,0 +1,116 @@
+/*
+ * tune.h - `tailgate tune`: candidate client configurations, their
+ * predictions from the fitted cost model, short bounded measurements, and
+ * the choice.
+ *
+ * The pure parts (the grid, the output check, the choice) take measured
+ * numbers and return decisions, so tests feed them recorded data.
+ * tg_tune_search() does the measuring through analyze/probe.h.
+ *
+ * Ownership: struct tg_tune is the caller's (zero it); tg_tune_free()
+ * releases its candidate array.  Not thread-safe; library code, never prints.
+ */
+#ifndef TG_ANALYZE_TUNE_H
+#define TG_ANALYZE_TUNE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "analyze/model.h"
+#include "analyze/probe.h"
+#include "analyze/prows.h"
+
+/* What a candidate stands for in the ablation. */
+enum tg_tune_role {
+    TG_ROLE_SEARCH,      /* a grid point measured because the model ranks it high */
+    TG_ROLE_BASELINE,    /* pool = concurrency, keep-alive, no batching: the reference */
+    TG_ROLE_POOL,        /* the pool lever alone (one connection) */
+    TG_ROLE_KEEPALIVE,   /* the keep-alive lever alone (off) */
+    TG_ROLE_BATCH,       /* the batch lever alone (the model's best batch, no wait) */
+    TG_ROLE_BATCH_WAIT,  /* the batch-wait lever alone (batch 1: no effect, not measured) */
+    TG_ROLE_CONFIRM,     /* the choice, re-measured on the full workload */
+    TG_ROLE_COUNT
+};
+const char *tg_tune_role_name(enum tg_tune_role r);
+
+struct tg_tune_cand {
+    struct tg_client_cfg cfg;
+    enum tg_tune_role role;
+    struct tg_prediction pred;     /* from the model; pred.p95_ms NAN when not predicted */
+    bool measured;
+    uint64_t inputs, ok, failed;
+    double p50_ms, p95_ms, p99_ms, throughput_ips, wall_s;
+    uint64_t outputs_compared, outputs_different, outputs_missing;
+};
+
+/* Fills out[0..cap) with the grid: pool {1, c} x keep-alive {on, off} x
+ * batch {1, 2, 4, …, min(c, max_batch)} x wait {0, 2, 5} ms (wait only with
+ * batch > 1).  Returns the count written. */
+size_t tg_tune_grid(uint32_t concurrency, uint32_t max_batch, struct tg_tune_cand *out, size_t cap);
+
+/* Outputs of cand against the reference, input by input: input i used
+ * payload i % npayloads, so rows are joined on that.  compared = both ok
+ * with a hash, different = compared and unequal, missing = a cand row
+ * without a reference hash or without its own (failed).  Returns 0 or
+ * TG_ENOMEM. */
+int tg_tune_outputs(const struct tg_prows *ref, const struct tg_prows *cand, size_t npayloads,
+                    uint64_t *compared, uint64_t *different, uint64_t *missing);
+
+/* True when c may be chosen: measured, some ok and no failed input, at
+ * least one output compared and none different.  (Outputs of payloads the
+ * reference did not cover count as missing and do not disqualify: the
+ * reference of a bounded baseline covers fewer payloads than a fast
+ * candidate sends; pass a full unbatched run as the reference to cover all.) */
+bool tg_tune_eligible(const struct tg_tune_cand *c);
+
+/* The choice among the eligible candidates (TG_ROLE_CONFIRM rows ignored):
+ * the lowest measured P95, except that candidates within `tie` (e.g. 0.05 =
+ * 5 %) of it count as equal -- a short run cannot tell them apart -- and the
+ * simplest of those wins: keep-alive on, no batch wait, pool = concurrency
+ * (tailgate run's defaults), then the lower P95.  -1 when none is eligible. */
+int tg_tune_select(const struct tg_tune_cand *c, size_t n, uint32_t concurrency, double tie);
+
+/* Formats cfg as `tailgate run` options ("--connections 20 --batch 20
+ * --batch-wait-ms 2"; keep-alive off adds --no-keepalive). */
+void tg_tune_args(const struct tg_client_cfg *cfg, char *out, size_t outlen);
+
+struct tg_tune_opts {
+    uint32_t concurrency;
+    double sla_p95_ms;
+    uint64_t inputs;               /* per candidate (default 200) */
+    uint64_t confirm_inputs;       /* the confirmation run (default: one per payload) */
+    uint64_t window_ns;            /* a candidate starts no input after this (default 2 s) */
+    uint32_t top_k;                /* grid points measured beyond the ablation (default 4) */
+    const struct tg_prows *reference;  /* outputs to match (borrowed); NULL: the baseline's */
+    uint64_t seed;
+    void (*progress)(void *ctx, const char *what);
+    void *progress_ctx;
+};
+
+struct tg_tune {
+    struct tg_tune_cand *cands;    /* every candidate, predicted; measured ones flagged */
+    size_t n;
+    int best;                      /* index of the choice (a non-confirm row), -1 none */
+    int confirm;                   /* index of the confirmation run, -1 none */
+    double best_p95_ms;            /* the confirmation's P95 (else the choice's) */
+    double theoretical_best_p95_ms;        /* the cost model alone, exact t(b): a lower bound */
+    double theoretical_best_jitter_p95_ms; /* the same with the measured jitter factors */
+    uint32_t theoretical_best_batch;
+    double ratio;                  /* best_p95 / theoretical_best_p95 */
+    bool meets_sla;
+    /* server-side what-ifs from the model, when no client-side config meets the SLA */
+    double dyn_batching_p95_ms;    /* server greedy batching up to max_batch (ideal client) */
+    uint32_t slots_needed;         /* fewest slots meeting the SLA (0: none up to 64) */
+    double slots_p95_ms;
+    double elapsed_s;
+    uint64_t probe_inputs;
+};
+
+/* Predicts the grid, measures the ablation and the model's top candidates,
+ * chooses, confirms.  Returns 0 or a negative code with a reason in err. */
+int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m,
+                   const struct tg_tune_opts *o, struct tg_tune *out, char *err, size_t errlen);
+void tg_tune_free(struct tg_tune *t);
+
+#endif

@@ -1,0 +1,487 @@
+/*
+ * Unit tests of src/analyze and src/stats/fit: the fit on exact and noisy
+ * points, the decomposition and the dominant cause on hand-made and
+ * recorded rows (tests/data/analyze), the saturation test, the cost-model
+ * predictor, and the tune choice on recorded candidate results.
+ */
+#include "test.h"
+
+#include "analyze/analyze.h"
+#include "analyze/model.h"
+#include "analyze/prows.h"
+#include "analyze/tune.h"
+#include "core/error.h"
+#include "stats/fit.h"
+#include "stats/rng.h"
+
+static const char *data(const char *name)
+{
+    static char buf[4][512];
+    static int k;
+    char *b = buf[k++ % 4];
+    const char *root = getenv("TG_ROOT");
+    snprintf(b, sizeof buf[0], "%s/tests/data/analyze/%s", root ? root : ".", name);
+    return b;
+}
+
+static int load(const char *name, struct tg_prows *r)
+{
+    char err[256] = "";
+    memset(r, 0, sizeof *r);
+    int rc = tg_prows_load(data(name), r, err, sizeof err);
+    if (rc)
+        fprintf(stderr, "  load %s: %s\n", name, err);
+    return rc;
+}
+
+/* ---- fit ------------------------------------------------------------------ */
+
+TEST(fit_exact_line)
+{
+    double x[] = { 1, 2, 4, 8, 16, 32, 64 }, y[7];
+    for (int i = 0; i < 7; i++)
+        y[i] = 48 + 1.0 * x[i];
+    struct tg_fit f;
+    CHECK_INT_EQ(0, tg_fit_linear(x, y, 7, &f));
+    CHECK_DBL_NEAR(48, f.alpha, 1e-9);
+    CHECK_DBL_NEAR(1, f.beta, 1e-9);
+    CHECK_DBL_NEAR(1, f.r2, 1e-12);
+    CHECK_DBL_NEAR(0, f.rmse, 1e-9);
+    CHECK_UINT_EQ(7, f.n);
+    CHECK_DBL_NEAR(68, tg_fit_eval(&f, 20), 1e-9);
+    /* weighted, same exact points: same line */
+    double w[7] = { 1, 2, 3, 4, 5, 6, 7 };
+    CHECK_INT_EQ(0, tg_fit_weighted(x, y, w, 7, true, &f));
+    CHECK_DBL_NEAR(48, f.alpha, 1e-9);
+    CHECK_DBL_NEAR(1, f.beta, 1e-9);
+}
+
+TEST(fit_noisy_multiplicative)
+{
+    /* t(b) * LogNormal(0, 0.08), 5 executions per size, medians fitted as analyze does */
+    struct tg_rng rng;
+    tg_rng_seed(&rng, 7);
+    static const uint32_t sizes[] = { 1, 2, 4, 8, 16, 32, 64 };
+    struct tg_batch_point pts[7];
+    for (int i = 0; i < 7; i++) {
+        double v[5];
+        for (int k = 0; k < 5; k++)
+            v[k] = (48 + 1.0 * sizes[i]) * tg_rng_lognormal(&rng, 0, 0.08);
+        pts[i] = (struct tg_batch_point){ .batch = sizes[i], .n = 5, .median_ms = tg_median(v, 5) };
+    }
+    struct tg_batch_fit bf;
+    CHECK_INT_EQ(0, tg_batch_fit(pts, 7, 20, 64, true, &bf));
+    CHECK_DBL_NEAR(48, bf.fit.alpha, 48 * 0.1);
+    CHECK_DBL_NEAR(1, bf.fit.beta, 0.2);
+    CHECK(bf.fit.r2 > 0.9);
+    CHECK_UINT_EQ(20, bf.batch_at_c);
+    /* plain least squares on many raw noisy points also lands near the truth */
+    double x[700], y[700];
+    for (int i = 0; i < 700; i++) {
+        x[i] = sizes[i % 7];
+        y[i] = (48 + x[i]) * tg_rng_lognormal(&rng, 0, 0.08);
+    }
+    struct tg_fit f;
+    CHECK_INT_EQ(0, tg_fit_linear(x, y, 700, &f));
+    CHECK_DBL_NEAR(48, f.alpha, 2);
+    CHECK_DBL_NEAR(1, f.beta, 0.1);
+}
+
+TEST(fit_degenerate_and_nonnegative_alpha)
+{
+    double x[] = { 4, 4, 4 }, y[] = { 1, 2, 3 };
+    struct tg_fit f;
+    CHECK_INT_EQ(TG_EINVAL, tg_fit_linear(x, y, 3, &f));   /* slope undetermined */
+    CHECK_INT_EQ(TG_EINVAL, tg_fit_linear(x, y, 1, &f));   /* one point */
+    double nx[] = { 1, NAN, 3 }, ny[] = { 2, 5, 6 };
+    CHECK_INT_EQ(0, tg_fit_linear(nx, ny, 3, &f));          /* the NAN point is skipped */
+    CHECK_DBL_NEAR(2, f.beta, 1e-12);
+    CHECK_UINT_EQ(2, f.n);
+    /* a line that would cross zero: with nonneg_alpha it goes through the origin */
+    double cx[] = { 1, 2, 4 }, cy[] = { 40, 95, 190 };
+    CHECK_INT_EQ(0, tg_fit_weighted(cx, cy, NULL, 3, false, &f));
+    CHECK(f.alpha < 0);
+    CHECK_INT_EQ(0, tg_fit_weighted(cx, cy, NULL, 3, true, &f));
+    CHECK_DBL_NEAR(0, f.alpha, 0);
+    CHECK_DBL_NEAR((40 + 190 + 760) / 21.0, f.beta, 1e-9);
+}
+
+TEST(batch_gain_from_fit)
+{
+    struct tg_batch_point p[] = { { .batch = 1, .n = 5, .median_ms = 49 }, { .batch = 64, .n = 5, .median_ms = 112 } };
+    struct tg_batch_fit bf;
+    CHECK_INT_EQ(0, tg_batch_fit(p, 2, 20, 64, true, &bf));
+    CHECK_DBL_NEAR(20 * 49 / 68.0, bf.gain_at_c, 1e-9);
+    CHECK_DBL_NEAR(49.0, bf.gain_limit, 1e-9);
+    /* capped by the largest batch */
+    CHECK_INT_EQ(0, tg_batch_fit(p, 2, 100, 64, true, &bf));
+    CHECK_UINT_EQ(64, bf.batch_at_c);
+    /* compute-bound: 4 + 45 b: batching barely helps */
+    struct tg_batch_point q[] = { { .batch = 1, .n = 3, .median_ms = 49 }, { .batch = 16, .n = 3, .median_ms = 724 } };
+    CHECK_INT_EQ(0, tg_batch_fit(q, 2, 20, 64, true, &bf));
+    CHECK_DBL_NEAR(20 * 49 / 904.0, bf.gain_at_c, 1e-9);
+    CHECK(bf.gain_at_c < 1.5);
+}
+
+/* ---- rows and decomposition ------------------------------------------------------ */
+
+TEST(prows_parse_errors)
+{
+    struct tg_prows r = { 0 };
+    char err[200];
+    const char *bad[] = {
+        "request_id,latency_ms\n0,1\n",                          /* no status/ok */
+        "request_id,latency_ms,status_code\n0,1\n",              /* too few fields */
+        "request_id,latency_ms,status_code\n0,abc,200\n",        /* bad number */
+        "request_id,latency_ms,status_code\n0,1,200,4\n",        /* too many */
+        "request_id,latency_ms,status_code\n0,\"1,200\n",         /* unterminated quote */
+        "request_id,latency_ms,status_code\n-1,1,200\n",         /* bad id */
+        "request_id,latency_ms,ok\n0,,1\n",                      /* ok without latency */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        memset(&r, 0, sizeof r);
+        err[0] = 0;
+        int rc = tg_prows_parse(bad[i], strlen(bad[i]), "t.csv", &r, err, sizeof err);
+        if (rc != TG_EPARSE)
+            TG_FAIL_AT("case %zu: expected TG_EPARSE, got %d", i, rc);
+        CHECK(!strncmp(err, "t.csv:", 6));
+        tg_prows_free(&r);
+    }
+    const char *good = "\xEF\xBB\xBFrequest_id,latency_ms,status_code,extra\r\n3,12.5,200,\"x,\"\"y\"\"\"\r\n\r\n4,,500,\n";
+    memset(&r, 0, sizeof r);
+    CHECK_INT_EQ(0, tg_prows_parse(good, strlen(good), "g.csv", &r, err, sizeof err));
+    CHECK_UINT_EQ(2, r.n);
+    CHECK(r.v[0].ok && !r.v[1].ok);
+    CHECK_DBL_NEAR(12.5, r.v[0].latency_ms, 1e-12);
+    CHECK_UINT_EQ(0, r.have);
+    tg_prows_free(&r);
+}
+
+TEST(decomposition_queue_bound)
+{
+    struct tg_prows r;
+    REQUIRE(load("handmade-queue.csv", &r) == 0);
+    CHECK_UINT_EQ(21, r.n);
+    CHECK(r.have & TG_PROWS_PHASES);
+    CHECK(r.have & TG_PROWS_SERVER_TIMING);
+    struct tg_decomp d;
+    CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
+    CHECK(d.phases && d.server_timing);
+    CHECK_UINT_EQ(20, d.n_ok);
+    /* P95 of 20: rank 19 (951 ms); window ranks 19..20 */
+    const struct tg_decomp_band *b = &d.band[1];
+    CHECK_DBL_NEAR(951, b->latency_ms, 1e-9);
+    CHECK_UINT_EQ(2, b->n);
+    CHECK_DBL_NEAR(976, b->band_latency_ms, 1e-9);
+    CHECK_DBL_NEAR(926, b->comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
+    CHECK_DBL_NEAR(49, b->comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
+    CHECK_DBL_NEAR(0.3, b->comp_ms[TG_COMP_CLIENT_QUEUE], 1e-9);
+    CHECK_DBL_NEAR(0.2, b->comp_ms[TG_COMP_CONNECT], 1e-9);
+    CHECK_DBL_NEAR(0.5, b->comp_ms[TG_COMP_TRANSFER], 1e-9);
+    CHECK(isnan(b->comp_ms[TG_COMP_SERVER]));
+    /* P50: rank 10 (501 ms), window ranks 9..11 */
+    CHECK_DBL_NEAR(501, d.band[0].latency_ms, 1e-9);
+    CHECK_UINT_EQ(3, d.band[0].n);
+    CHECK_DBL_NEAR(451, d.band[0].comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
+    /* P99: rank 20 */
+    CHECK_DBL_NEAR(1001, d.band[2].latency_ms, 1e-9);
+    double share;
+    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, 14.0, &share));
+    CHECK_DBL_NEAR(926 / 976.0, share, 1e-9);
+    /* the same queue where batching cannot help: compute is the cause */
+    CHECK_INT_EQ(TG_CAUSE_SERVER_COMPUTE, tg_dominant_cause(&d, 1, 1.04, NULL));
+    /* ... but not when the server is not known to be saturated */
+    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, -1, 1.04, NULL));
+    CHECK_STR_EQ("server_queue", tg_cause_name(TG_CAUSE_SERVER_QUEUE));
+    CHECK_STR_EQ("server_compute", tg_cause_name(TG_CAUSE_SERVER_COMPUTE));
+    /* Little: 20 ok inputs over 1000..(1019 + 1001) ms */
+    struct tg_little l;
+    CHECK_INT_EQ(0, tg_little_check(&r, NAN, 20, &l));
+    CHECK_DBL_NEAR(20 / 1.020, l.throughput_ips, 1e-9);
+    CHECK_DBL_NEAR(526, l.mean_latency_ms, 1e-9);
+    CHECK_DBL_NEAR(20 / 1.020 * 0.526, l.in_flight, 1e-9);
+    CHECK_DBL_NEAR(l.in_flight / 20, l.ratio, 1e-12);
+    /* connections: every request opened one (0.2 ms) */
+    struct tg_conn_cost cc;
+    CHECK_INT_EQ(0, tg_conn_cost(&r, &cc));
+    CHECK_UINT_EQ(20, cc.n_new);
+    CHECK_UINT_EQ(0, cc.n_reused);
+    CHECK_DBL_NEAR(0.2, cc.new_connect_ms, 1e-9);
+    tg_prows_free(&r);
+}
+
+TEST(decomposition_other_causes)
+{
+    struct tg_prows r;
+    struct tg_decomp d;
+    REQUIRE(load("handmade-connect.csv", &r) == 0);
+    CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
+    CHECK_DBL_NEAR(29.5, d.band[1].comp_ms[TG_COMP_CONNECT], 1e-9);
+    CHECK_DBL_NEAR(0.5, d.band[1].comp_ms[TG_COMP_CLIENT_QUEUE], 1e-9);
+    CHECK_INT_EQ(TG_CAUSE_CONNECT, tg_dominant_cause(&d, 0, NAN, NULL));
+    tg_prows_free(&r);
+
+    REQUIRE(load("handmade-no-server-timing.csv", &r) == 0);
+    CHECK(!(r.have & TG_PROWS_SERVER_TIMING));
+    CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
+    CHECK(d.phases && !d.server_timing);
+    CHECK(isnan(d.band[1].comp_ms[TG_COMP_SERVER_QUEUE]));
+    CHECK_DBL_NEAR(109, d.band[1].comp_ms[TG_COMP_SERVER], 1e-9);   /* P95 of 10: rank 10 */
+    CHECK_DBL_NEAR(2, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
+    /* inseparable server time: queue when saturated, else compute */
+    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, NAN, NULL));
+    CHECK_INT_EQ(TG_CAUSE_SERVER_COMPUTE, tg_dominant_cause(&d, 0, NAN, NULL));
+    tg_prows_free(&r);
+
+    REQUIRE(load("input-py.csv", &r) == 0);
+    CHECK_UINT_EQ(10, r.n);
+    CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
+    CHECK(!d.phases);
+    CHECK_DBL_NEAR(109.5, d.band[1].latency_ms, 1e-9);
+    CHECK_INT_EQ(TG_CAUSE_UNKNOWN, tg_dominant_cause(&d, 1, NAN, NULL));
+    struct tg_conn_cost cc;
+    CHECK_INT_EQ(TG_EINVAL, tg_conn_cost(&r, &cc));
+    /* the client's overhead: input.py's CSV against the replica's rows */
+    struct tg_prows q;
+    REQUIRE(load("handmade-no-server-timing.csv", &q) == 0);
+    struct tg_client_overhead co;
+    CHECK_INT_EQ(0, tg_client_overhead(&r, &q, &co));
+    CHECK_DBL_NEAR(104.5 - 106.1, co.delta_p50_ms, 1e-9);
+    tg_prows_free(&q);
+    tg_prows_free(&r);
+}
+
+TEST(decomposition_recorded_default_profile)
+{
+    /* 60 inputs, 20 in flight, against `tailgate serve` (default profile) */
+    struct tg_prows r;
+    REQUIRE(load("default-c20.csv", &r) == 0);
+    CHECK_UINT_EQ(60, r.n);
+    struct tg_decomp d;
+    CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
+    CHECK(d.server_timing);
+    double share;
+    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, 14, &share));
+    CHECK(share > 0.8);
+    CHECK(d.band[1].comp_ms[TG_COMP_SERVER_COMPUTE] > 40 && d.band[1].comp_ms[TG_COMP_SERVER_COMPUTE] < 80);
+    struct tg_little l;
+    CHECK_INT_EQ(0, tg_little_check(&r, NAN, 20, &l));
+    CHECK(l.throughput_ips > 15 && l.throughput_ips < 25);   /* one 49 ms slot: ~20/s */
+    tg_prows_free(&r);
+}
+
+/* ---- saturation ------------------------------------------------------------------- */
+
+TEST(sweep_saturation)
+{
+    struct tg_sweep_point flat[] = {
+        { .concurrency = 1, .ok = 6, .throughput_ips = 19.5 }, { .concurrency = 2, .ok = 6, .throughput_ips = 20.1 },
+        { .concurrency = 4, .ok = 8, .throughput_ips = 20.5 }, { .concurrency = 8, .ok = 16, .throughput_ips = 20.0 },
+        { .concurrency = 16, .ok = 32, .throughput_ips = 20.2 }, { .concurrency = 20, .ok = 40, .throughput_ips = 20.4 },
+    };
+    uint32_t knee;
+    CHECK_INT_EQ(1, tg_sweep_saturated(flat, 6, 0.15, &knee));
+    CHECK_UINT_EQ(1, knee);
+    struct tg_sweep_point rising[] = {
+        { .concurrency = 1, .ok = 6, .throughput_ips = 20 }, { .concurrency = 2, .ok = 6, .throughput_ips = 40 },
+        { .concurrency = 4, .ok = 8, .throughput_ips = 79 }, { .concurrency = 8, .ok = 16, .throughput_ips = 150 },
+    };
+    CHECK_INT_EQ(0, tg_sweep_saturated(rising, 4, 0.15, &knee));
+    CHECK_UINT_EQ(8, knee);
+    /* saturating at 4 slots: flat from 4 to 8 */
+    struct tg_sweep_point knee4[] = {
+        { .concurrency = 1, .ok = 6, .throughput_ips = 20 }, { .concurrency = 2, .ok = 6, .throughput_ips = 40 },
+        { .concurrency = 4, .ok = 8, .throughput_ips = 80 }, { .concurrency = 8, .ok = 16, .throughput_ips = 81 },
+    };
+    CHECK_INT_EQ(1, tg_sweep_saturated(knee4, 4, 0.15, &knee));
+    CHECK_UINT_EQ(4, knee);
+    CHECK_INT_EQ(-1, tg_sweep_saturated(flat, 1, 0.15, NULL));
+}
+
+/* ---- the predictor ----------------------------------------------------------------- */
+
+TEST(model_closed_loop_exact)
+{
+    struct tg_costmodel m = { .alpha_ms = 48, .beta_ms = 1, .slots = 1, .max_batch = 64 };
+    struct tg_prediction p;
+    struct tg_client_cfg base = { .connections = 20, .keepalive = true, .batch = 1 };
+    /* unbatched: 20 inputs share one 49 ms slot: 980 ms in steady state */
+    CHECK_INT_EQ(0, tg_model_predict(&m, &base, 20, 400, 1, &p));
+    CHECK_DBL_NEAR(980, p.p95_ms, 1e-6);
+    CHECK_DBL_NEAR(980, p.p50_ms, 1e-6);
+    CHECK_DBL_NEAR(1000 / 49.0, p.throughput_ips, 0.01);
+    CHECK_DBL_NEAR(1, p.mean_batch, 1e-12);
+    /* one batch of 20: t(20) = 68 ms */
+    struct tg_client_cfg b20 = { .connections = 20, .keepalive = true, .batch = 20 };
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b20, 20, 400, 1, &p));
+    CHECK_DBL_NEAR(68, p.p95_ms, 1e-6);
+    CHECK_DBL_NEAR(20, p.mean_batch, 1e-12);
+    /* two batches of 10 in flight: each waits for the other: 2 * 58 */
+    struct tg_client_cfg b10 = { .connections = 20, .keepalive = true, .batch = 10 };
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b10, 20, 400, 1, &p));
+    CHECK_DBL_NEAR(116, p.p95_ms, 1e-6);
+    /* two slots halve the queue */
+    struct tg_costmodel m2 = m;
+    m2.slots = 2;
+    CHECK_INT_EQ(0, tg_model_predict(&m2, &base, 20, 400, 1, &p));
+    CHECK_DBL_NEAR(490, p.p95_ms, 1e-6);
+    /* overhead and connection cost are paid per request */
+    struct tg_costmodel mo = m;
+    mo.overhead_ms = 2;
+    mo.connect_ms = 1;
+    struct tg_client_cfg b20n = { .connections = 20, .keepalive = false, .batch = 20 };
+    CHECK_INT_EQ(0, tg_model_predict(&mo, &b20n, 20, 400, 1, &p));
+    CHECK_DBL_NEAR(71, p.p95_ms, 1e-6);
+    /* a batch wait delays a partial batch: 5 inputs, batch 8, wait 3 ms */
+    struct tg_client_cfg w = { .connections = 5, .keepalive = true, .batch = 8, .batch_wait_ms = 3 };
+    CHECK_INT_EQ(0, tg_model_predict(&m, &w, 5, 50, 1, &p));
+    CHECK_DBL_NEAR(3 + 53, p.p95_ms, 1e-6);
+    /* the best the model allows */
+    double best;
+    uint32_t bb;
+    CHECK_INT_EQ(0, tg_model_best(&m, 20, 400, 1, &best, &bb));
+    CHECK_UINT_EQ(20, bb);
+    CHECK_DBL_NEAR(68, best, 1e-6);
+    /* invalid */
+    struct tg_client_cfg big = { .connections = 1, .keepalive = true, .batch = 65 };
+    CHECK_INT_EQ(TG_EINVAL, tg_model_predict(&m, &big, 100, 100, 1, &p));
+    CHECK_INT_EQ(TG_EINVAL, tg_model_predict(&m, &base, 0, 100, 1, &p));
+}
+
+TEST(model_jitter_and_compute_bound)
+{
+    /* with jitter factors the tail grows and the same seed reproduces it */
+    double jit[] = { 0.9, 1.0, 1.0, 1.1, 1.5 };
+    struct tg_costmodel m = { .alpha_ms = 48, .beta_ms = 1, .slots = 1, .max_batch = 64, .jitter = jit, .njitter = 5 };
+    struct tg_client_cfg b20 = { .connections = 20, .keepalive = true, .batch = 20 };
+    struct tg_prediction p, q;
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b20, 20, 400, 3, &p));
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b20, 20, 400, 3, &q));
+    CHECK_DBL_NEAR(p.p95_ms, q.p95_ms, 0);
+    CHECK(p.p95_ms >= 68 * 1.1 - 1e-9 && p.p95_ms <= 68 * 1.5 + 1e-9);
+    /* compute-bound 4 + 45 b: no batch size gets under 800 ms at 20 in flight */
+    struct tg_costmodel cb = { .alpha_ms = 4, .beta_ms = 45, .slots = 1, .max_batch = 64 };
+    double best;
+    uint32_t bb;
+    CHECK_INT_EQ(0, tg_model_best(&cb, 20, 400, 1, &best, &bb));
+    CHECK(best > 800);
+    CHECK_UINT_EQ(20, bb);
+    CHECK_DBL_NEAR(904, best, 1e-6);
+}
+
+/* ---- tune -------------------------------------------------------------------------- */
+
+TEST(tune_grid_and_args)
+{
+    struct tg_tune_cand g[256];
+    size_t n = tg_tune_grid(20, 64, g, 256);
+    /* pools {1, 20} x keep-alive {on, off} x (batch 1 + batches 2, 4, 8, 16, 20 x waits 0, 2, 5) */
+    CHECK_UINT_EQ(2 * 2 * (1 + 5 * 3), n);
+    CHECK_UINT_EQ(1, g[0].cfg.connections);
+    CHECK_UINT_EQ(1, g[0].cfg.batch);
+    CHECK_UINT_EQ(20, g[n - 1].cfg.batch);
+    CHECK_DBL_NEAR(5, g[n - 1].cfg.batch_wait_ms, 0);
+    /* capped by the server's largest batch */
+    n = tg_tune_grid(20, 8, g, 256);
+    CHECK_UINT_EQ(2 * 2 * (1 + 3 * 3), n);
+    CHECK_UINT_EQ(3, tg_tune_grid(20, 64, g, 3));
+    char a[160];
+    struct tg_client_cfg c = { .connections = 20, .keepalive = true, .batch = 20, .batch_wait_ms = 2 };
+    tg_tune_args(&c, a, sizeof a);
+    CHECK_STR_EQ("--connections 20 --batch 20 --batch-wait-ms 2 --preconnect", a);
+    struct tg_client_cfg d = { .connections = 1, .keepalive = false, .batch = 1 };
+    tg_tune_args(&d, a, sizeof a);
+    CHECK_STR_EQ("--connections 1 --batch 1 --no-keepalive", a);
+}
+
+static void row(struct tg_prows *r, uint64_t id, bool ok, const char *hash)
+{
+    struct tg_prow *p = tg_prows_push(r);
+    p->request_id = id;
+    p->ok = ok;
+    p->latency_ms = 1;
+    if (hash)
+        memcpy(p->hash, hash, 65);
+}
+
+TEST(tune_outputs_by_payload)
+{
+    struct tg_prows ref = { 0 }, cand = { 0 };
+    char h[4][65];
+    for (int i = 0; i < 4; i++)
+        memset(h[i], 'a' + i, 64), h[i][64] = 0;
+    for (int i = 0; i < 3; i++)
+        row(&ref, (uint64_t)i, true, h[i]);    /* payload 3 never answered */
+    /* 4 payloads: input 5 used payload 1, input 7 payload 3 */
+    row(&cand, 0, true, h[0]);
+    row(&cand, 5, true, h[1]);
+    row(&cand, 6, true, h[3]);   /* payload 2, wrong output */
+    row(&cand, 7, true, h[3]);   /* payload 3: no reference */
+    row(&cand, 1, false, NULL);  /* failed */
+    uint64_t c, d, m;
+    CHECK_INT_EQ(0, tg_tune_outputs(&ref, &cand, 4, &c, &d, &m));
+    CHECK_UINT_EQ(3, c);
+    CHECK_UINT_EQ(1, d);
+    CHECK_UINT_EQ(2, m);
+    tg_prows_free(&ref);
+    tg_prows_free(&cand);
+}
+
+static struct tg_tune_cand measured(uint32_t conns, bool ka, uint32_t b, double w, enum tg_tune_role role, double p95,
+                                    double p50)
+{
+    struct tg_tune_cand c = { .cfg = { conns, ka, b, w }, .role = role, .measured = true, .inputs = 200, .ok = 200,
+                              .p50_ms = p50, .p95_ms = p95, .outputs_compared = 60 };
+    return c;
+}
+
+TEST(tune_select_recorded)
+{
+    /* measured on the default profile, 20 in flight (tune.json of a real search) */
+    struct tg_tune_cand c[] = {
+        measured(1, true, 20, 0, TG_ROLE_SEARCH, 77.5, 70.2),
+        measured(1, true, 20, 2, TG_ROLE_SEARCH, 76.7, 66.4),
+        measured(1, true, 20, 5, TG_ROLE_SEARCH, 79.8, 69.9),
+        measured(20, false, 20, 0, TG_ROLE_SEARCH, 70.7, 64.8),
+        measured(20, true, 1, 0, TG_ROLE_BASELINE, 997.1, 978.2),
+        measured(1, true, 1, 0, TG_ROLE_POOL, 1092.4, 1014.3),
+        measured(20, false, 1, 0, TG_ROLE_KEEPALIVE, 1001.6, 964.4),
+        measured(20, true, 20, 0, TG_ROLE_BATCH, 81.2, 69.9),
+        measured(20, true, 20, 0, TG_ROLE_CONFIRM, 60.0, 50.0),   /* never chosen from */
+    };
+    size_t n = sizeof c / sizeof c[0];
+    CHECK_INT_EQ(3, tg_tune_select(c, n, 20, 0.05));
+    /* within 15 %, the simplest wins: tailgate run's defaults (pool 20, keep-alive, no wait) */
+    CHECK_INT_EQ(7, tg_tune_select(c, n, 20, 0.15));
+    /* different outputs disqualify */
+    c[3].outputs_different = 1;
+    CHECK(!tg_tune_eligible(&c[3]));
+    CHECK_INT_EQ(0, tg_tune_select(c, n, 20, 0.05));
+    /* so do failures, and an unmeasured candidate */
+    c[0].failed = 1;
+    c[1].measured = false;
+    /* left: 79.8 (pool 1, wait 5) and 81.2 (pool 20, no wait) are within 5 %: the simpler */
+    CHECK_INT_EQ(7, tg_tune_select(c, n, 20, 0.05));
+    CHECK_INT_EQ(2, tg_tune_select(c, n, 20, 0.0));
+    /* nothing eligible */
+    for (size_t i = 0; i < n; i++)
+        c[i].outputs_compared = 0;
+    CHECK_INT_EQ(-1, tg_tune_select(c, n, 20, 0.05));
+}
+
+TEST(tune_select_compute_bound)
+{
+    /* compute-bound preset: batching does not help, nothing gets under 800 ms */
+    struct tg_tune_cand c[] = {
+        measured(20, true, 1, 0, TG_ROLE_BASELINE, 1069.0, 990),
+        measured(1, true, 1, 0, TG_ROLE_POOL, 993.9, 985),
+        measured(20, false, 1, 0, TG_ROLE_KEEPALIVE, 1001.7, 990),
+        measured(20, true, 2, 0, TG_ROLE_BATCH, 979.2, 960),
+    };
+    int b = tg_tune_select(c, 4, 20, 0.05);
+    /* 979.2 .. 1028.2 are tied; pool 20 + keep-alive is simplest, lowest P95 among those */
+    CHECK_INT_EQ(3, b);
+    CHECK(c[b].p95_ms > 800);
+}
+
+TEST_MAIN()
