@@ -26,6 +26,66 @@ struct sreq {
     uint32_t head;         /* its first input slot; the others follow link[] */
 };
 
+/* The smoothed jitter (see model.h): median, sigma and the outliers. */
+struct jitter {
+    bool smooth;
+    double median, sigma, p_out;
+    double *out;
+    size_t nout;
+};
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+static int jitter_init(struct jitter *j, const struct tg_costmodel *m)
+{
+    memset(j, 0, sizeof *j);
+    if (!m->jitter || m->njitter < 10)
+        return 0;
+    size_t n = m->njitter;
+    double *l = malloc(n * sizeof *l), *dev = malloc(n * sizeof *dev);
+    j->out = malloc(n * sizeof *j->out);
+    if (!l || !dev || !j->out) {
+        free(l);
+        free(dev);
+        free(j->out);
+        return TG_ENOMEM;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m->jitter[i] > 0)
+            l[k++] = log(m->jitter[i]);
+    qsort(l, k, sizeof *l, cmp_d);
+    double med = k % 2 ? l[k / 2] : (l[k / 2 - 1] + l[k / 2]) / 2;
+    for (size_t i = 0; i < k; i++)
+        dev[i] = fabs(l[i] - med);
+    qsort(dev, k, sizeof *dev, cmp_d);
+    double mad = k % 2 ? dev[k / 2] : (dev[k / 2 - 1] + dev[k / 2]) / 2;
+    j->sigma = 1.4826 * mad;
+    j->median = exp(med);
+    for (size_t i = 0; i < k; i++)
+        if (l[i] > med + 3 * j->sigma)
+            j->out[j->nout++] = exp(l[i]);
+    j->p_out = k ? (double)j->nout / (double)k : 0;
+    j->smooth = k >= 10;
+    free(l);
+    free(dev);
+    return 0;
+}
+
+static double jitter_draw(const struct jitter *j, const struct tg_costmodel *m, struct tg_rng *rng)
+{
+    if (j->smooth) {
+        if (j->nout && tg_rng_uniform(rng) < j->p_out)
+            return j->out[tg_rng_below(rng, j->nout)];
+        return j->median * exp(j->sigma * tg_rng_normal(rng));
+    }
+    return m->jitter && m->njitter ? m->jitter[tg_rng_below(rng, m->njitter)] : 1.0;
+}
+
 double tg_model_exec_ms(const struct tg_costmodel *m, uint32_t b)
 {
     return m->alpha_ms + m->beta_ms * (double)b;
@@ -46,7 +106,17 @@ int tg_model_predict(const struct tg_costmodel *m, const struct tg_client_cfg *c
     uint32_t *pend = malloc(c * sizeof *pend);   /* FIFO ring of slots in the batcher */
     struct sreq *req = calloc(c, sizeof *req);
     double *lat = malloc((size_t)inputs * sizeof *lat);
+    struct jitter jit;
+    if (jitter_init(&jit, m) != 0) {
+        free(ready);
+        free(link);
+        free(pend);
+        free(req);
+        free(lat);
+        return TG_ENOMEM;
+    }
     if (!ready || !link || !pend || !req || !lat) {
+        free(jit.out);
         free(ready);
         free(link);
         free(pend);
@@ -113,7 +183,7 @@ int tg_model_predict(const struct tg_costmodel *m, const struct tg_client_cfg *c
                     best = (int)k;
             if (best < 0)
                 break;
-            double f = m->jitter && m->njitter ? m->jitter[tg_rng_below(&rng, m->njitter)] : 1.0;
+            double f = jitter_draw(&jit, m, &rng);
             req[best].st = R_RUNNING;
             req[best].t = now + tg_model_exec_ms(m, req[best].n) * f;
             busy_slots++;
@@ -166,6 +236,7 @@ int tg_model_predict(const struct tg_costmodel *m, const struct tg_client_cfg *c
     out->mean_ms = done ? sum / done : NAN;
     out->throughput_ips = now > 0 ? done / (now / 1000.0) : NAN;
     out->mean_batch = nreq_sent ? (double)inputs / nreq_sent : NAN;
+    free(jit.out);
     free(ready);
     free(link);
     free(pend);

@@ -4,7 +4,13 @@
  *
  * The server: `slots` execution instances, FIFO queue, one execution per
  * HTTP request, an execution of b inputs takes (alpha + beta*b) times a
- * jitter factor drawn from the measured factors (compute / fitted t(b)).
+ * jitter factor drawn from the measured factors (compute / fitted t(b)):
+ * with 10 or more factors, a smoothed version of them -- a log-normal whose
+ * median and sigma are the factors' median and robust spread (1.4826 x the
+ * median absolute deviation of their logs), mixed with the outliers (more
+ * than 3 sigma above) at their observed rate, each drawn as observed.  A few
+ * dozen raw factors would otherwise put a rare stall into every simulated
+ * tail; with fewer than 10 the factors are drawn as they are.
  * The client: closed loop with `concurrency` inputs in flight, the engine's
  * batcher (up to `batch` ready inputs per request, a partial batch sent
  * after `batch_wait_ms`), a pool of `connections` (a request needs a free

@@ -214,6 +214,8 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     uint64_t t0 = tg_now_ns();
     uint32_t c = o->concurrency ? o->concurrency : 1;
     uint64_t n_in = o->inputs ? o->inputs : 200;
+    /* predictions simulate many inputs: the expected P95, not one noisy draw */
+    uint32_t n_sim = n_in > 4000 ? (uint32_t)n_in : 4000;
     size_t cap = 0;
     struct tg_prows base_rows = { 0 };
     struct tg_tune_cand **order = NULL;
@@ -224,7 +226,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     struct tg_tune_cand grid[512];
     size_t ng = tg_tune_grid(c, m->max_batch, grid, sizeof grid / sizeof grid[0]);
     for (size_t i = 0; i < ng; i++) {
-        if ((rc = tg_model_predict(m, &grid[i].cfg, c, (uint32_t)n_in, o->seed, &grid[i].pred)) != 0) {
+        if ((rc = tg_model_predict(m, &grid[i].cfg, c, n_sim, o->seed, &grid[i].pred)) != 0) {
             snprintf(err, errlen, "model: %s", tg_strerror(rc));
             goto fail;
         }
@@ -234,9 +236,9 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     struct tg_costmodel exact = *m;
     exact.jitter = NULL;
     exact.njitter = 0;
-    if ((rc = tg_model_best(&exact, c, (uint32_t)(n_in > 400 ? n_in : 400), o->seed, &out->theoretical_best_p95_ms,
+    if ((rc = tg_model_best(&exact, c, n_sim, o->seed, &out->theoretical_best_p95_ms,
                             &out->theoretical_best_batch)) ||
-        (rc = tg_model_best(m, c, (uint32_t)(n_in > 400 ? n_in : 400), o->seed,
+        (rc = tg_model_best(m, c, n_sim, o->seed,
                             &out->theoretical_best_jitter_p95_ms, NULL))) {
         snprintf(err, errlen, "model: %s", tg_strerror(rc));
         goto fail;
@@ -264,7 +266,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
             continue;
         struct tg_tune_cand cd;
         cand_init(&cd, abl[a].cfg, abl[a].role);
-        if ((rc = tg_model_predict(m, &cd.cfg, c, (uint32_t)n_in, o->seed, &cd.pred)))
+        if ((rc = tg_model_predict(m, &cd.cfg, c, n_sim, o->seed, &cd.pred)))
             goto fail;
         if (abl[a].run) {
             rc = measure(t, o, &cd, n_in, abl[a].role == TG_ROLE_BASELINE ? o->reference : (o->reference ? o->reference : &base_rows),
@@ -348,7 +350,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         struct tg_costmodel mm = *m;
         mm.slots = s;
         double p;
-        if (tg_model_best(&mm, c, 400, o->seed, &p, NULL) == 0 && p <= o->sla_p95_ms) {
+        if (tg_model_best(&mm, c, n_sim, o->seed, &p, NULL) == 0 && p <= o->sla_p95_ms) {
             out->slots_needed = s;
             out->slots_p95_ms = p;
             break;

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "compare/compare.h"
+#include "compare/junit.h"
+#include "compare/step_summary.h"
 #include "core/error.h"
 #include "core/hash.h"
 #include "core/units.h"
@@ -31,6 +33,9 @@ struct compare_cli {
     uint64_t seed;
     uint64_t resamples;
     const char *out_dir;       /* NULL: the AFTER run directory's parent */
+    const char *junit;         /* --junit FILE, or NULL */
+    const char *step_summary;  /* --step-summary FILE; NULL: $GITHUB_STEP_SUMMARY */
+    bool no_step_summary;
 };
 
 static const struct compare_cli defaults = {
@@ -44,7 +49,8 @@ static const struct compare_cli defaults = {
 
 enum {
     OPT_SLA = 1000, OPT_CONF, OPT_TOL, OPT_OUTPUTS_FROM, OPT_BASE_PAYLOADS, OPT_BASE_CONC,
-    OPT_STRICT, OPT_SEED, OPT_RESAMPLES, OPT_IGNORE_OUTPUTS, OPT_QUIET,
+    OPT_STRICT, OPT_SEED, OPT_RESAMPLES, OPT_IGNORE_OUTPUTS, OPT_QUIET, OPT_JUNIT, OPT_STEP_SUMMARY,
+    OPT_NO_STEP_SUMMARY,
 };
 
 static const struct option options[] = {
@@ -59,6 +65,9 @@ static const struct option options[] = {
     { "resamples", required_argument, NULL, OPT_RESAMPLES },
     { "ignore-outputs", no_argument, NULL, OPT_IGNORE_OUTPUTS },
     { "quiet", no_argument, NULL, OPT_QUIET },
+    { "junit", required_argument, NULL, OPT_JUNIT },
+    { "step-summary", required_argument, NULL, OPT_STEP_SUMMARY },
+    { "no-step-summary", no_argument, NULL, OPT_NO_STEP_SUMMARY },
     { "output-dir", required_argument, NULL, 'o' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
@@ -91,6 +100,13 @@ static void help(void)
            "                            default: the parent of the AFTER run directory, or the\n"
            "                            directory of an AFTER CSV)\n"
            "  --quiet                   print only the verdict line\n"
+           "CI:\n"
+           "  --junit FILE              also write the gate as JUnit XML (testsuite \"tailgate\",\n"
+           "                            testcases sla_p95, outputs_equal, workload_identical,\n"
+           "                            no_failed_inputs; a <failure> iff the gate fails)\n"
+           "  --step-summary FILE       append comparison.md to FILE (default: the file named\n"
+           "                            by $%s, the GitHub Actions job summary)\n"
+           "  --no-step-summary         do not append to $%s\n"
            "  -h, --help                this help\n"
            "\n"
            "Statistics: nearest-rank percentiles over the ok inputs' raw rows; deltas After -\n"
@@ -101,10 +117,11 @@ static void help(void)
            "INCONCLUSIVE when met but not proven, FAIL when not met.\n"
            "\n"
            "Exit: 0 met (with --strict: PASS), 1 not met or workload mismatch, 2 usage or\n"
-           "input error.\n",
+           "input error (including an unwritable --junit FILE; a step summary that cannot be\n"
+           "written is only a warning).\n",
            defaults.sla_p95_ms, defaults.confidence,
            (unsigned long long)defaults.baseline_concurrency, (unsigned long long)defaults.seed,
-           (unsigned long long)defaults.resamples);
+           (unsigned long long)defaults.resamples, TG_STEP_SUMMARY_ENV, TG_STEP_SUMMARY_ENV);
 }
 
 static int usage_error(const char *fmt, const char *arg)
@@ -213,6 +230,19 @@ int tg_cmd_compare(int argc, char **argv)
         case OPT_QUIET:
             o.quiet = true;
             break;
+        case OPT_JUNIT:
+            if (!*optarg)
+                return usage_error("--junit needs a file name%s", "");
+            o.junit = optarg;
+            break;
+        case OPT_STEP_SUMMARY:
+            if (!*optarg)
+                return usage_error("--step-summary needs a file name%s", "");
+            o.step_summary = optarg;
+            break;
+        case OPT_NO_STEP_SUMMARY:
+            o.no_step_summary = true;
+            break;
         case OPT_SEED:
             if (tg_parse_count(optarg, 0, UINT64_MAX, &o.seed) < 0)
                 return usage_error("--seed '%s': expected a non-negative integer", optarg);
@@ -309,6 +339,18 @@ int tg_cmd_compare(int argc, char **argv)
         fprintf(stderr, "tailgate compare: %s\n", err);
         goto out;
     }
+    if (o.junit && tg_junit_write_file(o.junit, &cmp, o.strict, err, sizeof err) < 0) {
+        fprintf(stderr, "tailgate compare: --junit %s\n", err);
+        goto out;
+    }
+    const char *summary = o.step_summary;
+    if (!summary && !o.no_step_summary) {
+        summary = getenv(TG_STEP_SUMMARY_ENV);
+        if (summary && !*summary)
+            summary = NULL;
+    }
+    if (summary && tg_step_summary_append(summary, &cmp, err, sizeof err) < 0)
+        fprintf(stderr, "tailgate compare: warning: step summary not written: %s\n", err);
     char line[2048];
     tg_compare_verdict_line(&cmp, line, sizeof line);
     if (!o.quiet) {

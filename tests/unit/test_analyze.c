@@ -369,6 +369,31 @@ TEST(model_jitter_and_compute_bound)
     CHECK_DBL_NEAR(904, best, 1e-6);
 }
 
+TEST(model_smoothed_jitter)
+{
+    /* 99 log-normal(0, 0.08) factors and one stall (1 %): simulated over
+     * many batches the P95 follows the log-normal, the P99 the rare stall */
+    double f[100];
+    struct tg_rng rng;
+    tg_rng_seed(&rng, 11);
+    for (int i = 0; i < 99; i++)
+        f[i] = tg_rng_lognormal(&rng, 0, 0.08);
+    f[99] = 2.0;
+    struct tg_costmodel m = { .alpha_ms = 48, .beta_ms = 1, .slots = 1, .max_batch = 64, .jitter = f, .njitter = 100 };
+    struct tg_client_cfg b20 = { .connections = 20, .keepalive = true, .batch = 20 };
+    struct tg_prediction p;
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b20, 20, 20000, 1, &p));
+    CHECK_DBL_NEAR(68 * exp(1.645 * 0.08), p.p95_ms, 68 * 0.06);
+    CHECK_DBL_NEAR(68, p.p50_ms, 68 * 0.04);
+    CHECK(p.p99_ms > 68 * exp(2.33 * 0.08));
+    /* fewer than 10 factors are drawn as they are */
+    double few[] = { 1.0, 1.0, 1.0, 2.0 };
+    m.jitter = few;
+    m.njitter = 4;
+    CHECK_INT_EQ(0, tg_model_predict(&m, &b20, 20, 20000, 1, &p));
+    CHECK_DBL_NEAR(136, p.p95_ms, 1e-6);
+}
+
 /* ---- tune -------------------------------------------------------------------------- */
 
 TEST(tune_grid_and_args)
