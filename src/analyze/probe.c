@@ -110,7 +110,7 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
                  struct tg_probe_result *out)
 {
     static const struct tg_http_kv headers[] = {
-        { "User-Agent", "tailgate-probe/" "1" },
+        { "User-Agent", "tailgate-probe" },
         { "Content-Type", "application/json" },
     };
     struct collect col = { .out = out };

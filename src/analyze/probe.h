@@ -57,7 +57,6 @@ struct tg_probe_spec {
     struct tg_client_cfg cfg;
     uint32_t concurrency;
     uint64_t inputs;
-    uint64_t first_input;          /* unused (ids start at 0); reserved */
     uint64_t start_window_ns;      /* no input starts after this (0: no limit) */
     uint64_t deadline_ns;          /* interrupt after this (0: start_window*3 + 10 s) */
     bool preconnect;

@@ -322,26 +322,18 @@ int tg_cmd_analyze(int argc, char **argv)
         a.wall_s = isfinite(rows_wall) && rows_wall > 0 ? rows_wall : tg_prows_wall_s(rows);
         a.has_decomp = tg_decomp_compute(rows, &a.decomp) == 0;
         a.has_little = tg_little_check(rows, a.wall_s, (double)conc, &a.little) == 0;
-        if (run_path && !a.has_little)
-            a.has_run = a.has_run;   /* input.py's CSV has wall timestamps; nothing else to do */
     }
 
     /* the sweep: probed points, then the run's own (at its concurrency) */
     size_t ns = 0;
     for (size_t i = 0; i < act.nsweep; i++)
         sweep[ns++] = act.sweep[i];
-    if (run_has_phases && a.has_little && o.probe) {
-        double *lat;
-        size_t n;
-        if (tg_prows_ok_latencies(&run, &lat, &n) == 0 && n) {
-            sweep[ns++] = (struct tg_sweep_point){
-                .concurrency = (uint32_t)conc, .inputs = a.inputs, .ok = a.ok, .failed = a.failed,
-                .throughput_ips = a.little.throughput_ips, .p50_ms = a.p50_ms, .p95_ms = a.p95_ms,
-                .mean_ms = a.mean_ms, .from_run = true,
-            };
-            free(lat);
-        }
-    }
+    if (run_has_phases && a.has_little && o.probe && a.ok)
+        sweep[ns++] = (struct tg_sweep_point){
+            .concurrency = (uint32_t)conc, .inputs = a.inputs, .ok = a.ok, .failed = a.failed,
+            .throughput_ips = a.little.throughput_ips, .p50_ms = a.p50_ms, .p95_ms = a.p95_ms,
+            .mean_ms = a.mean_ms, .from_run = true,
+        };
     a.sweep = sweep;
     a.nsweep = ns;
     uint32_t knee = 0;
