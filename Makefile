@@ -15,7 +15,7 @@ SAN     ?=
 CFLAGS  ?= $(OPT) -g
 WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
            -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
-PKGS    := libmicrohttpd jansson libcrypto
+PKGS    := libmicrohttpd jansson libssl libcrypto
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Isrc $(WARN)
 
 -include build/config.mk

@@ -9,6 +9,7 @@
 #include "core/time.h"
 #include "core/units.h"
 #include "engine/engine.h"
+#include "engine/tls.h"
 #include "output/csv.h"
 #include "output/progress.h"
 #include "output/summary.h"
@@ -60,6 +61,8 @@ struct run_opts {
     bool quiet;
     bool progress;             /* --progress: plain lines when stderr is not a terminal */
     uint64_t progress_interval_ns;
+    const char *cacert;        /* https: trust this PEM CA / self-signed cert instead of the system store */
+    bool insecure;             /* https: no certificate or host-name verification */
 };
 
 static const struct run_opts defaults = {
@@ -87,6 +90,8 @@ static const struct run_opts defaults = {
     .quiet = false,
     .progress = false,
     .progress_interval_ns = 5 * TG_NS_PER_S,
+    .cacert = NULL,
+    .insecure = false,
 };
 
 /* input.py's client: httpx 0.23.3 AsyncClient defaults. */
@@ -130,6 +135,9 @@ static void help(void)
            "  -H, --header 'N: V'      extra request header (repeatable)\n"
            "      --timeout DUR        per request (default 30s)\n"
            "      --threads N          worker threads, one event loop each (default %llu)\n"
+           "HTTPS (certificate and host name verified against the system CA store by default):\n"
+           "      --cacert FILE        trust the CA or self-signed certificate(s) in PEM FILE instead\n"
+           "      --insecure           do not verify the certificate or host name (warned, recorded)\n"
            "Outputs:\n"
            "      --no-outputs         do not parse response bodies (no output_hash)\n"
            "      --save-outputs FILE  write {\"request_id\",\"output\"} JSON lines\n"
@@ -186,6 +194,7 @@ static void on_result(void *ctx, const struct tg_input_result *r)
         .batch_size = r->batch_size,
         .client_queue_ns = r->client_queue_ns,
         .connect_ns = r->connect_ns,
+        .tls_ns = r->tls_ns,
         .ttfb_ns = r->ttfb_ns,
         .service_ns = r->service_ns,
         .server_queue_ms = r->server_queue_ms,
@@ -308,6 +317,7 @@ enum {
     OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_BATCH_FORMAT,
     OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
     OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
+    OPT_CACERT, OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -337,6 +347,8 @@ static const struct option long_opts[] = {
     { "quiet", no_argument, NULL, 'q' },
     { "progress", no_argument, NULL, OPT_PROGRESS },
     { "progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -351,6 +363,7 @@ int tg_cmd_run(int argc, char **argv)
     int rc = TG_EXIT_USAGE;
     struct tg_payloads *payloads = NULL;
     struct tg_engine *engine = NULL;
+    struct tg_tls *tls = NULL;
     struct wctx *wctx = NULL;
     struct tg_progress *progress = NULL;
     void **wptr = NULL;
@@ -517,6 +530,12 @@ int tg_cmd_run(int argc, char **argv)
         case 'q':
             o.quiet = true;
             break;
+        case OPT_CACERT:
+            o.cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            o.insecure = true;
+            break;
         case 'h':
             help();
             rc = TG_EXIT_OK;
@@ -581,11 +600,18 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("bad URL '%s': %s", tg_redact_url(url_s, shown, sizeof shown), why ? why : "invalid");
         goto out;
     }
-    if (cfg.url.tls) {
-        char shown[1024];
-        rc = usage("https is not supported by the load engine yet: %s",
-                   tg_redact_url(url_s, shown, sizeof shown));
+    if (!cfg.url.tls && (o.cacert || o.insecure)) {
+        rc = usage("%s needs an https URL", o.cacert ? "--cacert" : "--insecure");
         goto out;
+    }
+    if (cfg.url.tls) {
+        char twhy[400];
+        int trc = tg_tls_new(o.insecure ? NULL : o.cacert, !o.insecure, &tls, twhy, sizeof twhy);
+        if (trc) {
+            rc = trc == TG_EINVAL ? usage("%s", twhy) : usage("TLS set-up: %s", tg_strerror(trc));
+            goto out;
+        }
+        cfg.tls = tls;
     }
     {
         struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
@@ -714,6 +740,21 @@ int tg_cmd_run(int argc, char **argv)
     json_object_set_new(config, "parse_outputs", json_boolean(o.outputs));
     json_object_set_new(config, "max_response_bytes", json_integer((json_int_t)o.max_response));
     json_object_set_new(config, "out_dir", json_string(out_dir));
+    json_object_set_new(config, "insecure", json_boolean(cfg.url.tls && o.insecure));
+    if (cfg.url.tls) {
+        json_t *tj = json_object();
+        char *ca_abs = o.cacert && !o.insecure ? realpath(o.cacert, NULL) : NULL;
+        json_object_set_new(tj, "verify", json_boolean(!o.insecure));
+        json_object_set_new(tj, "ca", json_string(o.insecure ? "none" : o.cacert ? (ca_abs ? ca_abs : o.cacert)
+                                                                                 : "system"));
+        free(ca_abs);
+        json_object_set_new(tj, "sni", json_boolean(!strchr(cfg.url.host, ':') &&
+                                                    strspn(cfg.url.host, "0123456789.") != strlen(cfg.url.host)));
+        json_object_set_new(tj, "session_resumption", json_false());
+        json_object_set_new(config, "tls", tj);
+    } else {
+        json_object_set_new(config, "tls", json_null());
+    }
 
     /* the engine */
     wctx = calloc(o.threads, sizeof *wctx);
@@ -773,6 +814,10 @@ int tg_cmd_run(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+
+    if (cfg.url.tls && o.insecure)
+        fprintf(stderr, "tailgate run: WARNING: --insecure: TLS certificates and host names are NOT verified "
+                        "(results recorded with \"insecure\": true)\n");
 
     char started_at[32];
     tg_utc_iso(started_at, sizeof started_at);
@@ -856,6 +901,11 @@ int tg_cmd_run(int argc, char **argv)
         .mean_lag_ms = t->mean_lag_ns / 1e6,
         .interrupted = t->interrupted,
         .started_at = started_at,
+        .tls = cfg.url.tls,
+        .tls_handshakes = t->tls_handshakes,
+        .tls_handshake = t->tls_handshake,
+        .tls_protocol = t->tls_protocol,
+        .tls_cipher = t->tls_cipher,
     };
     summary_doc = tg_summary_build(&sum);
     snprintf(path, sizeof path, "%s/summary.json", out_dir);
@@ -870,11 +920,15 @@ int tg_cmd_run(int argc, char **argv)
     if (o.rate > 0 && t->late_inputs)
         fprintf(stderr, "tailgate run: fell behind schedule: %llu inputs started more than 10 ms late "
                         "(max lag %.1f ms)\n", (unsigned long long)t->late_inputs, (double)t->max_lag_ns / 1e6);
+    uint64_t tls_failed = t->by_class[TG_ERRC_TLS];
+    if (tls_failed && t->first_tls_error[0])
+        fprintf(stderr, "tailgate run: TLS: %s%s\n", t->first_tls_error,
+                t->tls_verify_failed ? " (use --cacert FILE or --insecure)" : "");
     char shown[1024];
     if (t->by_class[TG_ERRC_CONNECT] && t->by_class[TG_ERRC_CONNECT] == t->failed && t->ok == 0)
         fprintf(stderr, "tailgate run: %s is unreachable: %s\n", tg_redact_url(url_s, shown, sizeof shown),
                 t->first_error);
-    else if (t->failed > t->by_class[TG_ERRC_INTERRUPTED])
+    else if (t->failed > t->by_class[TG_ERRC_INTERRUPTED] + (t->first_tls_error[0] ? tls_failed : 0))
         fprintf(stderr, "tailgate run: %llu inputs failed; first: %s\n",
                 (unsigned long long)(t->failed - t->by_class[TG_ERRC_INTERRUPTED]), t->first_error);
 
@@ -889,6 +943,7 @@ out:
     for (uint64_t i = 0; wctx && i < o.threads; i++)
         tg_progress_lat_free(wctx[i].lat);
     tg_progress_free(progress);
+    tg_tls_free(tls);
     free(wctx);
     free(wptr);
     if (csv_fd >= 0)

@@ -14,7 +14,7 @@
 #include <string.h>
 
 const char *const tg_phase_names[TG_PHASE_COUNT] = {
-    "client_queue", "connect", "ttfb", "service", "server_queue", "server_compute",
+    "client_queue", "connect", "ttfb", "service", "server_queue", "server_compute", "tls",
 };
 
 struct tg_engine {
@@ -40,7 +40,8 @@ int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
 {
     if (!cfg->payloads || !cfg->payloads->n || !cfg->on_result || !cfg->worker_ctx ||
         cfg->threads == 0 || cfg->concurrency == 0 || cfg->connections == 0 || !cfg->format ||
-        (cfg->inputs == UINT64_MAX && !cfg->duration_ns) || cfg->timeout_ns == 0)
+        (cfg->inputs == UINT64_MAX && !cfg->duration_ns) || cfg->timeout_ns == 0 ||
+        (cfg->url.tls && !cfg->tls) || (!cfg->url.tls && cfg->tls))
         return TG_EINVAL;
     struct tg_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -142,8 +143,9 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
         t->latency_uncorrected = tg_hist_new(3600ULL * 1000 * 1000);
         for (int p = 0; p < TG_PHASE_COUNT; p++)
             t->phase[p] = tg_hist_new(3600ULL * 1000 * 1000);
+        t->tls_handshake = tg_hist_new(3600ULL * 1000 * 1000);
     }
-    if (!t->latency || !t->latency_uncorrected)
+    if (!t->latency || !t->latency_uncorrected || !t->tls_handshake)
         return TG_ENOMEM;
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         if (!t->phase[p])
@@ -169,6 +171,16 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
             tg_hist_merge(t->phase[p], s->phase[p]);
         if (!t->first_error[0] && s->first_error[0])
             memcpy(t->first_error, s->first_error, sizeof t->first_error);
+        t->tls_handshakes += s->tls_handshakes;
+        tg_hist_merge(t->tls_handshake, s->tls_handshake);
+        if (!t->tls_protocol[0] && s->tls_protocol[0]) {
+            memcpy(t->tls_protocol, s->tls_protocol, sizeof t->tls_protocol);
+            memcpy(t->tls_cipher, s->tls_cipher, sizeof t->tls_cipher);
+        }
+        if (!t->first_tls_error[0] && s->first_tls_error[0]) {
+            memcpy(t->first_tls_error, s->first_tls_error, sizeof t->first_tls_error);
+            t->tls_verify_failed = s->tls_verify_failed;
+        }
         if (tg_worker_interrupted(e->workers[i]))
             t->interrupted = true;
     }
@@ -203,6 +215,7 @@ void tg_engine_free(struct tg_engine *e)
     tg_hist_free(e->totals.latency_uncorrected);
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         tg_hist_free(e->totals.phase[p]);
+    tg_hist_free(e->totals.tls_handshake);
     free(e->prebuilt);
     free(e->workers);
     free(e->threads);

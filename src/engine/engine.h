@@ -38,6 +38,7 @@ enum tg_errc {
     TG_ERRC_OUTPUT,      /* a 2xx response whose body is not the expected JSON */
     TG_ERRC_CLOSED,      /* the peer closed before a full response */
     TG_ERRC_INTERRUPTED, /* SIGINT/SIGTERM before the input finished or started */
+    TG_ERRC_TLS,         /* TLS handshake failed (untrusted certificate, name mismatch, …) or a TLS error */
     TG_ERRC_COUNT
 };
 const char *tg_errc_name(enum tg_errc c);
@@ -54,7 +55,8 @@ struct tg_input_result {
     uint64_t http_request_id;     /* valid when sent */
     uint32_t batch_size;          /* inputs in that HTTP request */
     int64_t client_queue_ns;      /* ready -> request write start; -1 when never written */
-    int64_t connect_ns;           /* connection setup paid by this request, 0 if reused; -1 n/a */
+    int64_t connect_ns;           /* TCP connection setup paid by this request, 0 if reused; -1 n/a */
+    int64_t tls_ns;               /* TLS handshake paid by this request, 0 if reused or plain http; -1 n/a */
     int64_t ttfb_ns;              /* write start -> first response byte; -1 when none */
     int64_t service_ns;           /* write start -> last response byte; -1 when none */
     double server_queue_ms;       /* Server-Timing; < 0 when absent */
@@ -71,8 +73,11 @@ struct tg_input_result {
 typedef void (*tg_engine_result_fn)(void *worker_ctx, const struct tg_input_result *r);
 typedef void (*tg_engine_flush_fn)(void *worker_ctx);
 
+struct tg_tls;
+
 struct tg_engine_config {
     struct tg_url url;
+    struct tg_tls *tls;            /* borrowed (engine/tls.h); required when url.tls, else NULL */
     struct sockaddr_storage addr;  /* resolved address of url */
     socklen_t addrlen;
     const struct tg_payloads *payloads;  /* borrowed; input i sends payload i % n */
@@ -100,9 +105,10 @@ struct tg_engine_config {
     void **worker_ctx;             /* threads entries */
 };
 
-#define TG_PHASE_COUNT 6
+#define TG_PHASE_COUNT 7
 enum { TG_PHASE_CLIENT_QUEUE, TG_PHASE_CONNECT, TG_PHASE_TTFB, TG_PHASE_SERVICE,
-       TG_PHASE_SERVER_QUEUE, TG_PHASE_SERVER_COMPUTE };
+       TG_PHASE_SERVER_QUEUE, TG_PHASE_SERVER_COMPUTE,
+       TG_PHASE_TLS /* recorded for https runs only */ };
 extern const char *const tg_phase_names[TG_PHASE_COUNT];
 
 struct tg_hist;
@@ -122,6 +128,12 @@ struct tg_engine_totals {
     uint64_t wall_ns;              /* start -> last worker done */
     bool interrupted;
     char first_error[160];         /* first failure's detail, for a stderr line */
+    /* https only */
+    uint64_t tls_handshakes;       /* completed handshakes (preconnected ones included) */
+    struct tg_hist *tls_handshake; /* µs, every completed handshake */
+    char tls_protocol[16], tls_cipher[64];  /* of the first handshake; "" when none */
+    char first_tls_error[160];     /* first tls-class failure's detail; "" when none */
+    bool tls_verify_failed;        /* that failure was a certificate / host-name verification */
 };
 
 struct tg_engine;

@@ -9,14 +9,19 @@
  * malloc (except jansson when outputs are parsed).
  *
  * Lifecycles (one set_state() each, which stamps the time of every state):
- *   request:    QUEUED -> [CONNECTING] -> WRITING -> WAITING -> READING -> DONE
- *   connection: CLOSED -> CONNECTING -> IDLE <-> WRITING -> WAITING -> READING
+ *   request:    QUEUED -> [CONNECTING -> [HANDSHAKE]] -> WRITING -> WAITING -> READING -> DONE
+ *   connection: CLOSED -> CONNECTING -> [HANDSHAKE] -> IDLE <-> WRITING -> WAITING -> READING
+ * HANDSHAKE is the TLS handshake of https runs.  All socket I/O, plain or
+ * TLS, goes through engine/net.h; a TLS read or write may wait for the other
+ * direction (nc.want), so https connections re-arm the loop with what net.c
+ * asked for and handle an event of either direction in every state.
  */
 #include "engine/worker.h"
 
 #include "core/error.h"
 #include "core/time.h"
 #include "engine/net.h"
+#include "engine/tls.h"
 #include "stats/hist.h"
 
 #include <errno.h>
@@ -35,20 +40,20 @@
 
 /* ---- lifecycles ------------------------------------------------------------ */
 
-enum req_state { REQ_FREE, REQ_QUEUED, REQ_CONNECTING, REQ_WRITING, REQ_WAITING, REQ_READING,
-                 REQ_DONE, REQ_NSTATES };
+enum req_state { REQ_FREE, REQ_QUEUED, REQ_CONNECTING, REQ_HANDSHAKE, REQ_WRITING, REQ_WAITING,
+                 REQ_READING, REQ_DONE, REQ_NSTATES };
 static const char *const req_state_names[REQ_NSTATES] = {
-    "free", "queued", "connecting", "writing", "waiting", "reading", "done",
+    "free", "queued", "connecting", "handshake", "writing", "waiting", "reading", "done",
 };
 
-enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_IDLE, CONN_WRITING, CONN_WAITING,
+enum conn_state { CONN_CLOSED, CONN_CONNECTING, CONN_HANDSHAKE, CONN_IDLE, CONN_WRITING, CONN_WAITING,
                   CONN_READING, CONN_NSTATES };
 static const char *const conn_state_names[CONN_NSTATES] = {
-    "closed", "connecting", "idle", "writing", "waiting", "reading",
+    "closed", "connecting", "handshake", "idle", "writing", "waiting", "reading",
 };
 
 static const char *const errc_names[TG_ERRC_COUNT] = {
-    "", "connect", "read", "write", "timeout", "status", "parse", "output", "closed", "interrupted",
+    "", "connect", "read", "write", "timeout", "status", "parse", "output", "closed", "interrupted", "tls",
 };
 
 const char *tg_errc_name(enum tg_errc c) { return c < TG_ERRC_COUNT ? errc_names[c] : "?"; }
@@ -72,7 +77,8 @@ struct req {
     const char *wbuf;          /* bytes to send: prebuilt or wire.data */
     size_t wlen, woff;
     struct tg_buf wire, body;  /* batched requests only */
-    uint64_t connect_ns;       /* setup time of the connection opened for it */
+    uint64_t connect_ns;       /* TCP setup time of the connection opened for it */
+    uint64_t tls_ns;           /* TLS handshake time of that connection */
     uint64_t bytes_in;
     int status;
     double sq, sc;
@@ -80,7 +86,8 @@ struct req {
 };
 
 struct conn {
-    struct tg_loop_io io;
+    struct tg_loop_io io;      /* io.fd == nc.fd while registered */
+    struct tg_net_conn nc;
     enum conn_state state;
     uint64_t t[CONN_NSTATES];
     struct worker *w;
@@ -134,6 +141,7 @@ static void pump(struct worker *w);
 static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev);
 static void conn_close(struct worker *w, struct conn *c);
 static void conn_start_write(struct worker *w, struct conn *c);
+static enum tg_errc io_error(struct worker *w, struct conn *c, const char *op, int err);
 
 static void req_set_state(struct worker *w, struct req *r, enum req_state s)
 {
@@ -179,7 +187,7 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
         .latency_ns = now - in->ready_ns,
         .latency_uncorrected_ns = now - in->start_ns,
         .ok = errc == TG_ERRC_NONE,
-        .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1,
+        .client_queue_ns = -1, .connect_ns = -1, .tls_ns = -1, .ttfb_ns = -1, .service_ns = -1,
         .server_queue_ms = -1, .server_compute_ms = -1,
         .output_hash = hash, .output_json = out, .output_len = outlen,
         .errc = errc, .error_detail = detail ? detail : "", .worker = w->index,
@@ -196,6 +204,7 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
             uint64_t ws = r->t[REQ_WRITING];
             res.client_queue_ns = (int64_t)(ws - in->ready_ns);
             res.connect_ns = (int64_t)r->connect_ns;
+            res.tls_ns = (int64_t)r->tls_ns;
             res.bytes_out = r->woff;
             if (r->t[REQ_READING])
                 res.ttfb_ns = (int64_t)(r->t[REQ_READING] - ws);
@@ -212,6 +221,8 @@ static void finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_er
         tg_hist_record(w->st.latency_uncorrected, res.latency_uncorrected_ns / 1000);
         record_phase(w, TG_PHASE_CLIENT_QUEUE, res.client_queue_ns);
         record_phase(w, TG_PHASE_CONNECT, res.connect_ns);
+        if (w->cfg->tls)
+            record_phase(w, TG_PHASE_TLS, res.tls_ns);
         record_phase(w, TG_PHASE_TTFB, res.ttfb_ns);
         record_phase(w, TG_PHASE_SERVICE, res.service_ns);
         if (res.server_queue_ms >= 0)
@@ -236,7 +247,7 @@ void tg_worker_emit_unsent(const struct tg_engine_config *cfg, void *ctx, uint64
     (void)start_ns;
     /* Never ready: stamped with the time the run stopped, so row-based wall times stay sane. */
     struct tg_input_result res = {
-        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1,
+        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1, .tls_ns = -1,
         .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
         .errc = TG_ERRC_INTERRUPTED, .error_detail = "never started",
     };
@@ -275,10 +286,8 @@ static void conn_close(struct worker *w, struct conn *c)
 {
     if (c->state == CONN_CLOSED)
         return;
-    int fd = c->io.fd;
     tg_loop_del(w->loop, &c->io);
-    if (fd >= 0)
-        close(fd);
+    tg_net_close(&c->nc);
     conn_set_state(w, c, CONN_CLOSED);
     c->req = NULL;
     w->open_conns--;
@@ -341,6 +350,7 @@ static void conn_open(struct worker *w, struct conn *c, struct req *r)
             preconnect_step(w);
         return;
     }
+    c->nc.fd = fd;
     /* Connected at once (TG_IO_OK) or not: the socket reports writable through
      * the loop either way, which avoids re-entering pump() from inside it. */
     w->st.connections_opened++;
@@ -350,6 +360,7 @@ static void conn_assign(struct worker *w, struct conn *c, struct req *r)
 {
     c->req = r;
     r->connect_ns = 0;
+    r->tls_ns = 0;
     conn_start_write(w, c);
 }
 
@@ -428,14 +439,14 @@ static void conn_do_write(struct worker *w, struct conn *c)
         struct iovec iov = { (void *)(r->wbuf + r->woff), r->wlen - r->woff };
         size_t put = 0;
         int err = 0;
-        enum tg_io st = tg_net_writev(c->io.fd, &iov, 1, &put, &err);
+        enum tg_io st = tg_net_writev(&c->nc, &iov, 1, &put, &err);
         if (st == TG_IO_AGAIN) {
-            tg_loop_mod(w->loop, &c->io, TG_LOOP_WRITE);
+            tg_loop_mod(w->loop, &c->io, c->nc.want);
             return;
         }
         if (st == TG_IO_ERROR) {
-            snprintf(w->detail, sizeof w->detail, "write: %s", strerror(err));
-            conn_fail(w, c, TG_ERRC_WRITE, w->detail);
+            enum tg_errc errc = io_error(w, c, "write", err);
+            conn_fail(w, c, errc, w->detail);
             after_close(w);
             return;
         }
@@ -455,6 +466,106 @@ static void conn_start_write(struct worker *w, struct conn *c)
     conn_set_state(w, c, CONN_WRITING);
     c->deadline_ns = tg_loop_now(w->loop) + w->cfg->timeout_ns;
     conn_do_write(w, c);
+}
+
+/* ---- TLS ------------------------------------------------------------------- */
+
+/* Fills w->detail for a failed read/write (`op`) and returns its class. */
+static enum tg_errc io_error(struct worker *w, struct conn *c, const char *op, int err)
+{
+    if (err == TG_NET_ETLS) {
+        char why[160];
+        tg_tls_describe(&c->nc, why, sizeof why);
+        snprintf(w->detail, sizeof w->detail, "TLS %s: %.160s", op, why);
+        return TG_ERRC_TLS;
+    }
+    snprintf(w->detail, sizeof w->detail, "%s: %s", op, strerror(err));
+    return op[0] == 'r' ? TG_ERRC_READ : TG_ERRC_WRITE;
+}
+
+/* One handshake step; on completion the connection carries on like a freshly
+ * connected plain one (its request, or the idle pool when preconnecting). */
+static void conn_handshake(struct worker *w, struct conn *c)
+{
+    int err = 0;
+    enum tg_io st = tg_net_handshake(&c->nc, &err);
+    if (st == TG_IO_AGAIN) {
+        tg_loop_mod(w->loop, &c->io, c->nc.want);
+        return;
+    }
+    struct req *r = c->req;
+    if (st == TG_IO_ERROR) {
+        char why[160];
+        bool verify = false;
+        if (err == TG_NET_ETLS)
+            verify = tg_tls_describe(&c->nc, why, sizeof why);
+        else
+            snprintf(why, sizeof why, "%s", strerror(err));
+        snprintf(w->detail, sizeof w->detail, "TLS handshake with %.40s: %.130s", w->cfg->url.authority, why);
+        if (r && !w->st.first_tls_error[0]) {
+            snprintf(w->st.first_tls_error, sizeof w->st.first_tls_error, "%s", why);
+            w->st.tls_verify_failed = verify;
+        }
+        conn_close(w, c);
+        if (r)
+            req_fail(w, r, TG_ERRC_TLS, w->detail);
+        else
+            preconnect_step(w);
+        after_close(w);
+        return;
+    }
+    /* Fresh time: the whole handshake can complete inside one SSL_connect()
+     * call (the server's flight already arrived when OpenSSL reads after
+     * sending the ClientHello), so the event's time would say 0. */
+    uint64_t hs = tg_loop_update_now(w->loop) - c->t[CONN_HANDSHAKE];
+    w->st.tls_handshakes++;
+    tg_hist_record(w->st.tls_handshake, hs / 1000);
+    if (!w->st.tls_protocol[0]) {
+        snprintf(w->st.tls_protocol, sizeof w->st.tls_protocol, "%s", tg_tls_protocol(&c->nc));
+        snprintf(w->st.tls_cipher, sizeof w->st.tls_cipher, "%s", tg_tls_cipher(&c->nc));
+    }
+    if (r) {
+        r->tls_ns = hs;
+        conn_start_write(w, c);
+    } else {
+        conn_release(w, c);
+        preconnect_step(w);
+    }
+}
+
+/* TCP is connected: start TLS on it. */
+static void conn_start_handshake(struct worker *w, struct conn *c)
+{
+    conn_set_state(w, c, CONN_HANDSHAKE);
+    if (c->req)
+        req_set_state(w, c->req, REQ_HANDSHAKE);
+    if (tg_tls_attach(w->cfg->tls, &c->nc, w->cfg->url.host) != 0) {
+        struct req *r = c->req;
+        snprintf(w->detail, sizeof w->detail, "TLS: out of memory setting up the connection");
+        conn_close(w, c);
+        if (r)
+            req_fail(w, r, TG_ERRC_TLS, w->detail);
+        else
+            preconnect_step(w);
+        after_close(w);
+        return;
+    }
+    conn_handshake(w, c);
+}
+
+/* An idle TLS connection became readable: post-handshake messages (TLS 1.3
+ * session tickets) are consumed and it stays idle; application data, EOF or
+ * an error mean the server is done with it.  True: still usable. */
+static bool idle_tls_quiet(struct worker *w, struct conn *c)
+{
+    char scratch[512];
+    size_t got = 0;
+    int err = 0;
+    enum tg_io st = tg_net_read(&c->nc, scratch, sizeof scratch, &got, &err);
+    if (st != TG_IO_AGAIN)
+        return false;
+    tg_loop_mod(w->loop, &c->io, c->nc.want);
+    return true;
 }
 
 /* ---- reading --------------------------------------------------------------- */
@@ -478,7 +589,7 @@ static void conn_response_done(struct worker *w, struct conn *c, size_t leftover
     r->sq = resp->server_queue_ms;
     r->sc = resp->server_compute_ms;
     w->st.bytes_in += r->bytes_in;
-    bool reuse = cfg->keepalive && resp->keep_alive && leftover == 0 &&
+    bool reuse = cfg->keepalive && resp->keep_alive && leftover == 0 && !tg_net_pending(&c->nc) &&
                  resp->body_kind != TG_HTTP_BODY_UNTIL_CLOSE && !w->stopping;
     if (resp->status < 200 || resp->status > 299) {
         snprintf(w->detail, sizeof w->detail, "HTTP %d %.*s", resp->status,
@@ -604,13 +715,18 @@ static void conn_do_read(struct worker *w, struct conn *c)
         }
         size_t got = 0;
         int err = 0;
-        enum tg_io st = tg_net_read(c->io.fd, c->rb.data + c->rb.len, c->rb.cap - c->rb.len - 1, &got, &err);
-        if (st == TG_IO_AGAIN)
+        enum tg_io st = tg_net_read(&c->nc, c->rb.data + c->rb.len, c->rb.cap - c->rb.len - 1, &got, &err);
+        if (st == TG_IO_AGAIN) {
+            /* Over TLS every byte OpenSSL buffered was consumed by the loop
+             * above, so waiting for the socket is right; it may want writable. */
+            if (c->nc.ssl)
+                tg_loop_mod(w->loop, &c->io, c->nc.want);
             return;
+        }
         struct req *r = c->req;
         if (st == TG_IO_ERROR) {
-            snprintf(w->detail, sizeof w->detail, "read: %s", strerror(err));
-            conn_fail(w, c, TG_ERRC_READ, w->detail);
+            enum tg_errc errc = io_error(w, c, "read", err);
+            conn_fail(w, c, errc, w->detail);
             after_close(w);
             return;
         }
@@ -667,8 +783,13 @@ static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
             break;
         }
         uint64_t setup = tg_loop_now(w->loop) - c->t[CONN_CONNECTING];
-        if (c->req) {
+        if (c->req)
             c->req->connect_ns = setup;
+        if (w->cfg->tls) {
+            conn_start_handshake(w, c);
+            break;
+        }
+        if (c->req) {
             conn_start_write(w, c);
         } else {
             conn_release(w, c);
@@ -676,19 +797,24 @@ static void conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
         }
         break;
     }
+    case CONN_HANDSHAKE:
+        conn_handshake(w, c);
+        break;
     case CONN_IDLE: {
+        if (c->nc.ssl && idle_tls_quiet(w, c))
+            break;
         /* data or EOF on an idle connection: the server closed it (or misbehaved) */
         conn_close(w, c);
         after_close(w);
         break;
     }
     case CONN_WRITING:
-        if (ev & (TG_LOOP_WRITE | TG_LOOP_ERROR))
+        if (ev & (TG_LOOP_WRITE | TG_LOOP_ERROR) || c->nc.ssl)
             conn_do_write(w, c);
         break;
     case CONN_WAITING:
     case CONN_READING:
-        if (ev & (TG_LOOP_READ | TG_LOOP_ERROR))
+        if (ev & (TG_LOOP_READ | TG_LOOP_ERROR) || c->nc.ssl)
             conn_do_read(w, c);
         break;
     case CONN_CLOSED:
@@ -713,6 +839,7 @@ static struct req *req_alloc(struct worker *w)
     r->status = 0;
     r->sq = r->sc = -1;
     r->connect_ns = 0;
+    r->tls_ns = 0;
     r->woff = 0;
     r->http_id = w->http_seq++ * w->count + w->index;
     return r;
@@ -942,6 +1069,14 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
     for (uint32_t i = 0; i < w->max_in_flight; i++)
         w->inputs[i].next_free = i + 1 < w->max_in_flight ? i + 1 : NONE;
     w->free_input = 0;
+    for (uint32_t i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        c->w = w;
+        c->index = i;
+        c->nc.fd = -1;
+        c->rb = (struct tg_buf)TG_BUF_INIT(cfg->max_response_bytes + 1);
+        tg_loop_io_init(&c->io, conn_on_io, c);   /* rb grows on first use, then is reused */
+    }
     for (uint32_t i = 0; i < w->nreqs; i++) {
         struct req *r = &w->reqs[i];
         r->next_free = i + 1 < w->nreqs ? i + 1 : NONE;
@@ -951,13 +1086,6 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
             goto fail;
     }
     w->free_req = 0;
-    for (uint32_t i = 0; i < w->nconns; i++) {
-        struct conn *c = &w->conns[i];
-        c->w = w;
-        c->index = i;
-        c->rb = (struct tg_buf)TG_BUF_INIT(cfg->max_response_bytes + 1);
-        tg_loop_io_init(&c->io, conn_on_io, c);   /* rb grows on first use, then is reused */
-    }
     if (b > 1 && tg_batcher_init(&w->batcher, cfg->payloads->nmodels, b, cfg->batch_wait_ns) != 0)
         goto fail;
     w->st.latency = tg_hist_new(HIST_MAX_US);
@@ -967,6 +1095,8 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         if (!(w->st.phase[p] = tg_hist_new(HIST_MAX_US)))
             goto fail;
+    if (!(w->st.tls_handshake = tg_hist_new(HIST_MAX_US)))
+        goto fail;
     w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->stop_fd < 0)
         goto fail;
@@ -995,8 +1125,7 @@ void tg_worker_free(struct worker *w)
         return;
     if (w->conns)
         for (uint32_t i = 0; i < w->nconns; i++) {
-            if (w->conns[i].io.fd >= 0)
-                close(w->conns[i].io.fd);
+            tg_net_close(&w->conns[i].nc);
             tg_buf_free(&w->conns[i].rb);
         }
     if (w->reqs)
@@ -1011,6 +1140,7 @@ void tg_worker_free(struct worker *w)
     tg_hist_free(w->st.latency_uncorrected);
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         tg_hist_free(w->st.phase[p]);
+    tg_hist_free(w->st.tls_handshake);
     if (w->stop_fd >= 0)
         close(w->stop_fd);
     tg_loop_free(w->loop);

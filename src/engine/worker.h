@@ -30,6 +30,12 @@ struct worker_stats {
     struct tg_hist *latency, *latency_uncorrected;
     struct tg_hist *phase[TG_PHASE_COUNT];
     char first_error[160];
+    /* https only */
+    uint64_t tls_handshakes;
+    struct tg_hist *tls_handshake;   /* µs, every completed handshake */
+    char tls_protocol[16], tls_cipher[64];
+    char first_tls_error[160];
+    bool tls_verify_failed;
 };
 
 struct tg_worker_shared {

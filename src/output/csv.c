@@ -9,7 +9,7 @@
 const char tg_csv_header[] =
     "request_id,timestamp_ms,latency_ms,status_code,ok,http_request_id,batch_size,"
     "client_queue_ms,connect_ms,ttfb_ms,service_ms,server_queue_ms,server_compute_ms,"
-    "bytes_out,bytes_in,output_hash,error,latency_uncorrected_ms,worker,error_detail\n";
+    "bytes_out,bytes_in,output_hash,error,latency_uncorrected_ms,worker,error_detail,tls_ms\n";
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -130,6 +130,9 @@ size_t tg_csv_format_row(char *out, const struct tg_csv_row *r)
     p = put_u64(p, r->worker);
     *p++ = ',';
     p = put_field(p, r->error_detail, 256);
+    *p++ = ',';
+    if (r->tls_ns >= 0)
+        p = put_ms3_ns(p, (uint64_t)r->tls_ns);
     *p++ = '\n';
     return (size_t)(p - out);
 }

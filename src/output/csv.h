@@ -40,6 +40,7 @@ struct tg_csv_row {
     uint64_t latency_uncorrected_ns;
     uint32_t worker;
     const char *error_detail;    /* free text; quoted as needed */
+    int64_t tls_ns;              /* TLS handshake paid by this request (0: reused or http); < 0: empty */
 };
 
 /* The longest row tg_csv_format_row can produce, error_detail included (it is cut at 256 bytes). */

@@ -125,6 +125,17 @@ json_t *tg_summary_build(const struct tg_summary *s)
     for (size_t i = 0; i < s->nphases; i++)
         json_object_set_new(phases, s->phase_names[i], phase_json(s->phases[i]));
     json_object_set_new(root, "phases_ms", phases);
+    if (s->tls) {
+        json_t *t = json_object();
+        json_object_set_new(t, "handshakes", json_integer((json_int_t)s->tls_handshakes));
+        json_object_set_new(t, "protocol", s->tls_protocol && *s->tls_protocol ? json_string(s->tls_protocol)
+                                                                                : json_null());
+        json_object_set_new(t, "cipher", s->tls_cipher && *s->tls_cipher ? json_string(s->tls_cipher) : json_null());
+        json_object_set_new(t, "handshake_ms", phase_json(s->tls_handshake));
+        json_object_set_new(root, "tls", t);
+    } else {
+        json_object_set_new(root, "tls", json_null());
+    }
 
     json_object_set_new(root, "wall_time_s", num(s->wall_time_s));
     json_object_set_new(root, "throughput_rps",
@@ -198,6 +209,11 @@ void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
                 ms(tg_hist_percentile(s->latency, 99)), ms(tg_hist_max(s->latency)));
     else
         fprintf(f, "latency: no successful input\n");
+    if (s->tls && s->tls_handshakes)
+        fprintf(f, "tls: %s %s, %llu handshakes, handshake P50 %.1f ms  P95 %.1f ms\n",
+                s->tls_protocol ? s->tls_protocol : "", s->tls_cipher ? s->tls_cipher : "",
+                (unsigned long long)s->tls_handshakes, ms(tg_hist_percentile(s->tls_handshake, 50)),
+                ms(tg_hist_percentile(s->tls_handshake, 95)));
     if (s->open_loop && s->late_inputs)
         fprintf(f, "behind schedule: %llu inputs started > 10 ms late (max lag %.1f ms)\n",
                 (unsigned long long)s->late_inputs, s->max_lag_ms);

@@ -40,6 +40,11 @@ struct tg_summary {
     double max_lag_ms, mean_lag_ms;
     bool interrupted;
     const char *started_at;               /* ISO 8601 UTC */
+    /* https runs (tls == true): the "tls" object; otherwise "tls": null */
+    bool tls;
+    uint64_t tls_handshakes;
+    const struct tg_hist *tls_handshake;  /* µs, every completed handshake */
+    const char *tls_protocol, *tls_cipher; /* of the first handshake; "" or NULL when none */
 };
 
 /* Builds the document (a new reference) or returns NULL on allocation failure. */

@@ -31,18 +31,18 @@ TEST(csv_row_table)
             .ttfb_ns = 49000000, .service_ns = 49500499, .server_queue_ms = 0.5, .server_compute_ms = 48.25,
             .bytes_out = 1200, .bytes_in = 9000, .output_hash = "ab", .error = "",
             .latency_uncorrected_ns = 49876543, .worker = 1, .error_detail = "" },
-          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,\n" },
+          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,,0.000\n" },
         { { .request_id = 0, .timestamp_ms = 5, .latency_ns = 400, .status = 0, .ok = false, .sent = false,
             .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
             .server_compute_ms = -1, .error = "interrupted", .latency_uncorrected_ns = 0,
-            .error_detail = "never started" },
-          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started\n" },
+            .error_detail = "never started", .tls_ns = -1 },
+          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started,\n" },
         { { .request_id = 18446744073709551615ULL, .latency_ns = 1999999999999ULL, .status = 503, .sent = true,
             .http_request_id = 9, .batch_size = 1, .client_queue_ns = 5, .connect_ns = 123456, .ttfb_ns = -1,
             .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = 3, .error = "status",
-            .error_detail = "HTTP 503 \"busy\", try\nlater" },
+            .error_detail = "HTTP 503 \"busy\", try\nlater", .tls_ns = 4567890 },
           "18446744073709551615,0,2000000.000,503,0,9,1,0.000,0.123,,,,3.000,0,0,,status,0.000,0,"
-          "\"HTTP 503 \"\"busy\"\", try later\"\n" },
+          "\"HTTP 503 \"\"busy\"\", try later\",4.568\n" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[TG_CSV_ROW_MAX];
@@ -65,7 +65,7 @@ TEST(csv_row_max_fits)
                             .service_ns = INT64_MAX, .server_queue_ms = 1e11, .server_compute_ms = 1e11,
                             .bytes_out = UINT64_MAX, .bytes_in = UINT64_MAX, .output_hash = hash,
                             .error = "interrupted", .latency_uncorrected_ns = UINT64_MAX, .worker = UINT32_MAX,
-                            .error_detail = detail };
+                            .error_detail = detail, .tls_ns = INT64_MAX };
     char buf[TG_CSV_ROW_MAX + 64];
     memset(buf, 'X', sizeof buf);
     size_t n = tg_csv_format_row(buf, &r);
@@ -141,6 +141,7 @@ TEST(summary_json_keys)
     CHECK_DBL_NEAR(501.0, json_number_value(json_object_get(root, "throughput_rps")), 0.001);
     CHECK(json_is_true(json_object_get(json_object_get(root, "behind_schedule"), "behind")));
     CHECK(json_is_false(json_object_get(root, "interrupted")));
+    CHECK(json_is_null(json_object_get(root, "tls")));   /* plain http */
     CHECK_STR_EQ("baseline", json_string_value(json_object_get(json_object_get(root, "config"), "mode")));
     json_t *env = json_object_get(root, "environment");
     CHECK(json_is_string(json_object_get(env, "cpu")) && json_is_integer(json_object_get(env, "cores")) &&
@@ -161,4 +162,32 @@ TEST(summary_json_keys)
     json_decref(cfg);
     tg_hist_free(h);
     tg_hist_free(ph);
+}
+
+TEST(summary_json_tls)
+{
+    struct tg_hist *hs = tg_hist_new(3600ULL * 1000000);
+    REQUIRE(hs);
+    tg_hist_record(hs, 3000);
+    tg_hist_record(hs, 5000);
+    struct tg_summary s = { .tool_version = "9.9", .tls = true, .tls_handshakes = 2, .tls_handshake = hs,
+                            .tls_protocol = "TLSv1.3", .tls_cipher = "TLS_AES_256_GCM_SHA384" };
+    json_t *root = tg_summary_build(&s);
+    REQUIRE(root);
+    json_t *t = json_object_get(root, "tls");
+    CHECK_INT_EQ(2, json_integer_value(json_object_get(t, "handshakes")));
+    CHECK_STR_EQ("TLSv1.3", json_string_value(json_object_get(t, "protocol")));
+    CHECK_STR_EQ("TLS_AES_256_GCM_SHA384", json_string_value(json_object_get(t, "cipher")));
+    CHECK_INT_EQ(2, json_integer_value(json_object_get(json_object_get(t, "handshake_ms"), "count")));
+    CHECK_DBL_NEAR(4.0, json_number_value(json_object_get(json_object_get(t, "handshake_ms"), "mean")), 0.01);
+    json_decref(root);
+    s.tls_handshakes = 0;
+    s.tls_protocol = "";
+    tg_hist_free(hs);
+    s.tls_handshake = NULL;
+    root = tg_summary_build(&s);
+    REQUIRE(root);
+    CHECK(json_is_null(json_object_get(json_object_get(root, "tls"), "protocol")));
+    CHECK(json_is_null(json_object_get(json_object_get(json_object_get(root, "tls"), "handshake_ms"), "p50")));
+    json_decref(root);
 }
