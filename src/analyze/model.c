@@ -8,7 +8,7 @@
 
 #include "core/error.h"
 #include "stats/percentile.h"
-#include "stats/rng.h"
+#include "core/rng.h"
 
 #include <math.h>
 #include <stdlib.h>

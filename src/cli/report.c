@@ -5,6 +5,7 @@
  * atomically (temporary file + rename).
  */
 #include "cli/commands.h"
+#include "core/fs.h"
 #include "cli/report_load.h"
 
 #include "compare/rows.h"
@@ -555,68 +556,6 @@ static char *dir_of(const char *path)
     return d;
 }
 
-static int mkdirs(const char *dir)
-{
-    char *p = strdup(dir);
-    if (!p)
-        return TG_ENOMEM;
-    for (char *s = p + 1; *s; s++) {
-        if (*s != '/')
-            continue;
-        *s = '\0';
-        if (mkdir(p, 0777) && errno != EEXIST) {
-            int e = -errno;
-            free(p);
-            return e;
-        }
-        *s = '/';
-    }
-    int rc = mkdir(p, 0777) && errno != EEXIST ? -errno : 0;
-    free(p);
-    return rc;
-}
-
-/* Writes data to path through a temporary file in the same directory and a
- * rename, so that readers see the old file or the new one, never a part. */
-static int write_atomic(const char *path, const char *data, size_t len)
-{
-    size_t n = strlen(path) + 16;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return TG_ENOMEM;
-    snprintf(tmp, n, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = -errno;
-        free(tmp);
-        return e;
-    }
-    int rc = 0;
-    size_t off = 0;
-    while (off < len) {
-        ssize_t w = write(fd, data + off, len - off);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = -errno;
-            break;
-        }
-        off += (size_t)w;
-    }
-    if (!rc && fchmod(fd, 0644))
-        rc = -errno;
-    if (!rc && fsync(fd))
-        rc = -errno;
-    if (close(fd) && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path))
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-    free(tmp);
-    return rc;
-}
-
 /* ---- the command ---------------------------------------------------------------------- */
 
 int tg_cmd_report(int argc, char **argv)
@@ -797,19 +736,19 @@ int tg_cmd_report(int argc, char **argv)
         fprintf(stderr, "tailgate report: rendering failed: %s\n", tg_strerror(rc));
         goto out;
     }
-    if ((rc = mkdirs(outdir))) {
+    if ((rc = tg_mkdir_p(outdir))) {
         fprintf(stderr, "tailgate report: cannot create %s: %s\n", outdir, tg_strerror(rc));
         goto out;
     }
     for (int i = 0; i < TG_CHART_COUNT; i++) {
         const char *path = pool_printf(&pool, "%s/%s", outdir,
                                        tg_report_chart_file((enum tg_report_chart)i));
-        if ((rc = write_atomic(path, svg[i].data, svg[i].len))) {
+        if ((rc = tg_write_file_atomic(path, svg[i].data, svg[i].len))) {
             fprintf(stderr, "tailgate report: cannot write %s: %s\n", path, tg_strerror(rc));
             goto out;
         }
     }
-    if ((rc = write_atomic(o.output, html.data, html.len))) {
+    if ((rc = tg_write_file_atomic(o.output, html.data, html.len))) {
         fprintf(stderr, "tailgate report: cannot write %s: %s\n", o.output, tg_strerror(rc));
         goto out;
     }

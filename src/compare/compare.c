@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/time.h"
 
 /* ---- building ----------------------------------------------------------- */
@@ -642,64 +643,31 @@ int tg_compare_write_md(FILE *f, const struct tg_comparison *c)
 
 /* ---- files -------------------------------------------------------------- */
 
-static int mkdirs(const char *dir)
-{
-    char tmp[TG_SIDE_PATH_MAX];
-    if (snprintf(tmp, sizeof tmp, "%s", dir) >= (int)sizeof tmp)
-        return TG_ETOOBIG;
-    for (char *p = tmp + 1; *p; p++) {
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    }
-    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
-}
-
 static int write_atomic(const char *dir, const char *name, const struct tg_comparison *c,
                         int (*writer)(FILE *, const struct tg_comparison *), char *err,
                         size_t errlen)
 {
-    char path[TG_SIDE_PATH_MAX + 64], tmp[TG_SIDE_PATH_MAX + 64];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(tmp, sizeof tmp, "%s/.%s.XXXXXX", dir, name);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int e = -errno;
-        snprintf(err, errlen, "%s: %s", path, tg_strerror(e));
-        return e;
+    char path[TG_PATH_MAX];
+    struct tg_atomic_file a;
+    int rc = snprintf(path, sizeof path, "%s/%s", dir, name) >= (int)sizeof path
+                 ? TG_ETOOBIG
+                 : tg_atomic_open(&a, path);
+    if (rc == 0) {
+        rc = writer(a.f, c);
+        if (rc < 0)
+            tg_atomic_abort(&a);
+        else
+            rc = tg_atomic_commit(&a);
     }
-    fchmod(fd, 0644);
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        int e = -errno;
-        close(fd);
-        unlink(tmp);
-        snprintf(err, errlen, "%s: %s", path, tg_strerror(e));
-        return e;
-    }
-    int rc = writer(f, c);
-    if (rc == 0 && fsync(fileno(f)) < 0)
-        rc = -errno;
-    if (fclose(f) != 0 && rc == 0)
-        rc = -errno;
-    if (rc == 0 && rename(tmp, path) < 0)
-        rc = -errno;
-    if (rc < 0) {
-        unlink(tmp);
+    if (rc < 0)
         snprintf(err, errlen, "%s: %s", path, tg_strerror(rc));
-    }
     return rc;
 }
 
 int tg_compare_write_files(const char *dir, const struct tg_comparison *c, char *err,
                            size_t errlen)
 {
-    int rc = mkdirs(dir);
+    int rc = tg_mkdir_p(dir);
     if (rc < 0) {
         snprintf(err, errlen, "%s: %s", dir, tg_strerror(rc));
         return rc;

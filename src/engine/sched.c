@@ -5,33 +5,6 @@
 
 #include <math.h>
 
-static uint64_t splitmix(uint64_t *x)
-{
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
-}
-
-static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-static uint64_t xoshiro(uint64_t s[4])
-{
-    uint64_t r = rotl(s[1] * 5, 7) * 9, t = s[1] << 17;
-    s[2] ^= s[0];
-    s[3] ^= s[1];
-    s[1] ^= s[2];
-    s[0] ^= s[3];
-    s[2] ^= t;
-    s[3] = rotl(s[3], 45);
-    return r;
-}
-
-double tg_sched_uniform(uint64_t rng[4])
-{
-    return ((double)(xoshiro(rng) >> 11) + 1.0) * 0x1.0p-53;
-}
-
 void tg_sched_init_closed(struct tg_sched *s, uint32_t max_in_flight, uint64_t limit,
                           uint64_t end_ns, _Atomic uint64_t *shared_next)
 {
@@ -45,7 +18,7 @@ static void next_arrival(struct tg_sched *s)
         /* from k, not by accumulation: no drift over millions of arrivals */
         s->next_ns = (double)s->start_ns + (double)s->k * s->period_ns;
     else
-        s->next_ns += -log(tg_sched_uniform(s->rng)) * s->period_ns;
+        s->next_ns += -log(1.0 - tg_rng_uniform(&s->rng)) * s->period_ns;
 }
 
 void tg_sched_init_open(struct tg_sched *s, double rate_per_s, enum tg_arrival arrival,
@@ -55,9 +28,7 @@ void tg_sched_init_open(struct tg_sched *s, double rate_per_s, enum tg_arrival a
     *s = (struct tg_sched){ .open = true, .max_in_flight = max_in_flight, .limit = limit,
                             .end_ns = end_ns, .arrival = arrival, .period_ns = 1e9 / rate_per_s,
                             .start_ns = start_ns, .first_id = first_id, .stride = stride ? stride : 1 };
-    uint64_t x = seed ^ (first_id * 0x9e3779b97f4a7c15ULL);
-    for (int i = 0; i < 4; i++)
-        s->rng[i] = splitmix(&x);
+    tg_rng_seed(&s->rng, seed ^ (first_id * 0x9e3779b97f4a7c15ULL));
     /* The first Poisson arrival is at start too: a run starts with an input. */
     s->next_ns = (double)start_ns;
 }

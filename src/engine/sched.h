@@ -17,6 +17,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "core/rng.h"
+
 enum tg_arrival { TG_ARRIVAL_CONSTANT, TG_ARRIVAL_POISSON };
 
 struct tg_sched {
@@ -34,7 +36,7 @@ struct tg_sched {
     uint64_t first_id, stride; /* this worker's ids: first_id + k*stride */
     uint64_t k;                /* arrivals generated so far */
     double next_ns;            /* intended time of arrival k (absolute) */
-    uint64_t rng[4];           /* xoshiro256** state (Poisson gaps) */
+    struct tg_rng rng;         /* Poisson gaps */
     bool done;
 };
 
@@ -68,7 +70,5 @@ uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, u
 /* Stops handing out ids (SIGINT, fatal error). */
 void tg_sched_stop(struct tg_sched *s);
 
-/* Splitmix64-seeded xoshiro256**: uniform double in (0, 1]. Exposed for tests. */
-double tg_sched_uniform(uint64_t rng[4]);
 
 #endif

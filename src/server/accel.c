@@ -36,16 +36,16 @@ double tg_accel_base_ms(const struct tg_accel_config *c, unsigned b)
     return c->alpha_ms + c->beta_ms * (double)b;
 }
 
-double tg_accel_sample_ms(const struct tg_accel_config *c, struct tg_prng *g, unsigned b)
+double tg_accel_sample_ms(const struct tg_accel_config *c, struct tg_rng *g, unsigned b)
 {
     double t = tg_accel_base_ms(c, b);
     if (!c->jitter)
         return t;
-    double ms = t * exp(c->sigma * tg_prng_normal(g));
+    double ms = t * exp(c->sigma * tg_rng_normal(g));
     /* Draw the stall coin every time so that the stream stays aligned. */
-    double coin = tg_prng_uniform(g);
+    double coin = tg_rng_uniform(g);
     if (coin < c->stall_prob)
-        ms += tg_prng_exp(g, 0.5 * t);
+        ms += tg_rng_exp(g, 0.5 * t);
     return ms;
 }
 
@@ -65,7 +65,7 @@ struct tg_accel {
     int joined;       /* tg_accel_stop() has claimed the join */
     struct tg_accel_job *head, *tail; /* FIFO of queued jobs */
     struct slot *slots;
-    struct tg_prng prng;
+    struct tg_rng prng;
     struct tg_accel_stats st;
 };
 
@@ -262,7 +262,7 @@ int tg_accel_new(const struct tg_accel_config *c, struct tg_accel **out)
         return TG_ENOMEM;
     }
     a->st.slots = c->slots;
-    tg_prng_seed(&a->prng, c->seed);
+    tg_rng_seed(&a->prng, c->seed);
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);

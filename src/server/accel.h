@@ -19,7 +19,7 @@
 #ifndef TG_SERVER_ACCEL_H
 #define TG_SERVER_ACCEL_H
 
-#include "server/prng.h"
+#include "core/rng.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -57,7 +57,7 @@ double tg_accel_base_ms(const struct tg_accel_config *c, unsigned b);
 
 /* One sampled execution time for b items, ms (see the cost model above).
  * Pure apart from advancing *g. */
-double tg_accel_sample_ms(const struct tg_accel_config *c, struct tg_prng *g, unsigned b);
+double tg_accel_sample_ms(const struct tg_accel_config *c, struct tg_rng *g, unsigned b);
 
 /* One unit of work: an HTTP request of `items` inputs.  The caller owns the
  * memory and must keep it valid until its callback has run. */

@@ -1,5 +1,5 @@
 #include "server/model.h"
-#include "server/prng.h"
+#include "core/rng.h"
 #include "core/error.h"
 
 #include <math.h>
@@ -16,11 +16,11 @@ void tg_model_embed(const char *model, size_t model_len, const char *input, size
     uint64_t h = tg_fnv1a64(TG_FNV64_OFFSET, model, model_len);
     h = tg_fnv1a64(h, "", 1);
     h = tg_fnv1a64(h, input, input_len);
-    struct tg_prng g;
-    tg_prng_seed(&g, h);
+    struct tg_rng g;
+    tg_rng_seed(&g, h);
     double sum = 0;
     for (int i = 0; i < TG_MODEL_DIM; i++) {
-        out[i] = 2.0 * tg_prng_uniform(&g) - 1.0;
+        out[i] = 2.0 * tg_rng_uniform(&g) - 1.0;
         sum += out[i] * out[i];
     }
     double norm = sqrt(sum);

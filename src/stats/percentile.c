@@ -10,7 +10,7 @@
 
 #include "core/error.h"
 #include "stats/binomial.h"
-#include "stats/rng.h"
+#include "core/rng.h"
 
 /* NaN sorts last so that it never hides among the real values. */
 static int cmp_double(const void *pa, const void *pb)

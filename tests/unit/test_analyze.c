@@ -12,7 +12,7 @@
 #include "analyze/tune.h"
 #include "core/error.h"
 #include "stats/fit.h"
-#include "stats/rng.h"
+#include "core/rng.h"
 
 static const char *data(const char *name)
 {

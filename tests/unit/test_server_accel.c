@@ -21,8 +21,8 @@ static struct tg_accel_config cfg(double alpha, double beta, int jitter)
 TEST(cost_exact_without_jitter)
 {
     struct tg_accel_config c = cfg(48, 1, 0);
-    struct tg_prng g;
-    tg_prng_seed(&g, 1);
+    struct tg_rng g;
+    tg_rng_seed(&g, 1);
     unsigned bs[] = { 1, 8, 32, 64 };
     for (size_t i = 0; i < 4; i++) {
         CHECK_DBL_NEAR(48.0 + bs[i], tg_accel_base_ms(&c, bs[i]), 1e-12);
@@ -34,8 +34,8 @@ TEST(cost_sampling_statistics)
 {
     struct tg_accel_config c = cfg(48, 1, 1);
     c.stall_prob = 0;
-    struct tg_prng g;
-    tg_prng_seed(&g, 12345);
+    struct tg_rng g;
+    tg_rng_seed(&g, 12345);
     const int n = 40000;
     double s = 0, s2 = 0;
     for (int i = 0; i < n; i++) {
@@ -50,7 +50,7 @@ TEST(cost_sampling_statistics)
     /* Stalls: with sigma 0 the excess over t(b) is the stall alone. */
     c.sigma = 0;
     c.stall_prob = 0.2;
-    tg_prng_seed(&g, 99);
+    tg_rng_seed(&g, 99);
     int stalls = 0;
     double extra = 0;
     for (int i = 0; i < n; i++) {
@@ -67,9 +67,9 @@ TEST(cost_sampling_statistics)
 TEST(cost_sampling_reproducible)
 {
     struct tg_accel_config c = cfg(48, 1, 1);
-    struct tg_prng a, b;
-    tg_prng_seed(&a, 5);
-    tg_prng_seed(&b, 5);
+    struct tg_rng a, b;
+    tg_rng_seed(&a, 5);
+    tg_rng_seed(&b, 5);
     for (int i = 0; i < 100; i++)
         CHECK(tg_accel_sample_ms(&c, &a, 3) == tg_accel_sample_ms(&c, &b, 3));
 }

@@ -1,21 +1,21 @@
-/* Unit tests for src/server/model and prng: determinism, L2 norm, the fixed
+/* Unit tests for src/server/model and the seeded generator (core/rng): determinism, L2 norm, the fixed
  * number format, batch invariance of the bytes. */
 #include "test.h"
 
 #include "server/model.h"
-#include "server/prng.h"
+#include "core/rng.h"
 
 #include <jansson.h>
 
 TEST(prng_reproducible)
 {
-    struct tg_prng a, b;
-    tg_prng_seed(&a, 7);
-    tg_prng_seed(&b, 7);
+    struct tg_rng a, b;
+    tg_rng_seed(&a, 7);
+    tg_rng_seed(&b, 7);
     for (int i = 0; i < 1000; i++)
-        CHECK_UINT_EQ(tg_prng_next(&a), tg_prng_next(&b));
-    tg_prng_seed(&b, 8);
-    CHECK(tg_prng_next(&a) != tg_prng_next(&b));
+        CHECK_UINT_EQ(tg_rng_next(&a), tg_rng_next(&b));
+    tg_rng_seed(&b, 8);
+    CHECK(tg_rng_next(&a) != tg_rng_next(&b));
     /* FNV-1a reference values */
     CHECK_UINT_EQ(0xcbf29ce484222325ULL, tg_fnv1a64(TG_FNV64_OFFSET, "", 0));
     CHECK_UINT_EQ(0xaf63dc4c8601ec8cULL, tg_fnv1a64(TG_FNV64_OFFSET, "a", 1));

@@ -5,7 +5,7 @@
 #include "stats/binomial.h"
 #include "stats/hist.h"
 #include "stats/percentile.h"
-#include "stats/rng.h"
+#include "core/rng.h"
 
 TEST_MAIN()
 

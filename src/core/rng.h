@@ -8,9 +8,10 @@
  * embedded).  Not thread-safe: one generator per thread; derive per-thread
  * seeds with tg_rng_seed(&r, base ^ thread_index) or tg_splitmix64().
  */
-#ifndef TG_STATS_RNG_H
-#define TG_STATS_RNG_H
+#ifndef TG_CORE_RNG_H
+#define TG_CORE_RNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct tg_rng {
@@ -32,5 +33,10 @@ double tg_rng_exp(struct tg_rng *r, double mean);  /* exponential with the given
 double tg_rng_lognormal(struct tg_rng *r, double mu, double sigma); /* exp(N(mu, sigma)) */
 double tg_rng_gamma(struct tg_rng *r, double shape); /* Gamma(shape, 1), shape > 0 */
 double tg_rng_beta(struct tg_rng *r, double a, double b); /* Beta(a, b), a, b > 0 */
+
+/* 64-bit FNV-1a of p[0..n), continuing from h (start with TG_FNV64_OFFSET):
+ * turns an input into a seed, identically on every platform. */
+#define TG_FNV64_OFFSET 0xcbf29ce484222325ULL
+uint64_t tg_fnv1a64(uint64_t h, const void *p, size_t n);
 
 #endif

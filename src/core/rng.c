@@ -2,7 +2,7 @@
  * rng.c - xoshiro256** (Blackman & Vigna) seeded by splitmix64, plus
  * Box-Muller normals and Marsaglia-Tsang gammas.
  */
-#include "stats/rng.h"
+#include "core/rng.h"
 
 #include <math.h>
 
@@ -115,4 +115,14 @@ double tg_rng_beta(struct tg_rng *r, double a, double b)
     double x = tg_rng_gamma(r, a), y = tg_rng_gamma(r, b);
     double s = x + y;
     return s > 0 ? x / s : 0.5;
+}
+
+uint64_t tg_fnv1a64(uint64_t h, const void *p, size_t n)
+{
+    const unsigned char *c = p;
+    for (size_t i = 0; i < n; i++) {
+        h ^= c[i];
+        h *= 0x100000001b3ULL;
+    }
+    return h;
 }
