@@ -1,7 +1,8 @@
 # tailgate - GNU Makefile.
 #   make            build ./tailgate (runs scripts/bootstrap first, cheaply)
 #   make test       unit + integration + end-to-end tests; ends "N passed, N failed"
-#   make asan       the same tests on an ASan+UBSan build
+#   make asan       the same tests on an ASan+UBSan build (make test runs it too when CI is set)
+#   make tsan       the multi-threaded paths (serve, run --threads 2) under TSan
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make clean
 # Sources are found by wildcard: a new src/<module>/*.c or tests/unit/test_*.c
@@ -33,7 +34,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libtailgate.a
 
-.PHONY: all test unit-tests asan fuzz fuzz-build bench clean bootstrap
+.PHONY: all test unit-tests asan tsan fuzz fuzz-build bench clean bootstrap
 .DELETE_ON_ERROR:
 
 all: tailgate
@@ -71,8 +72,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB) build/config.mk
 unit-tests: $(TEST_BIN)
 
 # TG_BIN and TG_TESTBIN tell the runner which build to exercise.
+# In CI (CI set and not false/0), the suite runs a second time under ASan+UBSan.
 test: tailgate unit-tests
 	@TG_BIN=$(CURDIR)/$(BUILD)/tailgate TG_TESTBIN=$(CURDIR)/$(BUILD)/tests tests/run
+	@case "$${CI:-}" in ""|false|0) ;; *) echo "CI=$$CI: make asan"; $(MAKE) --no-print-directory asan ;; esac
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 \
@@ -80,6 +83,10 @@ asan:
 	  build/asan/tailgate unit-tests
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	  TG_BIN=$(CURDIR)/build/asan/tailgate TG_TESTBIN=$(CURDIR)/build/asan/tests TG_SANITIZED=1 tests/run
+
+tsan:
+	$(MAKE) BUILD=build/tsan OPT=-O1 SAN="-fsanitize=thread -fno-omit-frame-pointer" build/tsan/tailgate
+	TG_BIN=$(CURDIR)/build/tsan/tailgate tests/tsan/run
 
 # libFuzzer targets: tests/fuzz/fuzz_<name>.c, corpus in tests/fuzz/corpus/<name>/.
 FUZZ_SECONDS ?= 60

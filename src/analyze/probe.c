@@ -6,6 +6,7 @@
 #include "analyze/probe.h"
 
 #include "core/error.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "engine/engine.h"
 #include "stats/percentile.h"
@@ -23,11 +24,13 @@ int tg_probe_target_init(struct tg_probe_target *t, const char *url, const char 
     memset(t, 0, sizeof *t);
     const char *why = NULL;
     if (tg_url_parse(url, &t->url, &why) != 0) {
-        snprintf(err, errlen, "bad URL '%s': %s", url, why ? why : "invalid");
+        char shown[1024];
+        snprintf(err, errlen, "bad URL '%s': %s", tg_redact_url(url, shown, sizeof shown), why ? why : "invalid");
         return TG_EINVAL;
     }
     if (t->url.tls) {
-        snprintf(err, errlen, "https is not supported by the load engine: %s", url);
+        char shown[1024];
+        snprintf(err, errlen, "https is not supported by the load engine: %s", tg_redact_url(url, shown, sizeof shown));
         return TG_EINVAL;
     }
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;

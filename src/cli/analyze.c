@@ -10,6 +10,7 @@
 #include "analyze/report.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "core/units.h"
 #include "stats/percentile.h"
@@ -287,7 +288,8 @@ int tg_cmd_analyze(int argc, char **argv)
 
     struct tg_analysis a = { 0 };
     a.run = run_path;
-    a.probe_url = o.probe;
+    char probe_shown[2048]; /* the URL as recorded: secrets redacted */
+    a.probe_url = o.probe ? tg_redact_url(o.probe, probe_shown, sizeof probe_shown) : NULL;
     a.baseline_csv = o.baseline_csv;
     a.concurrency = (uint32_t)conc;
     a.saturated = -1;

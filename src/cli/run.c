@@ -5,6 +5,7 @@
  */
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "core/units.h"
 #include "engine/engine.h"
@@ -236,75 +237,13 @@ static void on_flush(void *ctx)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-static bool secret_name(const char *name, size_t n)
-{
-    char low[128];
-    if (n >= sizeof low)
-        n = sizeof low - 1;
-    for (size_t i = 0; i < n; i++)
-        low[i] = (char)tolower((unsigned char)name[i]);
-    low[n] = '\0';
-    return strstr(low, "auth") || strstr(low, "cookie") || strstr(low, "key") || strstr(low, "token") ||
-           strstr(low, "secret") || strstr(low, "passw") || strstr(low, "credential");
-}
-
-/* Appends path?query to out[o..] with the values of secret-looking query names
- * redacted; returns the new length (< size). */
-static size_t put_redacted_path(char *out, size_t size, size_t o, const char *path)
-{
-    const char *q = strchr(path, '?');
-    size_t plen = q ? (size_t)(q - path) : strlen(path);
-    o += (size_t)snprintf(out + o, size - o, "%.*s", (int)plen, path);
-    if (o >= size)
-        return size - 1;
-    if (q) {
-        const char *s = q + 1;
-        char sep = '?';
-        while (*s && o < size - 16) {
-            const char *amp = strchr(s, '&');
-            size_t len = amp ? (size_t)(amp - s) : strlen(s);
-            const char *eq = memchr(s, '=', len);
-            size_t nlen = eq ? (size_t)(eq - s) : len;
-            if (eq && secret_name(s, nlen))
-                o += (size_t)snprintf(out + o, size - o, "%c%.*s=REDACTED", sep, (int)nlen, s);
-            else
-                o += (size_t)snprintf(out + o, size - o, "%c%.*s", sep, (int)len, s);
-            sep = '&';
-            s += len + (amp ? 1 : 0);
-        }
-    }
-    return o < size ? o : size - 1;
-}
-
-/* A URL string as given by the user, for messages: userinfo replaced by
- * REDACTED, secret-looking query values redacted (works on unparsable URLs). */
-static const char *display_url(const char *url, char *out, size_t size)
-{
-    const char *hs = strstr(url, "://");
-    hs = hs ? hs + 3 : url;
-    size_t alen = strcspn(hs, "/?#");
-    const char *at = NULL;
-    for (const char *p = hs; p < hs + alen; p++)
-        if (*p == '@')
-            at = p;
-    size_t o = (size_t)snprintf(out, size, "%.*s%s", (int)(hs - url), url, at ? "REDACTED@" : "");
-    if (o >= size)
-        return url[0] ? "(URL too long)" : "";
-    const char *rest = at ? at + 1 : hs;
-    size_t rlen = (size_t)(hs + alen - rest);
-    o += (size_t)snprintf(out + o, size - o, "%.*s", (int)rlen, rest);
-    if (o >= size)
-        return "(URL too long)";
-    put_redacted_path(out, size, o, hs + alen);
-    return out;
-}
-
 /* The URL as recorded: no userinfo, query values of secret-looking names redacted. */
 static json_t *safe_url(const struct tg_url *u)
 {
     char out[4096];
     size_t o = (size_t)snprintf(out, sizeof out, "%s://%s", u->tls ? "https" : "http", u->authority);
-    put_redacted_path(out, sizeof out, o, u->path);
+    if (tg_redact_put_path(out, sizeof out, o, u->path) >= sizeof out - 1)
+        return json_string("(URL too long)");
     return json_string(out);
 }
 
@@ -658,7 +597,7 @@ int tg_cmd_run(int argc, char **argv)
     const char *why = NULL;
     if (tg_url_parse(url_s, &cfg.url, &why) != 0) {
         char shown[1024];
-        rc = usage("bad URL '%s': %s", display_url(url_s, shown, sizeof shown), why ? why : "invalid");
+        rc = usage("bad URL '%s': %s", tg_redact_url(url_s, shown, sizeof shown), why ? why : "invalid");
         goto out;
     }
     if (!cfg.url.tls && (o.cacert || o.insecure)) {
@@ -788,7 +727,7 @@ int tg_cmd_run(int argc, char **argv)
     for (size_t i = 0; i < nh; i++) {
         char line[1024];
         snprintf(line, sizeof line, "%s: %s", headers[i].name,
-                 secret_name(headers[i].name, strlen(headers[i].name)) ? "REDACTED" : headers[i].value);
+                 tg_redact_is_secret_name(headers[i].name, strlen(headers[i].name)) ? "REDACTED" : headers[i].value);
         json_array_append_new(hj, json_string(line));
     }
     json_object_set_new(config, "headers", hj);
@@ -987,7 +926,7 @@ int tg_cmd_run(int argc, char **argv)
                 t->tls_verify_failed ? " (use --cacert FILE or --insecure)" : "");
     char shown[1024];
     if (t->by_class[TG_ERRC_CONNECT] && t->by_class[TG_ERRC_CONNECT] == t->failed && t->ok == 0)
-        fprintf(stderr, "tailgate run: %s is unreachable: %s\n", display_url(url_s, shown, sizeof shown),
+        fprintf(stderr, "tailgate run: %s is unreachable: %s\n", tg_redact_url(url_s, shown, sizeof shown),
                 t->first_error);
     else if (t->failed > t->by_class[TG_ERRC_INTERRUPTED] + (t->first_tls_error[0] ? tls_failed : 0))
         fprintf(stderr, "tailgate run: %llu inputs failed; first: %s\n",

@@ -321,8 +321,9 @@ int tg_cmd_serve(int argc, char **argv)
     };
 
     unsigned nofile = raise_nofile();
-    if (cfg.max_connections + 64 > nofile)
-        cfg.max_connections = nofile > 128 ? nofile - 64 : 64;
+    /* 64 descriptors of headroom, 64 more for the 503s past the limit */
+    if (cfg.max_connections + 128 > nofile)
+        cfg.max_connections = nofile > 192 ? nofile - 128 : 64;
 
     /* Signals are taken synchronously by sigwait() below; every thread
      * created from here on inherits the mask. */

@@ -11,6 +11,7 @@
 #include "analyze/tune.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "core/units.h"
 #include "engine/payload.h"
@@ -267,7 +268,8 @@ int tg_cmd_tune(int argc, char **argv)
     tune.probe_inputs += act.probe_inputs;
 
     char path[4200];
-    doc = tg_tune_json(&tune, &to, &model, url, model_source);
+    char url_shown[2048]; /* the URL as recorded: secrets redacted */
+    doc = tg_tune_json(&tune, &to, &model, tg_redact_url(url, url_shown, sizeof url_shown), model_source);
     snprintf(path, sizeof path, "%s/tune.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {

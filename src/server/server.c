@@ -36,7 +36,14 @@ struct tg_server {
     atomic_ullong fault_seq;       /* /v1/infer requests seen, numbers tg_fault_pick's n */
     atomic_ullong faults[TG_FAULT_KIND_COUNT];
     atomic_long stalled;           /* connections suspended by --fault stall */
+    atomic_long open_conns;        /* accepted connections, for the --max-connections 503 */
 };
+
+/* Connections past max_connections (up to this many more) are accepted and
+ * answered 503 + Connection: close; past that, libmicrohttpd closes them at
+ * accept. */
+#define OVERFLOW_CONNECTIONS 64u
+static char over_limit; /* socket context of a connection past the limit */
 
 struct req_ctx {
     struct tg_server *srv;
@@ -84,7 +91,8 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
         MHD_add_response_header(r, "Server-Timing", timing);
     if (extra_name)
         MHD_add_response_header(r, extra_name, extra_value);
-    if (atomic_load(&c->srv->draining))
+    if (atomic_load(&c->srv->draining) &&
+        !(extra_name && !strcmp(extra_name, MHD_HTTP_HEADER_CONNECTION)))
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
     enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
     MHD_destroy_response(r);
@@ -382,11 +390,37 @@ static enum MHD_Result handle_resumed(struct req_ctx *c)
                   c->job.compute_ms);
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe)
+{
+    struct tg_server *s = cls;
+    if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+        long n = atomic_fetch_add(&s->open_conns, 1) + 1;
+        if (n > (long)s->cfg.max_connections)
+            *socket_context = &over_limit;
+    } else {
+        atomic_fetch_sub(&s->open_conns, 1);
+    }
+}
+
+static int is_over_limit(struct MHD_Connection *conn)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    return ci && ci->socket_context == &over_limit;
+}
+
 /* Headers are in.  Only an oversized Content-Length is answered now (and the
  * connection closed); everything else waits for the final call, because an
  * answer queued before the request is complete costs the keep-alive. */
 static enum MHD_Result first_call(struct tg_server *s, struct req_ctx *c)
 {
+    if (is_over_limit(c->conn)) {
+        char msg[128];
+        snprintf(msg, sizeof msg, "too many connections: this server takes %u (--max-connections)",
+                 s->cfg.max_connections);
+        return answer_error(c, 503, msg, MHD_HTTP_HEADER_CONNECTION, "close");
+    }
     if (c->route != ROUTE_INFER || !c->is_post || atomic_load(&s->draining))
         return MHD_YES;
     const char *cl = MHD_lookup_connection_value(c->conn, MHD_HEADER_KIND,
@@ -540,7 +574,8 @@ int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections,
+        MHD_OPTION_CONNECTION_LIMIT, (unsigned)cfg->max_connections + OVERFLOW_CONNECTIONS,
+        MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->conn_timeout_s,
         MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u,
         MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,

@@ -23,7 +23,7 @@ struct tg_server_config {
     const char *host;          /* numeric IPv4 or IPv6 address to bind */
     unsigned port;             /* 0: any free port (see tg_server_port) */
     size_t max_body;           /* bytes; larger bodies get 413 */
-    unsigned max_connections;  /* MHD connection limit */
+    unsigned max_connections;  /* more get 503 + close (64 more), then are closed at accept */
     unsigned threads;          /* HTTP threads: 1 = one epoll thread, more = a pool */
     unsigned conn_timeout_s;   /* idle keep-alive timeout, s (0: none) */
     struct tg_accel_config accel;
