@@ -589,7 +589,9 @@ static void conn_response_done(struct worker *w, struct conn *c, size_t leftover
     r->sq = resp->server_queue_ms;
     r->sc = resp->server_compute_ms;
     w->st.bytes_in += r->bytes_in;
-    bool reuse = cfg->keepalive && resp->keep_alive && leftover == 0 && !tg_net_pending(&c->nc) &&
+    /* Bytes past the response, on the socket or still inside OpenSSL, make the connection unusable. */
+    bool extra = leftover != 0 || (c->nc.ssl && tg_net_pending(&c->nc));
+    bool reuse = cfg->keepalive && resp->keep_alive && !extra &&
                  resp->body_kind != TG_HTTP_BODY_UNTIL_CLOSE && !w->stopping;
     if (resp->status < 200 || resp->status > 299) {
         snprintf(w->detail, sizeof w->detail, "HTTP %d %.*s", resp->status,
