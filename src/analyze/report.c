@@ -3,6 +3,7 @@
  * measured are JSON null and "n/a" in Markdown, never a guess.
  */
 #include "analyze/report.h"
+#include "core/fs.h"
 
 #include "compare/rows.h"
 #include "core/error.h"
@@ -607,33 +608,6 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
 
 /* ---- files ------------------------------------------------------------------------------ */
 
-int tg_report_write_atomic(const char *path, const char *data, size_t len)
-{
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 5);
-    if (!tmp)
-        return -ENOMEM;
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", 5);
-    int rc = 0;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rc = -errno;
-        goto out;
-    }
-    if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = errno ? -errno : -EIO;
-    if (fclose(f) != 0 && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path) != 0)
-        rc = -errno;
-    if (rc)
-        unlink(tmp);
-out:
-    free(tmp);
-    return rc;
-}
-
 int tg_report_write_json(const char *path, const json_t *root)
 {
     char *s = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
@@ -647,7 +621,7 @@ int tg_report_write_json(const char *path, const json_t *root)
     }
     t[n] = '\n';
     t[n + 1] = '\0';
-    int rc = tg_report_write_atomic(path, t, n + 1);
+    int rc = tg_write_file_atomic(path, t, n + 1);
     free(t);
     return rc;
 }

@@ -5,8 +5,8 @@
  * Formats: docs/analysis.md.
  *
  * Builders return new jansson references (NULL on allocation failure);
- * writers take a FILE * and report write errors; tg_report_write_atomic()
- * writes a whole file via a temporary, fsync and rename.  No globals,
+ * writers take a FILE * and report write errors; whole files are written
+ * atomically through core/fs.h.  No globals,
  * thread-safe; library code, never prints on its own.
  */
 #ifndef TG_ANALYZE_REPORT_H
@@ -88,9 +88,7 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
 /* One line: the choice, its P95 against the SLA and the theoretical best. */
 void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o, char *out, size_t outlen);
 
-/* Writes data[0..len) to path via path.tmp, fsync, rename.  0 or -errno. */
-int tg_report_write_atomic(const char *path, const char *data, size_t len);
-/* Same for a JSON document (indented, key order kept). */
+/* Writes a JSON document (indented, key order kept) atomically.  0 or -errno. */
 int tg_report_write_json(const char *path, const json_t *root);
 
 #endif

@@ -8,7 +8,9 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
 #include "core/time.h"
@@ -62,38 +64,12 @@ static void help(void)
            defaults.payloads, defaults.budget_s);
 }
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("tailgate analyze: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return TG_EXIT_USAGE;
-}
+#define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
 
 static void on_progress(void *ctx, const char *what)
 {
     (void)ctx;
     fprintf(stderr, "analyze: probing %s\n", what);
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
 }
 
 /* concurrency and wall time from RUN/summary.json, when there is one */
@@ -257,7 +233,7 @@ int tg_cmd_analyze(int argc, char **argv)
             out_dir = out_buf;
         }
     }
-    int mrc = mkdir_p(out_dir);
+    int mrc = tg_mkdir_p(out_dir);
     if (mrc) {
         rc = usage("cannot create %s: %s", out_dir, strerror(-mrc));
         goto out;
@@ -416,7 +392,7 @@ int tg_cmd_analyze(int argc, char **argv)
             wrc = -ENOMEM;
         snprintf(path, sizeof path, "%s/analysis.md", out_dir);
         if (wrc == 0)
-            wrc = tg_report_write_atomic(path, md, mdlen);
+            wrc = tg_write_file_atomic(path, md, mdlen);
     }
     if (wrc) {
         fprintf(stderr, "tailgate analyze: cannot write %s: %s\n", path, tg_strerror(wrc));

@@ -4,6 +4,7 @@
  * comparison (src/compare), writes comparison.{json,csv,md} and prints the
  * table and one verdict line.
  */
+#include "cli/cli.h"
 #include "cli/commands.h"
 
 #include <getopt.h>
@@ -124,13 +125,7 @@ static void help(void)
            (unsigned long long)defaults.resamples, TG_STEP_SUMMARY_ENV, TG_STEP_SUMMARY_ENV);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "tailgate compare: ");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return TG_EXIT_USAGE;
-}
+#define usage_error(...) tg_cli_usage_error("compare", __VA_ARGS__)
 
 /* A bare CSV has no summary: its identity comes from the options. */
 static int csv_identity(struct tg_side *s, const char *which, const struct compare_cli *o)

@@ -4,6 +4,7 @@
  * writes report.html and the four charts as SVG files next to it, each
  * atomically (temporary file + rename).
  */
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/fs.h"
 #include "cli/report_load.h"
@@ -65,13 +66,7 @@ static void help(FILE *f)
             defaults.output, defaults.sla_p95_ms);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "tailgate report: ");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return TG_EXIT_USAGE;
-}
+#define usage_error(...) tg_cli_usage_error("report", __VA_ARGS__)
 
 /* ---- owned strings ---------------------------------------------------------- */
 

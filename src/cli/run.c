@@ -3,7 +3,9 @@
  * signals and progress, then requests.csv (streamed by the workers),
  * summary.json and the human summary.
  */
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
 #include "core/time.h"
@@ -159,17 +161,7 @@ static void help(void)
            (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
 }
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("tailgate run: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return TG_EXIT_USAGE;
-}
+#define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
 
 /* ---- per-worker output ------------------------------------------------------ */
 
@@ -261,22 +253,6 @@ static int dir_state(const char *path)
         }
     closedir(d);
     return nonempty ? 2 : 1;
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
 }
 
 static int parse_u64_opt(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
@@ -680,7 +656,7 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("output directory %s is not empty (use --force to overwrite)", out_dir);
         goto out;
     }
-    int mrc = mkdir_p(out_dir);
+    int mrc = tg_mkdir_p(out_dir);
     if (mrc) {
         rc = usage("cannot create output directory %s: %s", out_dir, strerror(-mrc));
         goto out;

@@ -3,8 +3,10 @@
  * Options -> config, listen, write the port file, wait for SIGINT/SIGTERM,
  * drain, exit 0.
  */
+#include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/fs.h"
 #include "core/log.h"
 #include "core/time.h"
 #include "core/units.h"
@@ -98,13 +100,7 @@ static void help(void)
            defaults.threads, defaults.max_connections, TG_FAULT_SLOW_PIECES, TG_FAULT_SLOW_GAP_MS);
 }
 
-static int usage_error(const char *fmt, const char *arg)
-{
-    fprintf(stderr, "tailgate serve: ");
-    fprintf(stderr, fmt, arg);
-    fputc('\n', stderr);
-    return TG_EXIT_USAGE;
-}
+#define usage_error(...) tg_cli_usage_error("serve", __VA_ARGS__)
 
 static int parse_onoff(const char *s, int *out)
 {
@@ -117,23 +113,12 @@ static int parse_onoff(const char *s, int *out)
     return 0;
 }
 
-/* Writes the port to path atomically (temp file + rename). */
+/* Writes the port to path atomically, so that a reader never sees half a number. */
 static int write_port_file(const char *path, unsigned port)
 {
-    char tmp[4096];
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid()) >= (int)sizeof tmp)
-        return TG_ERANGE;
-    FILE *f = fopen(tmp, "w");
-    if (!f)
-        return -errno;
-    int ok = fprintf(f, "%u\n", port) > 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = -errno;
-        unlink(tmp);
-        return e ? e : TG_EIO;
-    }
-    return 0;
+    char text[16];
+    int n = snprintf(text, sizeof text, "%u\n", port);
+    return tg_write_file_atomic(path, text, (size_t)n);
 }
 
 static unsigned raise_nofile(void)

@@ -9,7 +9,9 @@
 #include "analyze/prows.h"
 #include "analyze/report.h"
 #include "analyze/tune.h"
+#include "cli/cli.h"
 #include "cli/commands.h"
+#include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
 #include "core/time.h"
@@ -77,37 +79,11 @@ static void help(void)
            (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
 }
 
-static int usage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static int usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("tailgate tune: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-    return TG_EXIT_USAGE;
-}
+#define usage(...) tg_cli_usage_error("tune", __VA_ARGS__)
 
 static void on_progress(void *ctx, const char *what)
 {
     fprintf(stderr, "tune: %s%s\n", (const char *)ctx, what);
-}
-
-static int mkdir_p(const char *path)
-{
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s", path);
-    for (char *p = tmp + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-                return -errno;
-            *p = '/';
-        }
-    if (mkdir(tmp, 0777) < 0 && errno != EEXIST)
-        return -errno;
-    return 0;
 }
 
 enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED };
@@ -209,7 +185,7 @@ int tg_cmd_tune(int argc, char **argv)
         snprintf(out_buf, sizeof out_buf, "results/tune-%s", stamp);
         out_dir = out_buf;
     }
-    int mrc = mkdir_p(out_dir);
+    int mrc = tg_mkdir_p(out_dir);
     if (mrc) {
         rc = usage("cannot create %s: %s", out_dir, strerror(-mrc));
         goto out;
@@ -280,7 +256,7 @@ int tg_cmd_tune(int argc, char **argv)
             wrc = -ENOMEM;
         snprintf(path, sizeof path, "%s/tune.md", out_dir);
         if (wrc == 0)
-            wrc = tg_report_write_atomic(path, md, mdlen);
+            wrc = tg_write_file_atomic(path, md, mdlen);
     }
     if (wrc) {
         fprintf(stderr, "tailgate tune: cannot write %s: %s\n", path, tg_strerror(wrc));

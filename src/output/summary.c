@@ -3,6 +3,8 @@
  */
 #include "output/summary.h"
 
+#include "core/error.h"
+#include "core/fs.h"
 #include "stats/hist.h"
 
 #include <errno.h>
@@ -159,30 +161,17 @@ json_t *tg_summary_build(const struct tg_summary *s)
 
 int tg_summary_write(const char *path, const json_t *root)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 5);
-    if (!tmp)
-        return -ENOMEM;
-    memcpy(tmp, path, n);
-    memcpy(tmp + n, ".tmp", 5);
-    int rc = 0;
-    FILE *f = fopen(tmp, "w");
-    if (!f) {
-        rc = -errno;
-        goto out;
-    }
-    if (json_dumpf(root, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0 ||
-        fputc('\n', f) == EOF || fflush(f) != 0 || fsync(fileno(f)) != 0)
-        rc = errno ? -errno : -EIO;
-    if (fclose(f) != 0 && !rc)
-        rc = -errno;
-    if (!rc && rename(tmp, path) != 0)
-        rc = -errno;
+    struct tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path);
     if (rc)
-        unlink(tmp);
-out:
-    free(tmp);
-    return rc;
+        return rc;
+    if (json_dumpf(root, a.f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12)) != 0 ||
+        fputc('\n', a.f) == EOF) {
+        rc = errno ? -errno : TG_EIO;
+        tg_atomic_abort(&a);
+        return rc;
+    }
+    return tg_atomic_commit(&a);
 }
 
 void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
