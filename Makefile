@@ -36,6 +36,8 @@ LIB      := $(BUILD)/libtailgate.a
 
 .PHONY: all test unit-tests asan tsan fuzz fuzz-build bench clean bootstrap
 .DELETE_ON_ERROR:
+# Keep intermediate objects (the fuzz builds' among them) between runs.
+.SECONDARY:
 
 all: tailgate
 
@@ -74,10 +76,12 @@ unit-tests: $(TEST_BIN)
 
 # TG_BIN and TG_TESTBIN tell the runner which build to exercise.
 # In CI (CI set and not false/0), the suite runs a second time under ASan+UBSan.
+# With CI set (as .ci/run is), the fuzz smoke and the ASan+UBSan suite run
+# first, so that the release suite's "N passed, N failed" is the last line.
 test: tailgate unit-tests
+	@case "$${CI:-}" in ""|false|0) ;; *) echo "CI=$$CI: a fuzz smoke and the ASan+UBSan suite first"; \
+	  $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 && $(MAKE) --no-print-directory asan ;; esac
 	@TG_BIN=$(CURDIR)/$(BUILD)/tailgate TG_TESTBIN=$(CURDIR)/$(BUILD)/tests tests/run
-	@case "$${CI:-}" in ""|false|0) ;; *) echo "CI=$$CI: make asan, then a fuzz smoke"; \
-	  $(MAKE) --no-print-directory asan && $(MAKE) --no-print-directory fuzz FUZZ_SECONDS=10 ;; esac
 
 asan:
 	$(MAKE) BUILD=build/asan OPT=-O1 \
