@@ -506,10 +506,8 @@ static void conn_handshake(struct worker *w, struct conn *c)
             snprintf(w->st.first_tls_error, sizeof w->st.first_tls_error, "%s", why);
             w->st.tls_verify_failed = verify;
         }
-        conn_close(w, c);
-        if (r)
-            req_fail(w, r, TG_ERRC_TLS, w->detail);
-        else
+        conn_fail(w, c, TG_ERRC_TLS, w->detail);
+        if (!r)
             preconnect_step(w);
         after_close(w);
         return;
@@ -540,12 +538,10 @@ static void conn_start_handshake(struct worker *w, struct conn *c)
     if (c->req)
         req_set_state(w, c->req, REQ_HANDSHAKE);
     if (tg_tls_attach(w->cfg->tls, &c->nc, w->cfg->url.host) != 0) {
-        struct req *r = c->req;
+        bool had_req = c->req != NULL;
         snprintf(w->detail, sizeof w->detail, "TLS: out of memory setting up the connection");
-        conn_close(w, c);
-        if (r)
-            req_fail(w, r, TG_ERRC_TLS, w->detail);
-        else
+        conn_fail(w, c, TG_ERRC_TLS, w->detail);
+        if (!had_req)
             preconnect_step(w);
         after_close(w);
         return;
