@@ -1,0 +1,374 @@
+/*
+ * canon.c - canonical outputs and the jansson helpers the dialects share
+ * (see api.h and internal.h).
+ */
+#include "api/internal.h"
+
+#include "core/error.h"
+#include "core/hash.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- canonical text ------------------------------------------------------- */
+
+#define F32_EXACT_INT 16777216.0 /* 2^24: every integer below is a float32 */
+
+static int put_real(struct tg_buf *out, double x)
+{
+    float f = (float)x;
+    double d = (double)f;
+    if (!isfinite(d))
+        return tg_buf_puts(out, d != d ? "NaN" : d > 0 ? "Infinity" : "-Infinity");
+    if (d == trunc(d) && fabs(d) < F32_EXACT_INT)
+        return tg_buf_printf(out, "%lld", (long long)d); /* -0 becomes 0 */
+    return tg_buf_printf(out, "%.9g", d);
+}
+
+int tg_api_put_string(struct tg_buf *b, const char *s, size_t n)
+{
+    int rc = tg_buf_reserve(b, n + 2);
+    if (rc)
+        return rc;
+    rc = tg_buf_append(b, "\"", 1);
+    size_t run = 0; /* bytes copied as they are, pending */
+    for (size_t i = 0; i < n && !rc; i++) {
+        unsigned char c = (unsigned char)s[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            run++;
+            continue;
+        }
+        rc = tg_buf_append(b, s + i - run, run);
+        run = 0;
+        if (rc)
+            break;
+        switch (c) {
+        case '"': rc = tg_buf_puts(b, "\\\""); break;
+        case '\\': rc = tg_buf_puts(b, "\\\\"); break;
+        case '\b': rc = tg_buf_puts(b, "\\b"); break;
+        case '\f': rc = tg_buf_puts(b, "\\f"); break;
+        case '\n': rc = tg_buf_puts(b, "\\n"); break;
+        case '\r': rc = tg_buf_puts(b, "\\r"); break;
+        case '\t': rc = tg_buf_puts(b, "\\t"); break;
+        default: rc = tg_buf_printf(b, "\\u%04x", c); break;
+        }
+    }
+    if (!rc)
+        rc = tg_buf_append(b, s + n - run, run);
+    return rc ? rc : tg_buf_append(b, "\"", 1);
+}
+
+static int cmp_key(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+int tg_api_canon_value(struct tg_buf *out, const json_t *v)
+{
+    int rc = 0;
+    switch (json_typeof(v)) {
+    case JSON_OBJECT: {
+        size_t n = json_object_size(v);
+        const char **keys = malloc((n ? n : 1) * sizeof *keys);
+        if (!keys)
+            return TG_ENOMEM;
+        size_t k = 0;
+        const char *key;
+        json_t *val;
+        json_object_foreach((json_t *)v, key, val)
+            keys[k++] = key;
+        qsort(keys, k, sizeof *keys, cmp_key);
+        rc = tg_buf_append(out, "{", 1);
+        for (size_t i = 0; i < k && !rc; i++) {
+            if (i)
+                rc = tg_buf_append(out, ",", 1);
+            if (!rc)
+                rc = tg_api_put_string(out, keys[i], strlen(keys[i]));
+            if (!rc)
+                rc = tg_buf_append(out, ":", 1);
+            if (!rc)
+                rc = tg_api_canon_value(out, json_object_get(v, keys[i]));
+        }
+        free(keys);
+        return rc ? rc : tg_buf_append(out, "}", 1);
+    }
+    case JSON_ARRAY: {
+        rc = tg_buf_append(out, "[", 1);
+        size_t n = json_array_size(v);
+        for (size_t i = 0; i < n && !rc; i++) {
+            if (i)
+                rc = tg_buf_append(out, ",", 1);
+            if (!rc)
+                rc = tg_api_canon_value(out, json_array_get(v, i));
+        }
+        return rc ? rc : tg_buf_append(out, "]", 1);
+    }
+    case JSON_STRING:
+        return tg_api_put_string(out, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER: {
+        json_int_t i = json_integer_value(v);
+        return tg_buf_printf(out, "%lld", (long long)i);
+    }
+    case JSON_REAL:
+        return put_real(out, json_real_value(v));
+    case JSON_TRUE:
+        return tg_buf_puts(out, "true");
+    case JSON_FALSE:
+        return tg_buf_puts(out, "false");
+    case JSON_NULL:
+        return tg_buf_puts(out, "null");
+    }
+    return TG_EINVAL;
+}
+
+int tg_api_canon_floats(struct tg_buf *out, const float *v, size_t n)
+{
+    int rc = tg_buf_append(out, "[", 1);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = tg_buf_append(out, ",", 1);
+        if (!rc)
+            rc = put_real(out, (double)v[i]);
+    }
+    return rc ? rc : tg_buf_append(out, "]", 1);
+}
+
+int tg_api_canon_json(struct tg_buf *out, const char *json, size_t len)
+{
+    json_t *v = json_loadb(json, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, NULL);
+    if (!v)
+        return TG_EPARSE;
+    int rc = tg_api_canon_value(out, v);
+    json_decref(v);
+    return rc;
+}
+
+int tg_api_emit_text(const char *canon, size_t len, size_t i, tg_api_output_fn fn, void *ctx)
+{
+    char hex[TG_SHA256_HEX_LEN + 1];
+    tg_sha256_hex(canon, len, hex);
+    return fn(ctx, i, canon, len, hex);
+}
+
+int tg_api_emit(const json_t *v, size_t i, tg_api_output_fn fn, void *ctx, struct tg_buf *scratch)
+{
+    tg_buf_reset(scratch);
+    int rc = tg_api_canon_value(scratch, v);
+    if (rc)
+        return rc;
+    return tg_api_emit_text(scratch->data ? scratch->data : "", scratch->len, i, fn, ctx);
+}
+
+/* ---- parsing helpers ------------------------------------------------------ */
+
+int tg_api_fail(char *why, size_t whylen, int rc, const char *dialect, const char *fmt, ...)
+{
+    if (why && whylen) {
+        int w = snprintf(why, whylen, "%s: ", dialect);
+        if (w >= 0 && (size_t)w < whylen) {
+            va_list ap;
+            va_start(ap, fmt);
+            vsnprintf(why + w, whylen - (size_t)w, fmt, ap);
+            va_end(ap);
+        }
+    }
+    return rc;
+}
+
+json_t *tg_api_load(const char *dialect, const char *body, size_t len, char *why, size_t whylen)
+{
+    json_error_t jerr;
+    json_t *root = json_loadb(body, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
+    if (!root)
+        tg_api_fail(why, whylen, TG_EPARSE, dialect, "response body is not JSON: %s at byte %d",
+                    jerr.text, jerr.position);
+    return root;
+}
+
+char *tg_api_dump(const json_t *v)
+{
+    return json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+}
+
+int tg_api_line_fill(struct tg_api_line *l, const json_t *root, const json_t *item,
+                     const char *const *drop)
+{
+    *l = (struct tg_api_line){ 0 };
+    json_t *rest = json_copy((json_t *)root); /* shallow: only top-level keys are dropped */
+    if (!rest)
+        return TG_ENOMEM;
+    for (size_t i = 0; drop && drop[i]; i++)
+        json_object_del(rest, drop[i]);
+    l->group = tg_api_dump(rest);
+    json_decref(rest);
+    l->item = tg_api_dump(item);
+    json_t *m = json_object_get(root, "model");
+    if (json_is_string(m))
+        l->model = strdup(json_string_value(m));
+    if (!l->group || !l->item || (json_is_string(m) && !l->model)) {
+        tg_api_line_free(l);
+        return TG_ENOMEM;
+    }
+    l->item_len = strlen(l->item);
+    return 0;
+}
+
+int tg_api_splice_list(struct tg_buf *out, const char *group, const char *key,
+                       const char *const *items, const size_t *item_lens, size_t n)
+{
+    size_t glen = strlen(group);
+    if (n == 0 || glen < 2 || group[0] != '{' || group[glen - 1] != '}')
+        return TG_EINVAL;
+    size_t total = glen + strlen(key) + 8;
+    for (size_t i = 0; i < n; i++)
+        total += item_lens[i] + 1;
+    int rc = tg_buf_reserve(out, total);
+    rc = rc ? rc : tg_buf_append(out, group, glen - 1);
+    if (!rc && glen > 2)
+        rc = tg_buf_append(out, ",", 1);
+    rc = rc ? rc : tg_buf_printf(out, "\"%s\":[", key);
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = tg_buf_append(out, ",", 1);
+        if (!rc)
+            rc = tg_buf_append(out, items[i], item_lens[i]);
+    }
+    return rc ? rc : tg_buf_puts(out, "]}");
+}
+
+/* ---- base64 ---------------------------------------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+long tg_api_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap)
+{
+    if (len % 4)
+        return TG_EPARSE;
+    size_t o = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4];
+        int pad = 0;
+        for (int k = 0; k < 4; k++) {
+            unsigned char c = (unsigned char)in[i + k];
+            if (c == '=' && i + 4 == len && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else if (pad || (v[k] = b64_value(c)) < 0) {
+                return TG_EPARSE;
+            }
+        }
+        unsigned long w = ((unsigned long)v[0] << 18) | ((unsigned long)v[1] << 12) |
+                          ((unsigned long)v[2] << 6) | (unsigned long)v[3];
+        size_t take = 3 - (size_t)pad;
+        if (o + take > cap)
+            return TG_ERANGE;
+        out[o++] = (unsigned char)(w >> 16);
+        if (take > 1)
+            out[o++] = (unsigned char)(w >> 8);
+        if (take > 2)
+            out[o++] = (unsigned char)w;
+    }
+    return (long)o;
+}
+
+int tg_api_base64_put(struct tg_buf *b, const void *p, size_t n)
+{
+    const unsigned char *s = p;
+    int rc = tg_buf_reserve(b, (n + 2) / 3 * 4);
+    if (rc)
+        return rc;
+    char *o = b->data + b->len;
+    size_t i = 0;
+    for (; i + 2 < n; i += 3) {
+        unsigned long w = ((unsigned long)s[i] << 16) | ((unsigned long)s[i + 1] << 8) | s[i + 2];
+        *o++ = b64[w >> 18 & 63];
+        *o++ = b64[w >> 12 & 63];
+        *o++ = b64[w >> 6 & 63];
+        *o++ = b64[w & 63];
+    }
+    if (i < n) {
+        unsigned long w = (unsigned long)s[i] << 16;
+        if (i + 1 < n)
+            w |= (unsigned long)s[i + 1] << 8;
+        *o++ = b64[w >> 18 & 63];
+        *o++ = b64[w >> 12 & 63];
+        *o++ = i + 1 < n ? b64[w >> 6 & 63] : '=';
+        *o++ = '=';
+    }
+    b->len = (size_t)(o - b->data);
+    b->data[b->len] = '\0';
+    return 0;
+}
+
+/* ---- server side ------------------------------------------------------------ */
+
+int tg_api_reject(struct tg_api_request *r, int rc, int status, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(r->message, sizeof r->message, fmt, ap);
+    va_end(ap);
+    r->status = status;
+    return rc;
+}
+
+int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limits *lim,
+                       const char *name, size_t len)
+{
+    if (len != strlen(lim->model) || memcmp(name, lim->model, len) != 0)
+        return tg_api_reject(r, TG_EINVAL, 404, "unknown model \"%.64s\"%s (this server has \"%s\")",
+                             name, len > 64 ? "..." : "", lim->model);
+    snprintf(r->model, sizeof r->model, "%s", lim->model);
+    return 0;
+}
+
+int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what)
+{
+    size_t n = json_array_size(arr);
+    for (size_t i = 0; i < n; i++)
+        if (!json_is_string(json_array_get(arr, i)))
+            return tg_api_reject(r, TG_EPARSE, 400, "%s[%zu] must be a string", what, i);
+    if (n == 1) {
+        r->texts = &r->one;
+    } else if (!(r->texts = malloc((n ? n : 1) * sizeof *r->texts))) {
+        return tg_api_reject(r, TG_ENOMEM, 500, "out of memory");
+    }
+    for (size_t i = 0; i < n; i++) {
+        json_t *s = json_array_get(arr, i);
+        r->texts[i] = (struct tg_api_text){ json_string_value(s), json_string_length(s) };
+    }
+    r->n = n;
+    return 0;
+}
+
+bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
+                       size_t cap)
+{
+    size_t pl = strlen(prefix), sl = strlen(suffix), n = strlen(path);
+    if (n <= pl + sl || strncmp(path, prefix, pl) || strcmp(path + n - sl, suffix))
+        return false;
+    size_t ml = n - pl - sl;
+    if (memchr(path + pl, '/', ml) || ml + 1 > cap)
+        return false;
+    memcpy(model, path + pl, ml);
+    model[ml] = '\0';
+    return true;
+}

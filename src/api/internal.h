@@ -1,0 +1,72 @@
+/*
+ * internal.h - helpers shared by the dialect files of src/api/ (jansson
+ * based).  Not for use outside src/api/.
+ */
+#ifndef TG_API_INTERNAL_H
+#define TG_API_INTERNAL_H
+
+#include "api/api.h"
+
+#include <jansson.h>
+
+/* Canonical text of v (see api.h) appended to out.  0 or TG_ENOMEM. */
+int tg_api_canon_value(struct tg_buf *out, const json_t *v);
+
+/* Canonicalises v, hashes the text and calls fn(ctx, i, …).  scratch is
+ * reset and reused.  Returns 0, TG_ENOMEM or fn's code. */
+int tg_api_emit(const json_t *v, size_t i, tg_api_output_fn fn, void *ctx, struct tg_buf *scratch);
+/* The same for text that is already canonical. */
+int tg_api_emit_text(const char *canon, size_t len, size_t i, tg_api_output_fn fn, void *ctx);
+
+/* Parses body as JSON; on failure writes "<dialect>: response body is not
+ * JSON: … at byte N" to why and returns NULL. */
+json_t *tg_api_load(const char *dialect, const char *body, size_t len, char *why, size_t whylen);
+
+/* Writes "<dialect>: <fmt…>" to why (may be NULL) and returns rc. */
+int tg_api_fail(char *why, size_t whylen, int rc, const char *dialect, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* The exact JSON of v as group/item text: compact, keys sorted, reals with
+ * 17 significant digits (the same values).  malloc'ed; NULL on ENOMEM. */
+char *tg_api_dump(const json_t *v);
+
+/* Fills l->item (dump of item) and l->group (dump of root without the keys
+ * in drop[], NULL-terminated), and l->model from root["model"] when it is a
+ * string.  Returns 0 or TG_ENOMEM. */
+int tg_api_line_fill(struct tg_api_line *l, const json_t *root, const json_t *item,
+                     const char *const *drop);
+
+/* Appends group (a compact JSON object) with "key":[items…] added as its
+ * last member: the batch body of every API whose input list is top-level.
+ * Returns 0, TG_EINVAL (group not an object text, n == 0) or TG_ENOMEM. */
+int tg_api_splice_list(struct tg_buf *out, const char *group, const char *key,
+                       const char *const *items, const size_t *item_lens, size_t n);
+
+/* Appends s[0..n) as a JSON string literal (quotes included), escaping '"',
+ * '\\' and control bytes; other bytes as they are. */
+int tg_api_put_string(struct tg_buf *b, const char *s, size_t n);
+
+/* Standard base64 (RFC 4648, '=' padding required when len % 4 != 0 is not
+ * accepted) into out (cap bytes).  Returns the decoded length or TG_EPARSE /
+ * TG_ERANGE (does not fit). */
+long tg_api_base64_decode(const char *in, size_t len, unsigned char *out, size_t cap);
+/* Appends the base64 text of p[0..n). */
+int tg_api_base64_put(struct tg_buf *b, const void *p, size_t n);
+
+/* Server side: sets r->status and r->message, returns rc. */
+int tg_api_reject(struct tg_api_request *r, int rc, int status, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* Server side: checks that name[0..len) is lim->model (else 404 via
+ * tg_api_reject with the dialect's wording) and copies it to r->model. */
+int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limits *lim,
+                       const char *name, size_t len);
+/* Server side: points r->texts at the strings of array arr (each must be a
+ * string: else 400 "<what>[i] must be a string"), r->n = size.  0 or rc. */
+int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what);
+
+/* Extracts the model from path = prefix + model + suffix.  Returns true and
+ * copies model when path has that form with a non-empty model without '/'. */
+bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
+                       size_t cap);
+
+#endif
