@@ -116,6 +116,11 @@ struct tg_api {
     const char *health_route;    /* GET path of readiness ("/v2/health/ready"); NULL: none */
     const char *metadata_route;  /* GET path of model metadata; NULL: none */
     uint32_t spec_max_batch;     /* the documented default limit (OpenAI 2048, TEI 32); 0: none */
+    /* Response headers through which a real server of this API reports its
+     * own queue and compute time in ms (TEI: "x-queue-time",
+     * "x-inference-time"); NULL when it has none.  The engine reads them when
+     * Server-Timing is absent; tailgate serve writes them on this route. */
+    const char *queue_time_header, *compute_time_header;
 
     /* Splits payload line[0..len) into *out.  Returns 0, TG_EPARSE (not this
      * dialect's single-input body: why says which field), or TG_ENOMEM. */
