@@ -75,22 +75,20 @@ static void help_routes(void)
             continue;
         }
         char path[256];
-        printf("  %-18s", d->name);
         if (!tg_api_path(d->route, TG_MODEL_NAME, path, sizeof path))
-            printf(" POST %s", path);
-        if (d->health_route && !tg_api_path(d->health_route, TG_MODEL_NAME, path, sizeof path))
-            printf("   GET %s", path);
-        if (d->metadata_route && !tg_api_path(d->metadata_route, TG_MODEL_NAME, path, sizeof path))
-            printf("   GET %s", path);
-        printf("\n");
+            printf("  %-18s POST %s\n", d->name, path);
+        const char *gets[2][2] = { { d->health_route, "health" }, { d->metadata_route, "metadata" } };
+        for (int k = 0; k < 2; k++)
+            if (gets[k][0] && !tg_api_path(gets[k][0], TG_MODEL_NAME, path, sizeof path))
+                printf("  %-18s GET %s (%s)\n", "", path, gets[k][1]);
         struct tg_buf b = TG_BUF_INIT(0);
         if (!d->server_error(&b, 400, "..."))
             printf("  %-18s errors %s\n", "", b.data);
         tg_buf_free(&b);
         if (d->spec_max_batch)
-            printf("  %-18s max batch: min(%u, --max-batch)", "", (unsigned)d->spec_max_batch);
+            printf("  %-18s max batch min(%u, --max-batch)", "", (unsigned)d->spec_max_batch);
         else
-            printf("  %-18s max batch: --max-batch", "");
+            printf("  %-18s max batch --max-batch", "");
         if (d->queue_time_header || d->compute_time_header)
             printf("; headers %s%s%s (integer ms)", d->queue_time_header ? d->queue_time_header : "",
                    d->queue_time_header && d->compute_time_header ? ", " : "",

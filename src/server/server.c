@@ -59,6 +59,7 @@ struct req_ctx {
     enum route route;
     const struct tg_api *api; /* the dialect owning the path; NULL: /metrics or unknown */
     char path_model[128];     /* the model named by the path ("" when none) */
+    int declared;             /* the path is the dialect's health_route or metadata_route */
     enum phase phase;
     int is_post;
     int too_big;
@@ -372,6 +373,8 @@ static enum route route_of(struct tg_server *s, struct req_ctx *c, const char *u
         if (k == TG_API_ROUTE_NONE)
             continue;
         c->api = s->apis[i];
+        c->declared = (c->api->health_route && !strcmp(path, c->api->health_route)) ||
+                      (c->api->metadata_route && !strcmp(path, c->api->metadata_route));
         switch (k) {
         case TG_API_ROUTE_INFER: return ROUTE_INFER;
         case TG_API_ROUTE_HEALTH: return ROUTE_HEALTH;
@@ -415,7 +418,11 @@ static enum MHD_Result handle_metrics(struct req_ctx *c)
 
 /* A dialect's HEALTH or METADATA route: the body is the dialect's
  * server_meta; HEALTH is 503 while draining; a path naming another model
- * than the served one is a 404. */
+ * than the served one is a 404.  The model server_meta describes is the
+ * path's; else the served one when the path is a route the dialect declares
+ * (TEI's /info, OpenAI's /v1/models); else "": a path the dialect claims
+ * beyond its declared routes that names no model (KServe's server metadata,
+ * GET /v2). */
 static enum MHD_Result handle_meta(struct req_ctx *c)
 {
     struct tg_server *s = c->srv;
@@ -429,7 +436,8 @@ static enum MHD_Result handle_meta(struct req_ctx *c)
         return answer_error(c, 503, "server is draining (shutting down)", NULL, NULL);
     struct tg_buf b = TG_BUF_INIT(0);
     enum tg_api_route kind = c->route == ROUTE_HEALTH ? TG_API_ROUTE_HEALTH : TG_API_ROUTE_METADATA;
-    if (c->api->server_meta(&b, kind, s->lim.model, &s->lim)) {
+    const char *model = c->path_model[0] ? c->path_model : c->declared ? s->lim.model : "";
+    if (c->api->server_meta(&b, kind, model, &s->lim)) {
         tg_buf_free(&b);
         return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
     }
