@@ -162,12 +162,43 @@ static const struct tg_api *error_api(const struct req_ctx *c)
     return c->api ? c->api : c->srv->apis[0];
 }
 
+/* Copies s into out (cap bytes) with every byte that does not belong to a
+ * valid UTF-8 sequence (RFC 3629) replaced by '?'.  Messages quote client
+ * bytes (a model cut at 64 bytes, a path), and a body must be valid JSON
+ * whatever the dialect's writer does with them. */
+static void utf8_clean(char *out, size_t cap, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0;
+    for (size_t i = 0; i < n && o + 1 < cap;) {
+        unsigned char c0 = p[i];
+        size_t len = c0 < 0x80 ? 1 : c0 >= 0xc2 && c0 <= 0xdf ? 2 : c0 >= 0xe0 && c0 <= 0xef ? 3
+                   : c0 >= 0xf0 && c0 <= 0xf4 ? 4 : 0;
+        unsigned char lo = c0 == 0xe0 ? 0xa0 : c0 == 0xf0 ? 0x90 : 0x80;
+        unsigned char hi = c0 == 0xed ? 0x9f : c0 == 0xf4 ? 0x8f : 0xbf;
+        int ok = len > 0 && i + len <= n && o + len < cap;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = k == 1 ? p[i + 1] >= lo && p[i + 1] <= hi : (p[i + k] & 0xc0) == 0x80;
+        if (!ok) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, p + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
+}
+
 /* An error answer in the request's dialect, with one optional extra header. */
 static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const char *message,
                                     const char *extra_name, const char *extra_value)
 {
+    char clean[1024];
+    utf8_clean(clean, sizeof clean, message);
     struct tg_buf b = TG_BUF_INIT(0);
-    if (error_api(c)->server_error(&b, (int)status, message)) {
+    if (error_api(c)->server_error(&b, (int)status, clean)) {
         tg_buf_free(&b);
         return MHD_NO;
     }
