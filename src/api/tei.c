@@ -39,7 +39,7 @@ static bool all_integers(const json_t *arr, size_t *bad)
 static int parse_line(const char *line, size_t len, struct tg_api_line *out, char *why, size_t whylen)
 {
     json_error_t jerr;
-    json_t *root = json_loadb(line, len, 0, &jerr);
+    json_t *root = json_loadb(line, len, JSON_DECODE_ANY, &jerr);
     if (!root)
         return tg_api_fail(why, whylen, TG_EPARSE, NAME, "not JSON: %s", jerr.text);
     int rc = TG_EPARSE;

@@ -136,6 +136,7 @@ TEST(openai_parse_line_refuses)
         { "{\"input\":\"x\"}", "a string \"model\" and an \"input\"" },
         { "{\"model\":1,\"input\":\"x\"}", "a string \"model\"" },
         { "{\"model\":\"m\"}", "an \"input\"" },
+        { "\"input\"", "not an object" },
         { "[\"model\",\"input\"]", "not an object" },
         { "not json", "not JSON" },
         { "", "not JSON" },
