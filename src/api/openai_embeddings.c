@@ -372,9 +372,10 @@ static int server_error(struct tg_buf *b, int status, const char *message)
         code = "model_not_found";
     else if (status == 401)
         code = "invalid_api_key";
-    else if (status == 429)
-        type = "requests", code = "rate_limit_exceeded";
-    else if (status >= 500)
+    else if (status == 429) {
+        type = "requests";
+        code = "rate_limit_exceeded";
+    } else if (status >= 500)
         type = "server_error";
     int rc = tg_buf_puts(b, "{\"error\":{\"message\":");
     rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
