@@ -208,10 +208,44 @@ static int server_write(struct tg_buf *b, const struct tg_api_request *r, const 
     return rc ? rc : tg_buf_puts(b, "]}");
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (len > 1 && (s[1] < lo || s[1] > hi))
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+/* {"error":"…"}: message bytes that are not UTF-8 (a model name cut from a
+ * URL, say) become '?', so the body is always valid JSON. */
 static int server_error(struct tg_buf *b, int status, const char *message)
 {
+    size_t n = strlen(message);
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return TG_ENOMEM;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)message + i, n - i);
+        if (k == 0) {
+            clean[i++] = '?';
+        } else {
+            memcpy(clean + i, message + i, k);
+            i += k;
+        }
+    }
     int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
+    rc = rc ? rc : tg_api_put_string(b, clean, n);
+    free(clean);
     return rc ? rc : tg_buf_puts(b, "}");
 }
 

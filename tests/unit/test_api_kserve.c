@@ -468,6 +468,10 @@ TEST(server_write_exact_and_errors)
     CHECK_INT_EQ(0, a->server_error(&b, 400, "bad \"x\"\n"));
     CHECK_STR_EQ("{\"error\":\"bad \\\"x\\\"\\n\"}", b.data);
     tg_buf_free(&b);
+    b = (struct tg_buf)TG_BUF_INIT(0);
+    CHECK_INT_EQ(0, a->server_error(&b, 404, "m\xff\xc3\xa9\xe2\x82"));
+    CHECK_STR_EQ("{\"error\":\"m?\xc3\xa9??\"}", b.data); /* not UTF-8: '?', so still JSON */
+    tg_buf_free(&b);
 
     size_t len;
     char *s = fixture("kserve_triton_batch_error.json", &len);

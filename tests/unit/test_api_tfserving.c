@@ -417,6 +417,9 @@ TEST(server_write_meta_and_round_trip)
     tg_buf_reset(&b);
     CHECK_INT_EQ(0, a->server_error(&b, 404, "Servable not found for request: Latest(x)"));
     CHECK_STR_EQ("{\"error\":\"Servable not found for request: Latest(x)\"}", b.data);
+    tg_buf_reset(&b);
+    CHECK_INT_EQ(0, a->server_error(&b, 404, "Latest(\xed\xa0\x80\xf0\x9f\x98\x80)"));
+    CHECK_STR_EQ("{\"error\":\"Latest(???\xf0\x9f\x98\x80)\"}", b.data); /* a surrogate is not UTF-8 */
     tg_buf_free(&b);
     tg_buf_free(&c);
 }
