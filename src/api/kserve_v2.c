@@ -551,26 +551,32 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
-/* {"error":"…"}: message bytes that are not UTF-8 (a model name cut from a
- * URL, say) become '?', so the body is always valid JSON. */
-static int server_error(struct tg_buf *b, int status, const char *message)
+/* Appends s as a JSON string literal whose bytes that are not UTF-8 (a
+ * model name cut from a URL, say) become '?', so the body stays JSON. */
+static int put_text(struct tg_buf *b, const char *s)
 {
-    size_t n = strlen(message);
+    size_t n = strlen(s);
     char *clean = malloc(n + 1);
     if (!clean)
         return TG_ENOMEM;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)message + i, n - i);
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
         if (k == 0) {
             clean[i++] = '?';
         } else {
-            memcpy(clean + i, message + i, k);
+            memcpy(clean + i, s + i, k);
             i += k;
         }
     }
-    int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_string(b, clean, n);
+    int rc = tg_api_put_string(b, clean, n);
     free(clean);
+    return rc;
+}
+
+static int server_error(struct tg_buf *b, int status, const char *message)
+{
+    int rc = tg_buf_puts(b, "{\"error\":");
+    rc = rc ? rc : put_text(b, message);
     return rc ? rc : tg_buf_puts(b, "}");
 }
 
@@ -587,7 +593,7 @@ static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *mod
     if (!model || !model[0])
         return tg_buf_puts(b, "{\"name\":\"tailgate\",\"version\":\"" SERVER_VERSION "\",\"extensions\":[]}");
     int rc = tg_buf_puts(b, "{\"name\":");
-    rc = rc ? rc : tg_api_put_string(b, model, strlen(model));
+    rc = rc ? rc : put_text(b, model);
     rc = rc ? rc : tg_buf_printf(b, ",\"versions\":[\"1\"],\"platform\":\"tailgate\","
                                     "\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[-1]}],"
                                     "\"outputs\":[{\"name\":\"embedding\",\"datatype\":\"FP32\","
