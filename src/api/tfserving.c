@@ -208,50 +208,10 @@ static int server_write(struct tg_buf *b, const struct tg_api_request *r, const 
     return rc ? rc : tg_buf_puts(b, "]}");
 }
 
-/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-    unsigned char c = s[0];
-    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
-               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
-    if (len == 0 || len > n)
-        return 0;
-    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
-    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
-    if (len > 1 && (s[1] < lo || s[1] > hi))
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if ((s[i] & 0xc0) != 0x80)
-            return 0;
-    return len;
-}
-
-/* Appends s as a JSON string literal whose bytes that are not UTF-8 (a
- * model name cut from a URL, say) become '?', so the body stays JSON. */
-static int put_text(struct tg_buf *b, const char *s)
-{
-    size_t n = strlen(s);
-    char *clean = malloc(n + 1);
-    if (!clean)
-        return TG_ENOMEM;
-    for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            clean[i++] = '?';
-        } else {
-            memcpy(clean + i, s + i, k);
-            i += k;
-        }
-    }
-    int rc = tg_api_put_string(b, clean, n);
-    free(clean);
-    return rc;
-}
-
 static int server_error(struct tg_buf *b, int status, const char *message)
 {
     int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : put_text(b, message);
+    rc = rc ? rc : tg_api_put_text(b, message);
     return rc ? rc : tg_buf_puts(b, "}");
 }
 
@@ -266,7 +226,7 @@ static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *mod
     if (kind != TG_API_ROUTE_METADATA)
         return TG_EINVAL;
     int rc = tg_buf_puts(b, "{\"model_spec\":{\"name\":");
-    rc = rc ? rc : put_text(b, model ? model : "");
+    rc = rc ? rc : tg_api_put_text(b, model ? model : "");
     rc = rc ? rc : tg_buf_printf(b,
         ",\"signature_name\":\"\",\"version\":\"1\"},\"metadata\":{\"signature_def\":{\"signature_def\":"
         "{\"serving_default\":{\"inputs\":{\"text\":{\"dtype\":\"DT_STRING\",\"tensor_shape\":"
