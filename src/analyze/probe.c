@@ -5,6 +5,8 @@
  */
 #include "analyze/probe.h"
 
+#include "api/api.h"
+
 #include "core/error.h"
 #include "core/redact.h"
 #include "core/time.h"
@@ -18,7 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-int tg_probe_target_init(struct tg_probe_target *t, const char *url, const char *payloads,
+int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, const char *url,
+                         const char *payloads,
                          char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
@@ -44,10 +47,11 @@ int tg_probe_target_init(struct tg_probe_target *t, const char *url, const char 
     memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
     t->addrlen = ai->ai_addrlen;
     freeaddrinfo(ai);
-    t->format = tg_batch_format_find("tailgate");
+    t->api = api;
     t->timeout_ns = 30 * TG_NS_PER_S;
-    char why_buf[200];
-    int rc = tg_payloads_load(payloads, true, t->format->item_key, &t->payloads, why_buf, sizeof why_buf);
+    char why_buf[320];
+    int rc = tg_payloads_load(payloads, api->build_batch ? api : NULL, &t->payloads, why_buf,
+                              sizeof why_buf);
     if (rc) {
         if (rc == TG_EPARSE || rc == TG_EINVAL)
             snprintf(err, errlen, "payloads %s: %s", payloads, why_buf);
@@ -126,7 +130,7 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     cfg.seed = 1;
     cfg.batch = spec->cfg.batch ? spec->cfg.batch : 1;
     cfg.batch_wait_ns = (uint64_t)(spec->cfg.batch_wait_ms * 1e6);
-    cfg.format = t->format;
+    cfg.api = t->api;
     cfg.connections = spec->cfg.connections ? spec->cfg.connections : spec->concurrency;
     cfg.keepalive = spec->cfg.keepalive;
     cfg.preconnect = spec->preconnect;

@@ -25,20 +25,22 @@
 #include "http/http.h"
 
 struct tg_payloads;
-struct tg_batch_format;
+struct tg_api;
 
 struct tg_probe_target {
     struct tg_url url;
     struct sockaddr_storage addr;
     socklen_t addrlen;
     struct tg_payloads *payloads;          /* parsed (batching needs the items) */
-    const struct tg_batch_format *format;
+    const struct tg_api *api;              /* the endpoint's dialect (borrowed, static) */
     uint64_t timeout_ns;                   /* per request */
 };
 
-/* Resolves url and loads the payload file (JSON object lines).  Returns 0 or
- * a negative code with a one-line reason in err. */
-int tg_probe_target_init(struct tg_probe_target *t, const char *url, const char *payloads,
+/* Resolves url and loads the payload file (single-input bodies of api, split
+ * by the dialect when it is batchable).  Returns 0 or a negative code with a
+ * one-line reason in err. */
+int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, const char *url,
+                         const char *payloads,
                          char *err, size_t errlen);
 void tg_probe_target_free(struct tg_probe_target *t);
 

@@ -3,6 +3,7 @@
  * behind the latency, from a run's files (passive) and short bounded probes
  * (active).  Writes analysis.json and analysis.md; prints the verdict.
  */
+#include "api/api.h"
 #include "analyze/active.h"
 #include "analyze/analyze.h"
 #include "analyze/probe.h"
@@ -242,7 +243,7 @@ int tg_cmd_analyze(int argc, char **argv)
     /* the run's own point on the sweep: it has the concurrency's rows already */
     bool run_has_phases = run_path && (run.have & TG_PROWS_PHASES);
     if (o.probe) {
-        if (tg_probe_target_init(&target, o.probe, o.payloads, err, sizeof err) != 0) {
+        if (tg_probe_target_init(&target, tg_api_find("tailgate"), o.probe, o.payloads, err, sizeof err) != 0) {
             rc = usage("%s", err);
             goto out;
         }

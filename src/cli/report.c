@@ -239,7 +239,7 @@ static const char *rebuild_command(struct pool *p, const json_t *cfg)
         { "mode", "--mode" }, { "concurrency", "-c" }, { "inputs", "-n" },
         { "duration_s", "-d" }, { "rate", "--rate" }, { "arrival", "--arrival" },
         { "batch", "--batch" }, { "batch_wait_ms", "--batch-wait-ms" },
-        { "batch_format", "--batch-format" }, { "connections", "--connections" },
+        { "api", "--api" }, { "connections", "--connections" },
         { "timeout_ms", "--timeout" }, { "threads", "--threads" }, { "seed", "--seed" },
         { "payloads", "--payloads" }, { "save_outputs", "--save-outputs" },
         { "out_dir", "-o" },

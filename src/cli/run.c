@@ -3,6 +3,7 @@
  * signals and progress, then requests.csv (streamed by the workers),
  * summary.json and the human summary.
  */
+#include "api/api.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/fs.h"
@@ -48,7 +49,7 @@ struct run_opts {
     const char *payloads;
     uint64_t batch;
     double batch_wait_ms;
-    const char *batch_format;
+    const char *api;           /* dialect name (api/api.h) */
     uint64_t connections;      /* 0: = concurrency */
     bool keepalive;
     bool preconnect;
@@ -77,7 +78,7 @@ static const struct run_opts defaults = {
     .payloads = "workload/requests.jsonl",
     .batch = 1,
     .batch_wait_ms = 0,
-    .batch_format = "tailgate",
+    .api = "tailgate",
     .connections = 0,
     .keepalive = true,
     .preconnect = false,
@@ -129,7 +130,9 @@ static void help(void)
            "Batching:\n"
            "      --batch B            coalesce up to B ready inputs into one request (default 1)\n"
            "      --batch-wait-ms W    send a partial batch W ms after its first input (default 0: at once)\n"
-           "      --batch-format F     API batch format: %s (default %s)\n"
+           "      --api NAME           the endpoint's API: %s (default %s);\n"
+           "                           payload lines are that API's single-input bodies (docs/api.md)\n"
+           "      --batch-format NAME  the old name of --api (kept as an alias)\n"
            "Connections:\n"
            "      --connections N      pool size (default: = concurrency)\n"
            "      --no-keepalive       one connection per request\n"
@@ -156,8 +159,8 @@ static void help(void)
            "  -h, --help\n\n"
            "Exit: 0 all inputs ok, 1 some failed, 2 usage/setup error, 3 interrupted.\n",
            (unsigned long long)defaults.concurrency, OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
-           defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_batch_format_names(),
-           defaults.batch_format, (unsigned long long)defaults.threads,
+           defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
+           defaults.api, (unsigned long long)defaults.threads,
            (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
 }
 
@@ -290,7 +293,7 @@ static void progress_tick(struct tg_progress *p, const struct tg_engine *e, stru
 /* ---- the command ---------------------------------------------------------------- */
 
 enum {
-    OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_BATCH_FORMAT,
+    OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_API,
     OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
     OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
     OPT_CACERT, OPT_INSECURE,
@@ -307,7 +310,8 @@ static const struct option long_opts[] = {
     { "mode", required_argument, NULL, OPT_MODE },
     { "batch", required_argument, NULL, OPT_BATCH },
     { "batch-wait-ms", required_argument, NULL, OPT_BATCH_WAIT },
-    { "batch-format", required_argument, NULL, OPT_BATCH_FORMAT },
+    { "api", required_argument, NULL, OPT_API },
+    { "batch-format", required_argument, NULL, OPT_API },
     { "connections", required_argument, NULL, OPT_CONNECTIONS },
     { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
     { "preconnect", no_argument, NULL, OPT_PRECONNECT },
@@ -403,12 +407,12 @@ int tg_cmd_run(int argc, char **argv)
                 goto out;
             }
             break;
-        case OPT_BATCH_FORMAT:
-            if (!tg_batch_format_find(optarg)) {
-                rc = usage("unknown --batch-format '%s' (known: %s)", optarg, tg_batch_format_names());
+        case OPT_API:
+            if (!tg_api_find(optarg)) {
+                rc = usage("unknown --api '%s' (known: %s)", optarg, tg_api_names());
                 goto out;
             }
-            o.batch_format = optarg;
+            o.api = optarg;
             break;
         case OPT_CONNECTIONS:
             if (parse_u64_opt("--connections", optarg, 1, 100000, &o.connections))
@@ -603,13 +607,17 @@ int tg_cmd_run(int argc, char **argv)
         freeaddrinfo(ai);
     }
 
-    const struct tg_batch_format *format = tg_batch_format_find(o.batch_format);
-    char why_buf[256];
-    int prc = tg_payloads_load(o.payloads, o.batch > 1, format->item_key, &payloads, why_buf, sizeof why_buf);
+    const struct tg_api *api = tg_api_find(o.api);
+    if (o.batch > 1 && !api->build_batch) {
+        rc = usage("--api %s is not batchable (batchable: %s)", api->name, tg_api_batchable_names());
+        goto out;
+    }
+    char why_buf[320];
+    int prc = tg_payloads_load(o.payloads, o.batch > 1 ? api : NULL, &payloads, why_buf, sizeof why_buf);
     if (prc) {
         if (prc == TG_EPARSE || prc == TG_EINVAL)
             rc = usage("payloads %s: %s%s", o.payloads, why_buf,
-                       o.batch > 1 && prc == TG_EPARSE ? " (--batch needs JSON object lines)" : "");
+                       o.batch > 1 && prc == TG_EPARSE ? " (--batch needs single-input lines of --api)" : "");
         else
             rc = usage("cannot read payloads %s: %s", o.payloads, tg_strerror(prc));
         goto out;
@@ -691,7 +699,9 @@ int tg_cmd_run(int argc, char **argv)
     json_object_set_new(config, "arrival", o.rate > 0 ? json_string(o.arrival) : json_null());
     json_object_set_new(config, "batch", json_integer((json_int_t)o.batch));
     json_object_set_new(config, "batch_wait_ms", json_real(o.batch_wait_ms));
-    json_object_set_new(config, "batch_format", json_string(o.batch_format));
+    json_object_set_new(config, "api", json_string(o.api));
+    /* the pre-dialect name of the same setting, kept so older readers still find it */
+    json_object_set_new(config, "batch_format", json_string(o.api));
     json_object_set_new(config, "connections", json_integer((json_int_t)o.connections));
     json_object_set_new(config, "keepalive", json_boolean(o.keepalive));
     json_object_set_new(config, "preconnect", json_boolean(o.preconnect));
@@ -763,7 +773,7 @@ int tg_cmd_run(int argc, char **argv)
     cfg.seed = o.seed;
     cfg.batch = (uint32_t)o.batch;
     cfg.batch_wait_ns = (uint64_t)(o.batch_wait_ms * 1e6);
-    cfg.format = format;
+    cfg.api = api;
     cfg.connections = (uint32_t)o.connections;
     cfg.keepalive = o.keepalive;
     cfg.preconnect = o.preconnect;

@@ -4,6 +4,7 @@
  * candidate from the fitted cost model and measuring the ablation and the
  * model's best few with short bounded runs.  Writes tune.json and tune.md.
  */
+#include "api/api.h"
 #include "analyze/active.h"
 #include "analyze/probe.h"
 #include "analyze/prows.h"
@@ -169,7 +170,7 @@ int tg_cmd_tune(int argc, char **argv)
         return usage("unexpected argument '%s' (one URL only)", argv[optind + 1]);
     const char *url = argv[optind];
 
-    if (tg_probe_target_init(&target, url, o.payloads, err, sizeof err) != 0) {
+    if (tg_probe_target_init(&target, tg_api_find("tailgate"), url, o.payloads, err, sizeof err) != 0) {
         rc = usage("%s", err);
         goto out;
     }

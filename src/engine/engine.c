@@ -3,6 +3,8 @@
  */
 #include "engine/engine.h"
 
+#include "api/api.h"
+
 #include "core/error.h"
 #include "core/time.h"
 #include "engine/worker.h"
@@ -39,7 +41,8 @@ static void *thread_main(void *arg)
 int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
 {
     if (!cfg->payloads || !cfg->payloads->n || !cfg->on_result || !cfg->worker_ctx ||
-        cfg->threads == 0 || cfg->concurrency == 0 || cfg->connections == 0 || !cfg->format ||
+        cfg->threads == 0 || cfg->concurrency == 0 || cfg->connections == 0 || !cfg->api ||
+        !cfg->api->split || (cfg->batch > 1 && (!cfg->api->build_batch || !cfg->payloads->groups)) ||
         (cfg->inputs == UINT64_MAX && !cfg->duration_ns) || cfg->timeout_ns == 0 ||
         (cfg->url.tls && !cfg->tls) || (!cfg->url.tls && cfg->tls))
         return TG_EINVAL;

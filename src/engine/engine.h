@@ -21,7 +21,6 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "engine/batch.h"
 #include "engine/payload.h"
 #include "engine/sched.h"
 #include "http/http.h"
@@ -35,7 +34,7 @@ enum tg_errc {
     TG_ERRC_TIMEOUT,     /* no complete response within --timeout */
     TG_ERRC_STATUS,      /* a non-2xx response */
     TG_ERRC_PARSE,       /* malformed HTTP response */
-    TG_ERRC_OUTPUT,      /* a 2xx response whose body is not the expected JSON */
+    TG_ERRC_OUTPUT,      /* a 2xx response whose body is not the dialect's expected shape */
     TG_ERRC_CLOSED,      /* the peer closed before a full response */
     TG_ERRC_INTERRUPTED, /* SIGINT/SIGTERM before the input finished or started */
     TG_ERRC_TLS,         /* TLS handshake failed (untrusted certificate, name mismatch, …) or a TLS error */
@@ -74,6 +73,7 @@ typedef void (*tg_engine_result_fn)(void *worker_ctx, const struct tg_input_resu
 typedef void (*tg_engine_flush_fn)(void *worker_ctx);
 
 struct tg_tls;
+struct tg_api;
 
 struct tg_engine_config {
     struct tg_url url;
@@ -89,7 +89,7 @@ struct tg_engine_config {
     uint64_t seed;
     uint32_t batch;                /* 1: no batching */
     uint64_t batch_wait_ns;
-    const struct tg_batch_format *format;
+    const struct tg_api *api;      /* the dialect (api/api.h): batch bodies and output splitting */
     uint32_t connections;          /* pool size over all workers */
     bool keepalive;
     bool preconnect;               /* open the whole pool before the first input */

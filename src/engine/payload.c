@@ -3,10 +3,10 @@
  */
 #include "engine/payload.h"
 
+#include "api/api.h"
 #include "core/error.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,10 +17,10 @@ void tg_payloads_free(struct tg_payloads *p)
         return;
     if (p->items)
         for (size_t i = 0; i < p->n; i++)
-            free((char *)p->items[i].item_json);
-    for (size_t i = 0; i < p->nmodels; i++)
-        free(p->models[i]);
-    free(p->models);
+            free((char *)p->items[i].item);
+    for (size_t i = 0; i < p->ngroups; i++)
+        free(p->groups[i]);
+    free(p->groups);
     free(p->items);
     free(p->data);
     free(p);
@@ -71,57 +71,46 @@ static bool py_space(char c)
     return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int intern_model(struct tg_payloads *p, const char *json, uint32_t *idx)
+/* Takes ownership of group (freed when it is a duplicate). */
+static int intern_group(struct tg_payloads *p, char *group, uint32_t *idx)
 {
-    for (size_t i = 0; i < p->nmodels; i++)
-        if (!strcmp(p->models[i], json)) {
+    for (size_t i = 0; i < p->ngroups; i++)
+        if (!strcmp(p->groups[i], group)) {
+            free(group);
             *idx = (uint32_t)i;
             return 0;
         }
-    char **m = realloc(p->models, (p->nmodels + 1) * sizeof *m);
-    if (!m)
+    char **g = realloc(p->groups, (p->ngroups + 1) * sizeof *g);
+    if (!g) {
+        free(group);
         return TG_ENOMEM;
-    p->models = m;
-    if (!(m[p->nmodels] = strdup(json)))
-        return TG_ENOMEM;
-    *idx = (uint32_t)p->nmodels++;
+    }
+    p->groups = g;
+    g[p->ngroups] = group;
+    *idx = (uint32_t)p->ngroups++;
     return 0;
 }
 
-static int parse_line(struct tg_payloads *p, struct tg_payload *pl, const char *item_key,
+static int parse_line(struct tg_payloads *p, struct tg_payload *pl, const struct tg_api *api,
                       char *why, size_t whylen, size_t lineno)
 {
-    json_error_t jerr;
-    json_t *root = json_loadb(pl->line, pl->len, 0, &jerr);
-    if (!root) {
-        snprintf(why, whylen, "line %zu: %s", lineno, jerr.text);
-        return TG_EPARSE;
+    struct tg_api_line l;
+    char reason[200] = "";
+    int rc = api->parse_line(pl->line, pl->len, &l, reason, sizeof reason);
+    if (rc) {
+        snprintf(why, whylen, "line %zu: %s", lineno,
+                 rc == TG_ENOMEM ? "out of memory" : reason);
+        return rc;
     }
-    int rc = TG_EPARSE;
-    json_t *model = json_object_get(root, "model");
-    json_t *item = json_object_get(root, item_key);
-    if (!json_is_object(root) || !json_is_string(model) || !item) {
-        snprintf(why, whylen, "line %zu: not an object with a string \"model\" and \"%s\"", lineno, item_key);
-        goto out;
-    }
-    rc = TG_ENOMEM;
-    char *mj = json_dumps(model, JSON_ENCODE_ANY | JSON_COMPACT);
-    char *ij = json_dumps(item, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(17));
-    if (mj && ij && intern_model(p, mj, &pl->model) == 0) {
-        pl->item_json = ij;
-        pl->item_len = strlen(ij);
-        ij = NULL;
-        rc = 0;
-    }
-    free(mj);
-    free(ij);
-out:
-    json_decref(root);
+    pl->item = l.item;
+    pl->item_len = l.item_len;
+    rc = intern_group(p, l.group, &pl->group);
+    free(l.model);
     return rc;
 }
 
-int tg_payloads_load(const char *path, bool parse, const char *item_key,
-                     struct tg_payloads **out, char *why, size_t whylen)
+int tg_payloads_load(const char *path, const struct tg_api *api, struct tg_payloads **out,
+                     char *why, size_t whylen)
 {
     char dummy[8];
     if (!why) {
@@ -163,7 +152,7 @@ int tg_payloads_load(const char *path, bool parse, const char *item_key,
         }
         struct tg_payload *pl = &p->items[p->n++];
         *pl = (struct tg_payload){ .line = s, .len = l };
-        if (parse && (rc = parse_line(p, pl, item_key, why, whylen, lineno)) != 0)
+        if (api && (rc = parse_line(p, pl, api, why, whylen, lineno)) != 0)
             goto fail;
     }
     if (p->n == 0) {

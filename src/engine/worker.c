@@ -18,6 +18,7 @@
  */
 #include "engine/worker.h"
 
+#include "api/api.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "engine/net.h"
@@ -566,12 +567,15 @@ static bool idle_tls_quiet(struct worker *w, struct conn *c)
 
 /* ---- reading --------------------------------------------------------------- */
 
-static void on_output(void *ctx, size_t i, const char *canon, size_t len, const char *hex)
+static int on_output(void *ctx, size_t i, const char *canon, size_t len, const char *hex)
 {
     struct worker *w = ctx;
     struct req *r = w->cur_req;
+    /* Outputs arrive in input order; the split reports an error before any
+     * output when the count is wrong, so emitted == i here. */
     finish_input(w, r->inputs[i], r, TG_ERRC_NONE, NULL, hex, w->cfg->keep_outputs ? canon : NULL, len);
     w->emitted++;
+    return 0;
 }
 
 /* A complete response for c->req: report its inputs, then reuse or close c. */
@@ -600,8 +604,8 @@ static void conn_response_done(struct worker *w, struct conn *c, size_t leftover
     } else {
         w->cur_req = r;
         w->emitted = 0;
-        int rc = tg_output_extract(cfg->format, c->rb.data + c->body_start, c->body_len, r->batched,
-                                   r->n, on_output, w, w->detail, sizeof w->detail);
+        int rc = cfg->api->split(c->rb.data + c->body_start, c->body_len, r->batched, r->n,
+                                 on_output, w, w->detail, sizeof w->detail);
         if (rc) {
             if (rc == TG_ENOMEM)
                 snprintf(w->detail, sizeof w->detail, "out of memory hashing outputs");
@@ -866,12 +870,16 @@ static void send_batch(struct worker *w, uint32_t model)
     r->n = n;
     r->batched = true;
     r->model = model;
-    uint32_t idx[n];
-    for (uint32_t k = 0; k < n; k++)
-        idx[k] = w->inputs[w->take[k]].payload;
+    const char *items[n];
+    size_t lens[n];
+    for (uint32_t k = 0; k < n; k++) {
+        const struct tg_payload *pl = &cfg->payloads->items[w->inputs[w->take[k]].payload];
+        items[k] = pl->item;
+        lens[k] = pl->item_len;
+    }
     tg_buf_reset(&r->body);
     tg_buf_reset(&r->wire);
-    int rc = cfg->format->build_body(&r->body, cfg->payloads, idx, n);
+    int rc = cfg->api->build_batch(&r->body, cfg->payloads->groups[model], items, lens, n);
     if (!rc)
         rc = tg_http_write_request(&r->wire, "POST", &cfg->url, cfg->headers, cfg->nheaders,
                                    r->body.data, r->body.len, cfg->keepalive);
@@ -908,7 +916,7 @@ static void admit(struct worker *w, uint64_t id, uint64_t intended)
         send_single(w, slot);
         return;
     }
-    uint32_t model = w->cfg->payloads->items[in->payload].model;
+    uint32_t model = w->cfg->payloads->items[in->payload].group;
     if (tg_batcher_add(&w->batcher, model, slot, intended))
         send_batch(w, model);
 }
@@ -1014,7 +1022,7 @@ static void on_stop(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
         w->qlen--;
         req_fail(w, r, TG_ERRC_INTERRUPTED, why);
     }
-    for (size_t m = 0; m < w->batcher.nmodels && w->cfg->batch > 1; m++) {
+    for (size_t m = 0; m < w->batcher.ngroups && w->cfg->batch > 1; m++) {
         uint32_t n = tg_batcher_take(&w->batcher, (uint32_t)m, w->take);
         for (uint32_t k = 0; k < n; k++)
             finish_input(w, w->take[k], NULL, TG_ERRC_INTERRUPTED, "interrupted before it was sent", NULL, NULL, 0);
@@ -1084,7 +1092,7 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
             goto fail;
     }
     w->free_req = 0;
-    if (b > 1 && tg_batcher_init(&w->batcher, cfg->payloads->nmodels, b, cfg->batch_wait_ns) != 0)
+    if (b > 1 && tg_batcher_init(&w->batcher, cfg->payloads->ngroups, b, cfg->batch_wait_ns) != 0)
         goto fail;
     w->st.latency = tg_hist_new(HIST_MAX_US);
     w->st.latency_uncorrected = tg_hist_new(HIST_MAX_US);

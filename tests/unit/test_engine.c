@@ -3,6 +3,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "api/api.h"
 #include "engine/batch.h"
 #include "engine/loop.h"
 #include "engine/payload.h"
@@ -328,74 +329,54 @@ static const char *write_tmp(const char *text)
 
 TEST(payloads_split_like_input_py)
 {
+    const struct tg_api *api = tg_api_find("tailgate");
     const char *p = write_tmp("{\"model\":\"a\",\"input\":\"x\"}\r\n  \n\n{\"model\":\"b\",\"input\":[1,2]}\n"
                               "{\"model\":\"a\",\"input\":\"y\"}");
     struct tg_payloads *pl = NULL;
-    char why[128];
-    REQUIRE(tg_payloads_load(p, true, "input", &pl, why, sizeof why) == 0);
+    char why[320];
+    REQUIRE(tg_payloads_load(p, api, &pl, why, sizeof why) == 0);
     CHECK_UINT_EQ(3, pl->n);
     CHECK_MEM_EQ("{\"model\":\"a\",\"input\":\"x\"}", 25, pl->items[0].line, pl->items[0].len);
-    CHECK_UINT_EQ(2, pl->nmodels);
-    CHECK_UINT_EQ(0, pl->items[0].model);
-    CHECK_UINT_EQ(1, pl->items[1].model);
-    CHECK_UINT_EQ(0, pl->items[2].model);
-    CHECK_STR_EQ("[1,2]", pl->items[1].item_json);
-    CHECK_STR_EQ("\"a\"", pl->models[0]);
+    CHECK_UINT_EQ(2, pl->ngroups);
+    CHECK_UINT_EQ(0, pl->items[0].group);
+    CHECK_UINT_EQ(1, pl->items[1].group);
+    CHECK_UINT_EQ(0, pl->items[2].group);
+    CHECK_STR_EQ("[1,2]", pl->items[1].item);
+    CHECK_STR_EQ("{\"model\":\"a\"}", pl->groups[0]);
     CHECK_UINT_EQ(64, strlen(pl->sha256));
     tg_payloads_free(pl);
 
     p = write_tmp("{\"model\":\"a\",\"input\":\"x\"}\nnope\n");
-    CHECK_INT_EQ(TG_EPARSE, tg_payloads_load(p, true, "input", &pl, why, sizeof why));
-    CHECK(strstr(why, "line 2") != NULL);
-    CHECK_INT_EQ(0, tg_payloads_load(p, false, "input", &pl, why, sizeof why));  /* raw mode: any bytes */
+    CHECK_INT_EQ(TG_EPARSE, tg_payloads_load(p, api, &pl, why, sizeof why));
+    CHECK(strstr(why, "line 2: tailgate: ") == why);
+    CHECK_INT_EQ(0, tg_payloads_load(p, NULL, &pl, why, sizeof why));  /* raw mode: any bytes */
+    CHECK(pl->items[1].item == NULL);
     tg_payloads_free(pl);
     p = write_tmp("\n \n");
-    CHECK_INT_EQ(TG_EINVAL, tg_payloads_load(p, false, "input", &pl, why, sizeof why));
-    CHECK(tg_payloads_load("/nonexistent/x", false, "input", &pl, NULL, 0) < 0);
+    CHECK_INT_EQ(TG_EINVAL, tg_payloads_load(p, NULL, &pl, why, sizeof why));
+    CHECK(tg_payloads_load("/nonexistent/x", NULL, &pl, NULL, 0) < 0);
     unlink(p);
 }
 
-TEST(batch_body_format)
+/* The engine builds a batch from the payloads' items and groups through the dialect. */
+TEST(batch_body_from_payload_items)
 {
+    const struct tg_api *api = tg_api_find("tailgate");
     const char *p = write_tmp("{\"model\":\"m\",\"input\":\"x\"}\n{\"model\":\"m\",\"input\":{\"b\":1,\"a\":2}}\n");
     struct tg_payloads *pl = NULL;
-    REQUIRE(tg_payloads_load(p, true, "input", &pl, NULL, 0) == 0);
-    const struct tg_batch_format *f = tg_batch_format_find("tailgate");
-    REQUIRE(f);
-    CHECK(tg_batch_format_find("nope") == NULL);
+    REQUIRE(tg_payloads_load(p, api, &pl, NULL, 0) == 0);
+    CHECK_UINT_EQ(1, pl->ngroups);
     struct tg_buf out = TG_BUF_INIT(0);
     uint32_t idx[] = { 1, 0, 1 };
-    CHECK_INT_EQ(0, f->build_body(&out, pl, idx, 3));
-    CHECK_STR_EQ("{\"model\":\"m\",\"inputs\":[{\"b\":1,\"a\":2},\"x\",{\"b\":1,\"a\":2}]}", out.data);
+    const char *items[3];
+    size_t lens[3];
+    for (int k = 0; k < 3; k++) {
+        items[k] = pl->items[idx[k]].item;
+        lens[k] = pl->items[idx[k]].item_len;
+    }
+    CHECK_INT_EQ(0, api->build_batch(&out, pl->groups[0], items, lens, 3));
+    CHECK_STR_EQ("{\"model\":\"m\",\"inputs\":[{\"a\":2,\"b\":1},\"x\",{\"a\":2,\"b\":1}]}", out.data);
     tg_buf_free(&out);
     tg_payloads_free(pl);
     unlink(p);
-}
-
-static char hashes[4][65];
-static char canons[4][64];
-static void grab(void *ctx, size_t i, const char *canon, size_t len, const char *hex)
-{
-    snprintf(hashes[i], 65, "%s", hex);
-    snprintf(canons[i], 64, "%.*s", (int)len, canon);
-}
-
-TEST(output_extract_single_and_batch_hash_equal)
-{
-    const struct tg_batch_format *f = tg_batch_format_find("tailgate");
-    const char *single = "{\"model\":\"m\",\"output\":[0.1, 2.50, {\"z\":1,\"a\":2}]}";
-    const char *batch = "{\"outputs\":[[1],[0.1,2.5,{\"a\":2,\"z\":1}]],\"model\":\"m\"}";
-    char why[128];
-    CHECK_INT_EQ(0, tg_output_extract(f, single, strlen(single), false, 1, grab, NULL, why, sizeof why));
-    char h0[65];
-    memcpy(h0, hashes[0], 65);
-    CHECK_STR_EQ("[0.10000000000000001,2.5,{\"a\":2,\"z\":1}]", canons[0]);
-    CHECK_INT_EQ(0, tg_output_extract(f, batch, strlen(batch), true, 2, grab, NULL, why, sizeof why));
-    CHECK_STR_EQ(h0, hashes[1]);
-    CHECK_STR_EQ("[1]", canons[0]);
-    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, batch, strlen(batch), true, 3, grab, NULL, why, sizeof why));
-    CHECK(strstr(why, "array of 3") != NULL);
-    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, single, strlen(single), true, 1, grab, NULL, why, sizeof why));
-    CHECK_INT_EQ(TG_EPARSE, tg_output_extract(f, "{\"output\":", 10, false, 1, grab, NULL, why, sizeof why));
-    CHECK_INT_EQ(TG_EMISMATCH, tg_output_extract(f, "[1]", 3, false, 1, grab, NULL, NULL, 0));
 }
