@@ -162,11 +162,10 @@ static const struct tg_api *error_api(const struct req_ctx *c)
     return c->api ? c->api : c->srv->apis[0];
 }
 
-/* Copies s into out (cap bytes) with every byte that does not belong to a
- * valid UTF-8 sequence (RFC 3629) replaced by '?'.  Messages quote client
- * bytes (a model cut at 64 bytes, a path), and a body must be valid JSON
- * whatever the dialect's writer does with them. */
-static void utf8_clean(char *out, size_t cap, const char *s)
+/* Messages quote client bytes (a model cut at 64 bytes, a path, jansson's
+ * "near '…'"), and a body must be valid JSON whatever the dialect's writer
+ * does with them. */
+void tg_server_clean_message(char *out, size_t cap, const char *s)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), o = 0;
@@ -196,7 +195,7 @@ static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const ch
                                     const char *extra_name, const char *extra_value)
 {
     char clean[1024];
-    utf8_clean(clean, sizeof clean, message);
+    tg_server_clean_message(clean, sizeof clean, message);
     struct tg_buf b = TG_BUF_INIT(0);
     if (error_api(c)->server_error(&b, (int)status, clean)) {
         tg_buf_free(&b);

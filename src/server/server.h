@@ -44,6 +44,12 @@ struct tg_server_config {
  * Checked once per dialect at tg_server_new; others are skipped. */
 bool tg_server_serves(const struct tg_api *a);
 
+/* Copies NUL-terminated s into out (cap >= 1 bytes, truncated, always
+ * terminated) with every byte that is not part of a valid UTF-8 sequence
+ * (RFC 3629) replaced by '?': what the server does to every error message
+ * before the dialect's server_error writes it.  Pure, thread-safe. */
+void tg_server_clean_message(char *out, size_t cap, const char *s);
+
 struct tg_server;
 
 /* Starts the accelerator and listens.  Returns 0, TG_EINVAL (bad address or

@@ -4,7 +4,8 @@
  * every dialect with a server side, server_parse() of the input (with the
  * served model in the path, and with none), then what the server would write:
  * server_write() of a tiny vector per input for a valid request, or
- * server_error() for an invalid one; the bytes written must be JSON.
+ * server_error() of the cleaned message (tg_server_clean_message) for an
+ * invalid one; the bytes written must be JSON.
  *   make fuzz   (corpus: tests/fuzz/corpus/server_request/)
  */
 #include "api/api.h"
@@ -53,7 +54,9 @@ static void one(const struct tg_api *a, const char *body, size_t size, const cha
             abort();
         if (!memchr(r.message, '\0', sizeof r.message) || !r.message[0])
             abort();
-        if (a->server_error(&b, r.status, r.message))
+        char clean[sizeof r.message];
+        tg_server_clean_message(clean, sizeof clean, r.message); /* as the server does */
+        if (a->server_error(&b, r.status, clean))
             abort();
     }
     check_json(&b);

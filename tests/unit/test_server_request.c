@@ -174,9 +174,9 @@ TEST(error_body_is_valid_json)
     tg_buf_free(&b);
 }
 
-/* Every dialect the server serves: garbage and every prefix of an empty
- * object are errors with a status and a message, never a crash; each error
- * status it can answer is written as JSON; a tiny answer is JSON. */
+/* Every dialect the server serves: garbage bodies are errors with a status
+ * and a message, never a crash; each error status it can answer is written
+ * as JSON. */
 TEST(every_served_dialect_parses_safely)
 {
     static const char *const bodies[] = {
@@ -199,7 +199,12 @@ TEST(every_served_dialect_parses_safely)
         static const int statuses[] = { 400, 404, 405, 413, 422, 429, 500, 503 };
         for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
             struct tg_buf b = TG_BUF_INIT(0);
-            CHECK_INT_EQ(0, (*a)->server_error(&b, statuses[i], "bad \"x\" \xff\x01"));
+            /* Quotes, a backslash, control bytes and UTF-8.  Bytes that are
+             * not UTF-8 never reach a dialect: the server replaces them
+             * first (tg_server_clean_message; test_server_dialects checks the
+             * wire), because not every writer escapes them. */
+            CHECK_INT_EQ(0, (*a)->server_error(&b, statuses[i],
+                                               "bad \"x\" \\ caf\xc3\xa9 \x01\t\n end"));
             json_t *doc = json_loadb(b.data, b.len, 0, NULL);
             if (!doc)
                 TG_FAIL_AT("%s: error %d is not JSON: %s", (*a)->name, statuses[i], b.data);
@@ -209,6 +214,23 @@ TEST(every_served_dialect_parses_safely)
     }
     CHECK(served >= 1);
     CHECK(tg_server_serves(tg_api_find("tailgate")));
+}
+
+TEST(clean_message)
+{
+    char out[64];
+    tg_server_clean_message(out, sizeof out, "plain \"ascii\" \x01");
+    CHECK_STR_EQ("plain \"ascii\" \x01", out);
+    tg_server_clean_message(out, sizeof out, "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80");
+    CHECK_STR_EQ("caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80", out);
+    /* a cut sequence, a lone continuation, overlong, surrogate, > U+10FFFF */
+    tg_server_clean_message(out, sizeof out, "a\xc3 b\x80 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80");
+    CHECK_STR_EQ("a? b? ?? ??? ????", out);
+    /* truncation never splits a sequence */
+    tg_server_clean_message(out, 5, "abc\xc3\xa9");
+    CHECK_STR_EQ("abc?", out);
+    tg_server_clean_message(out, 1, "abc");
+    CHECK_STR_EQ("", out);
 }
 
 TEST_MAIN()
