@@ -367,7 +367,7 @@ static int server_error(struct tg_buf *b, int status, const char *message)
     } else if (status >= 500)
         type = "server_error";
     int rc = tg_buf_puts(b, "{\"error\":{\"message\":");
-    rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
+    rc = rc ? rc : tg_api_put_text(b, message);
     rc = rc ? rc : tg_buf_printf(b, ",\"type\":\"%s\",\"param\":null,\"code\":", type);
     if (!rc)
         rc = code ? tg_buf_printf(b, "\"%s\"", code) : tg_buf_puts(b, "null");

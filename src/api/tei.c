@@ -224,7 +224,7 @@ static const char *error_type(int status)
 static int server_error(struct tg_buf *b, int status, const char *message)
 {
     int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
+    rc = rc ? rc : tg_api_put_text(b, message);
     return rc ? rc : tg_buf_printf(b, ",\"error_type\":\"%s\"}", error_type(status));
 }
 
