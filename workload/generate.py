@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Regenerates workload/requests.jsonl byte for byte.
+"""Regenerates workload/requests.jsonl and workload/requests-<api>.jsonl byte for byte.
 
 400 distinct inputs for the example-model embedding endpoint, of the kinds an
 embedding service sees: search queries (a few words), support tickets and
@@ -8,10 +8,29 @@ hundred words).  Deterministic: a fixed seed and Python's own Mersenne
 Twister, whose output is stable across Python 3 versions for random.Random
 with an int seed.
 
+The same 400 texts, in the same order, are written as single-input request
+bodies of every batchable dialect (docs/api.md): line i of every file carries
+text i, so output i is the same vector whichever API sends it.
+
+    tailgate           {"model":"example-model","input":T}       requests.jsonl
+    openai-embeddings  {"model":"example-model","input":T}       requests-openai-embeddings.jsonl
+    tei                {"inputs":T}                              requests-tei.jsonl
+    kserve-v2          {"inputs":[{"name":"text","shape":[1],"datatype":"BYTES","data":[T]}]}
+                                                                 requests-kserve-v2.jsonl
+    tfserving          {"instances":[T]}                         requests-tfserving.jsonl
+
+JSON is compact (separators "," and ":") with ensure_ascii=False, as
+requests.jsonl always was; one body per line, "\n" after every line.
+
     /usr/bin/python3 workload/generate.py > workload/requests.jsonl
+    /usr/bin/python3 workload/generate.py --api tei > workload/requests-tei.jsonl
+    /usr/bin/python3 workload/generate.py --all [--dir DIR]   # every file above into DIR
+                                                              # (default: workload/)
 """
 
+import argparse
 import json
+import os
 import random
 import sys
 
@@ -86,11 +105,12 @@ def passage(rng, words):
     return " ".join(out)
 
 
-def main():
+def texts():
+    """The COUNT distinct texts, in file order."""
     rng = random.Random(SEED)
     seen = set()
-    lines = []
-    while len(lines) < COUNT:
+    out = []
+    while len(out) < COUNT:
         kind = rng.random()
         if kind < 0.30:
             text = query(rng)
@@ -103,10 +123,54 @@ def main():
         if text in seen:
             continue
         seen.add(text)
-        lines.append(json.dumps({"model": "example-model", "input": text},
-                                ensure_ascii=False, separators=(",", ":")))
-    sys.stdout.write("\n".join(lines) + "\n")
+        out.append(text)
+    return out
+
+
+MODEL = "example-model"
+
+# One single-input body per dialect (docs/api.md); the file each is written to.
+BODIES = {
+    "tailgate": lambda t: {"model": MODEL, "input": t},
+    "openai-embeddings": lambda t: {"model": MODEL, "input": t},
+    "tei": lambda t: {"inputs": t},
+    "kserve-v2": lambda t: {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
+                                        "data": [t]}]},
+    "tfserving": lambda t: {"instances": [t]},
+}
+
+
+def file_name(api):
+    return "requests.jsonl" if api == "tailgate" else f"requests-{api}.jsonl"
+
+
+def render(api, items):
+    body = BODIES[api]
+    return "".join(json.dumps(body(t), ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for t in items)
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Writes the workload payload files.")
+    ap.add_argument("--api", choices=list(BODIES), default="tailgate",
+                    help="write this dialect's file to stdout (default tailgate: requests.jsonl)")
+    ap.add_argument("--all", action="store_true", help="write every dialect's file into --dir")
+    ap.add_argument("--dir", default=os.path.dirname(os.path.abspath(__file__)),
+                    help="directory for --all (default: this script's directory, workload/)")
+    args = ap.parse_args()
+    items = texts()
+    if not args.all:
+        sys.stdout.write(render(args.api, items))
+        return 0
+    for api in BODIES:
+        path = os.path.join(args.dir, file_name(api))
+        tmp = path + ".tmp"
+        with open(tmp, "w", encoding="utf-8", newline="\n") as f:
+            f.write(render(api, items))
+        os.replace(tmp, path)
+        print(path, file=sys.stderr)
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
