@@ -228,9 +228,10 @@ TEST(decomposition_other_causes)
     CHECK(isnan(d.band[1].comp_ms[TG_COMP_SERVER_QUEUE]));
     CHECK_DBL_NEAR(109, d.band[1].comp_ms[TG_COMP_SERVER], 1e-9);   /* P95 of 10: rank 10 */
     CHECK_DBL_NEAR(2, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
-    /* inseparable server time: queue when saturated, else compute */
-    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, NAN, NULL));
-    CHECK_INT_EQ(TG_CAUSE_SERVER_COMPUTE, tg_dominant_cause(&d, 0, NAN, NULL));
+    /* inseparable server time is "server", saturated or not: never called queue unmeasured */
+    CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 1, NAN, NULL));
+    CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 0, NAN, NULL));
+    CHECK_STR_EQ("server", tg_cause_name(TG_CAUSE_SERVER));
     tg_prows_free(&r);
 
     REQUIRE(load("input-py.csv", &r) == 0);
