@@ -551,6 +551,14 @@ static json_t *cand_json(const struct tg_tune_cand *c)
                                       "compared", (json_int_t)c->outputs_compared, "different",
                                       (json_int_t)c->outputs_different, "missing", (json_int_t)c->outputs_missing,
                                       "eligible", tg_tune_eligible(c)));
+    if (c->measured) {
+        json_t *oj = json_object_get(json_object_get(o, "measurement"), "outputs");
+        json_object_set_new(oj, "within_tolerance", json_integer((json_int_t)c->outputs_within_tolerance));
+        json_object_set_new(oj, "max_diff", num(c->outputs_max_diff));
+        json_object_set_new(json_object_get(o, "measurement"), "verdict",
+                            json_string(c->failed ? "failed inputs" : c->outputs_different ? "outputs differ"
+                                        : !c->outputs_compared ? "no output compared" : "eligible"));
+    }
     return o;
 }
 
@@ -609,6 +617,12 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_object_set_new(root, "theoretical_best_batch", json_integer(t->theoretical_best_batch));
     json_object_set_new(root, "ratio_to_theoretical_best", r3(t->ratio));
     json_object_set_new(root, "meets_sla", json_boolean(t->meets_sla));
+    char tol[48];
+    tg_tolerance_format(&o->tol, tol, sizeof tol);
+    json_object_set_new(root, "output_tolerance", json_string(tol));
+    json_object_set_new(root, "reason", t->reason[0] ? json_string(t->reason) : json_null());
+    json_object_set_new(root, "outputs_differ", json_pack("{s:I, s:I}", "candidates", (json_int_t)t->n_outputs_differ,
+                                                          "batched", (json_int_t)t->n_batched_differ));
     json_t *ss = json_pack("{s:o, s:o, s:o}", "dynamic_batching_p95_ms", r3(t->dyn_batching_p95_ms), "slots_needed",
                            t->slots_needed ? json_integer(t->slots_needed) : json_null(), "slots_p95_ms",
                            r3(t->slots_p95_ms));
@@ -640,7 +654,8 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
 void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o, char *out, size_t outlen)
 {
     if (t->best < 0) {
-        snprintf(out, outlen, "tune: no candidate finished without failures and with identical outputs");
+        snprintf(out, outlen, "tune: %s", t->reason[0] ? t->reason
+                                                        : "no candidate finished without failures and with equal outputs");
         return;
     }
     char args[160];
@@ -657,6 +672,10 @@ void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o,
             snprintf(out + n, outlen - (size_t)n, "; no client-side configuration meets the SLA, and the model "
                      "finds no server-side change that would");
     }
+    size_t k = strlen(out);
+    if (t->n_outputs_differ && k + 1 < outlen)
+        snprintf(out + k, outlen - k, "; outputs differ for %zu candidate(s) (%zu batched): not chosen",
+                 t->n_outputs_differ, t->n_batched_differ);
 }
 
 int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m)
@@ -664,6 +683,11 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
     char line[512], a[32], b[32];
     tg_tune_summary_line(t, o, line, sizeof line);
     fprintf(f, "# Client configuration search\n\n**%s**\n\n", line);
+    char tol[48];
+    tg_tolerance_format(&o->tol, tol, sizeof tol);
+    fprintf(f, "Outputs compared: %s%s.%s%s\n\n", tol,
+            o->tol.kind == TG_TOL_EXACT ? " (equal output hashes)" : " (numbers against tune's unbatched baseline)",
+            t->reason[0] ? " " : "", t->reason);
     fprintf(f, "Cost model: t(b) = %.2f + %.3f*b ms, %u slot(s), max batch %u, %.2f ms per request outside the "
             "server, %.3f ms per new connection, %zu measured jitter factors. Concurrency %u, SLA P95 <= %.0f ms.\n\n",
             m->alpha_ms, m->beta_ms, m->slots, m->max_batch, m->overhead_ms, m->connect_ms, m->njitter,
@@ -675,9 +699,16 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
         const struct tg_tune_cand *c = find_role(t, (enum tg_tune_role)r);
         if (!c)
             continue;
-        char args[160], out[64];
+        char args[160], out[96];
         tg_tune_args(&c->cfg, args, sizeof args);
-        if (c->measured)
+        if (c->measured && c->outputs_different)
+            snprintf(out, sizeof out, "outputs differ (%llu of %llu)", (unsigned long long)c->outputs_different,
+                     (unsigned long long)c->outputs_compared);
+        else if (c->measured && c->outputs_within_tolerance)
+            snprintf(out, sizeof out, "%llu/%llu equal (%llu within tolerance)",
+                     (unsigned long long)(c->outputs_compared - c->outputs_different), (unsigned long long)c->inputs,
+                     (unsigned long long)c->outputs_within_tolerance);
+        else if (c->measured)
             snprintf(out, sizeof out, "%llu/%llu equal", (unsigned long long)(c->outputs_compared - c->outputs_different),
                      (unsigned long long)c->inputs);
         else
