@@ -163,11 +163,17 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         double spent = (double)(tg_now_ns() - t0) / 1e9;
         double left = budget - spent;
         uint32_t reps = (uint32_t)fmin(reps_max, fmax(2, floor(0.25 * budget * 1000 / est)));
+        bool last = false;
         if (a->nbpts >= 3 && reps * est / 1000 > left) {
             reps = 2;
             if (reps * est / 1000 > left) {
+                /* out of budget: one request at this size still tells whether
+                 * it is refused (a refusal costs no execution) */
                 a->budget_cut = true;
-                break;
+                if (est / 1000 > budget * 1.5 - spent)
+                    break;
+                reps = 1;
+                last = true;
             }
         }
         char what[64];
@@ -209,7 +215,7 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         if (rc)
             return rc;
         last_ok = b;
-        if (b == cap_b)
+        if (b == cap_b || last)
             break;
     }
     a->max_batch = last_ok;
