@@ -61,6 +61,44 @@ int tg_api_put_string(struct tg_buf *b, const char *s, size_t n)
     return rc ? rc : tg_buf_append(b, "\"", 1);
 }
 
+/* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629), 0 when invalid. */
+static size_t utf8_seq(const unsigned char *s, size_t n)
+{
+    unsigned char c = s[0];
+    size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
+               : c >= 0xf0 && c <= 0xf4 ? 4 : 0;
+    if (len == 0 || len > n)
+        return 0;
+    unsigned char lo = c == 0xe0 ? 0xa0 : c == 0xf0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xed ? 0x9f : c == 0xf4 ? 0x8f : 0xbf;
+    if (len > 1 && (s[1] < lo || s[1] > hi))
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+    return len;
+}
+
+int tg_api_put_text(struct tg_buf *b, const char *s)
+{
+    size_t n = strlen(s);
+    char *clean = malloc(n + 1);
+    if (!clean)
+        return TG_ENOMEM;
+    for (size_t i = 0; i < n;) {
+        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        if (k == 0) {
+            clean[i++] = '?';
+        } else {
+            memcpy(clean + i, s + i, k);
+            i += k;
+        }
+    }
+    int rc = tg_api_put_string(b, clean, n);
+    free(clean);
+    return rc;
+}
+
 static int cmp_key(const void *a, const void *b)
 {
     return strcmp(*(const char *const *)a, *(const char *const *)b);
@@ -237,6 +275,17 @@ int tg_api_splice_list(struct tg_buf *out, const char *group, const char *key,
             rc = tg_buf_append(out, items[i], item_lens[i]);
     }
     return rc ? rc : tg_buf_puts(out, "]}");
+}
+
+bool tg_api_all_integers(const json_t *arr, size_t *bad)
+{
+    for (size_t i = 0; i < json_array_size(arr); i++) {
+        if (!json_is_integer(json_array_get(arr, i))) {
+            *bad = i;
+            return false;
+        }
+    }
+    return true;
 }
 
 /* ---- base64 ---------------------------------------------------------------- */

@@ -46,6 +46,15 @@ int tg_api_splice_list(struct tg_buf *out, const char *group, const char *key,
  * '\\' and control bytes; other bytes as they are. */
 int tg_api_put_string(struct tg_buf *b, const char *s, size_t n);
 
+/* Appends NUL-terminated s as a JSON string literal in which bytes that are
+ * not UTF-8 (RFC 3629; a model name cut from a URL, say) become '?', so the
+ * body stays valid JSON. */
+int tg_api_put_text(struct tg_buf *b, const char *s);
+
+/* True when every element of array arr is a JSON integer; else false with
+ * *bad the first other index. */
+bool tg_api_all_integers(const json_t *arr, size_t *bad);
+
 /* Standard base64 (RFC 4648, '=' padding required when len % 4 != 0 is not
  * accepted) into out (cap bytes).  Returns the decoded length or TG_EPARSE /
  * TG_ERANGE (does not fit). */

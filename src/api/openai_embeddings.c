@@ -24,17 +24,6 @@ _Static_assert(sizeof(float) == 4, "base64 embeddings are float32");
 
 /* ---- client side ------------------------------------------------------------ */
 
-static bool all_integers(const json_t *arr, size_t *bad)
-{
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        if (!json_is_integer(json_array_get(arr, i))) {
-            *bad = i;
-            return false;
-        }
-    }
-    return true;
-}
-
 /* One input is a string or one tokenized input (an array of integers); an
  * array of strings or of arrays is a batch already. */
 static int parse_line(const char *line, size_t len, struct tg_api_line *out, char *why, size_t whylen)
@@ -56,7 +45,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
                     "the line is already a batch (\"input\" is an array of %zu inputs); "
                     "give one input per line",
                     json_array_size(input));
-    } else if (json_is_array(input) && !all_integers(input, &bad)) {
+    } else if (json_is_array(input) && !tg_api_all_integers(input, &bad)) {
         tg_api_fail(why, whylen, rc, NAME, "\"input\"[%zu] is not an integer token id", bad);
     } else if (!json_is_string(input) && !json_is_array(input)) {
         tg_api_fail(why, whylen, rc, NAME,
@@ -378,7 +367,7 @@ static int server_error(struct tg_buf *b, int status, const char *message)
     } else if (status >= 500)
         type = "server_error";
     int rc = tg_buf_puts(b, "{\"error\":{\"message\":");
-    rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
+    rc = rc ? rc : tg_api_put_text(b, message);
     rc = rc ? rc : tg_buf_printf(b, ",\"type\":\"%s\",\"param\":null,\"code\":", type);
     if (!rc)
         rc = code ? tg_buf_printf(b, "\"%s\"", code) : tg_buf_puts(b, "null");

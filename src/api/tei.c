@@ -23,17 +23,6 @@
 
 /* ---- client side ------------------------------------------------------------ */
 
-static bool all_integers(const json_t *arr, size_t *bad)
-{
-    for (size_t i = 0; i < json_array_size(arr); i++) {
-        if (!json_is_integer(json_array_get(arr, i))) {
-            *bad = i;
-            return false;
-        }
-    }
-    return true;
-}
-
 /* One input is a string or one tokenized input (an array of integers: TEI's
  * Input::Single(InputType::Ids)); an array of strings or arrays is a batch. */
 static int parse_line(const char *line, size_t len, struct tg_api_line *out, char *why, size_t whylen)
@@ -55,7 +44,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
                     "the line is already a batch (\"inputs\" is an array of %zu inputs); "
                     "give one input per line",
                     json_array_size(inputs));
-    } else if (json_is_array(inputs) && !all_integers(inputs, &bad)) {
+    } else if (json_is_array(inputs) && !tg_api_all_integers(inputs, &bad)) {
         tg_api_fail(why, whylen, rc, NAME, "\"inputs\"[%zu] is not an integer token id", bad);
     } else if (!json_is_string(inputs) && !json_is_array(inputs)) {
         tg_api_fail(why, whylen, rc, NAME,
@@ -235,7 +224,7 @@ static const char *error_type(int status)
 static int server_error(struct tg_buf *b, int status, const char *message)
 {
     int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_string(b, message, strlen(message));
+    rc = rc ? rc : tg_api_put_text(b, message);
     return rc ? rc : tg_buf_printf(b, ",\"error_type\":\"%s\"}", error_type(status));
 }
 

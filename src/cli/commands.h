@@ -7,7 +7,7 @@
 #ifndef TG_CLI_COMMANDS_H
 #define TG_CLI_COMMANDS_H
 
-#define TG_VERSION "0.1.0"
+#include "core/version.h"
 
 enum { TG_EXIT_OK = 0, TG_EXIT_FAIL = 1, TG_EXIT_USAGE = 2, TG_EXIT_INTERRUPTED = 3 };
 

@@ -12,6 +12,7 @@
 #include "core/units.h"
 #include "server/accel.h"
 #include "server/fault.h"
+#include "server/model.h"
 #include "server/server.h"
 
 #include <errno.h>
@@ -38,6 +39,8 @@ struct serve_opts {
     unsigned max_connections;
     uint64_t drain_timeout_ns;
     uint64_t idle_timeout_ns;
+    int no_server_timing;
+    double batch_drift;
 };
 
 static const struct serve_opts defaults = {
@@ -55,14 +58,55 @@ static const struct serve_opts defaults = {
     .max_connections = 16384,
     .drain_timeout_ns = 10 * TG_NS_PER_S,
     .idle_timeout_ns = 60 * TG_NS_PER_S,
+    .no_server_timing = 0,
+    .batch_drift = 0,
 };
+
+/* Prints the routes of every dialect the server serves, generated from the
+ * dialect table: paths, an error body from the dialect's own writer, the
+ * batch limit and the timing headers. */
+static void help_routes(void)
+{
+    printf("Routes: every dialect at once, one accelerator (tailgate run --api NAME):\n");
+    for (const struct tg_api *const *a = tg_api_all(); *a; a++) {
+        const struct tg_api *d = *a;
+        if (!tg_server_serves(d)) {
+            printf("  %-18s (no server side in this build)\n", d->name);
+            continue;
+        }
+        char path[256];
+        if (!tg_api_path(d->route, TG_MODEL_NAME, path, sizeof path))
+            printf("  %-18s POST %s\n", d->name, path);
+        const char *gets[2][2] = { { d->health_route, "health" }, { d->metadata_route, "metadata" } };
+        for (int k = 0; k < 2; k++)
+            if (gets[k][0] && !tg_api_path(gets[k][0], TG_MODEL_NAME, path, sizeof path))
+                printf("  %-18s GET %s (%s)\n", "", path, gets[k][1]);
+        struct tg_buf b = TG_BUF_INIT(0);
+        if (!d->server_error(&b, 400, "..."))
+            printf("  %-18s errors %s\n", "", b.data);
+        tg_buf_free(&b);
+        if (d->spec_max_batch)
+            printf("  %-18s max batch min(%u, --max-batch)", "", (unsigned)d->spec_max_batch);
+        else
+            printf("  %-18s max batch --max-batch", "");
+        if (d->queue_time_header || d->compute_time_header)
+            printf("; headers %s%s%s (integer ms)", d->queue_time_header ? d->queue_time_header : "",
+                   d->queue_time_header && d->compute_time_header ? ", " : "",
+                   d->compute_time_header ? d->compute_time_header : "");
+        printf("\n");
+    }
+    printf("  %-18s GET /metrics (Prometheus text); any other path: 404 in tailgate's shape\n\n",
+           "(server)");
+}
 
 static void help(void)
 {
     printf("usage: tailgate serve [options]\n\n"
-           "The placeholder inference server: POST /v1/infer, GET /healthz, GET /metrics.\n"
-           "One simulated accelerator serving \"example-model\" (768-d embeddings).\n\n"
-           "  --host ADDR              bind address (default %s)\n"
+           "The placeholder inference server: one simulated accelerator serving\n"
+           "\"example-model\" (768-d embeddings) through every API dialect at once; the same\n"
+           "text gives the same vector in every dialect.\n\n");
+    help_routes();
+    printf("  --host ADDR              bind address (default %s)\n"
            "  --port P                 TCP port, 0 = any free port (default %u)\n"
            "  --port-file F            write the bound port to F once listening\n"
            "  --profile NAME           cost preset (default %s):\n",
@@ -88,7 +132,12 @@ static void help(void)
            "  --max-connections N      open connection limit (default %u)\n"
            "  --drain-timeout DUR      on SIGTERM/SIGINT, wait this long for in-flight requests (default 10s)\n"
            "  --idle-timeout DUR       close a connection idle this long, whole seconds, 0 = never (default 60s)\n"
-           "  --fault KIND[:RATE]      misbehave on a fraction RATE (0..1, default 1) of /v1/infer\n"
+           "  --no-server-timing       no Server-Timing header, as a real server (TEI's x-queue-time\n"
+           "                           and x-inference-time are still sent on its route)\n"
+           "  --batch-drift EPS        perturb each value of an item in a request of b > 1 items by\n"
+           "                           up to EPS (0..%g), deterministically per (b, index, input), the\n"
+           "                           way GPU kernels drift with batch size (default 0: none)\n"
+           "  --fault KIND[:RATE]      misbehave on a fraction RATE (0..1, default 1) of inference\n"
            "                           requests, chosen by --seed; repeatable, rates add up to <= 1.\n"
            "                           KIND: reset (RST), truncate (half the body, close), garbage\n"
            "                           (non-HTTP bytes, close), stall (no answer until the idle\n"
@@ -97,7 +146,8 @@ static void help(void)
            "  -h, --help               this help\n",
            (unsigned long long)defaults.seed, defaults.max_queue_delay_ms,
            (unsigned long long)defaults.max_queue, (unsigned long long)defaults.max_body,
-           defaults.threads, defaults.max_connections, TG_FAULT_SLOW_PIECES, TG_FAULT_SLOW_GAP_MS);
+           defaults.threads, defaults.max_connections, TG_MODEL_DRIFT_MAX, TG_FAULT_SLOW_PIECES,
+           TG_FAULT_SLOW_GAP_MS);
 }
 
 #define usage_error(...) tg_cli_usage_error("serve", __VA_ARGS__)
@@ -138,6 +188,7 @@ enum {
     OPT_HOST = 1000, OPT_PORT, OPT_PORT_FILE, OPT_PROFILE, OPT_ALPHA, OPT_BETA, OPT_SIGMA,
     OPT_STALL, OPT_SLOTS, OPT_MAX_BATCH, OPT_JITTER, OPT_SEED, OPT_DYN, OPT_DELAY,
     OPT_MAX_QUEUE, OPT_MAX_BODY, OPT_THREADS, OPT_MAX_CONN, OPT_DRAIN, OPT_IDLE, OPT_FAULT,
+    OPT_NO_TIMING, OPT_DRIFT,
 };
 
 int tg_cmd_serve(int argc, char **argv)
@@ -164,6 +215,8 @@ int tg_cmd_serve(int argc, char **argv)
         { "drain-timeout", required_argument, NULL, OPT_DRAIN },
         { "idle-timeout", required_argument, NULL, OPT_IDLE },
         { "fault", required_argument, NULL, OPT_FAULT },
+        { "no-server-timing", no_argument, NULL, OPT_NO_TIMING },
+        { "batch-drift", required_argument, NULL, OPT_DRIFT },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -261,6 +314,12 @@ int tg_cmd_serve(int argc, char **argv)
                 o.idle_timeout_ns > 86400 * TG_NS_PER_S)
                 return usage_error("--idle-timeout wants a duration up to 1 day, got '%s'", optarg);
             break;
+        case OPT_NO_TIMING: o.no_server_timing = 1; break;
+        case OPT_DRIFT:
+            if (tg_parse_double(optarg, 0, TG_MODEL_DRIFT_MAX, &o.batch_drift))
+                return usage_error("--batch-drift wants a perturbation 0..%g per value "
+                                   "(e.g. 1e-6), got '%s'", TG_MODEL_DRIFT_MAX, optarg);
+            break;
         case OPT_FAULT:
             switch (tg_fault_plan_add(&fault, optarg)) {
             case 0: break;
@@ -289,6 +348,8 @@ int tg_cmd_serve(int argc, char **argv)
         .max_connections = o.max_connections,
         .threads = o.threads,
         .conn_timeout_s = (unsigned)((o.idle_timeout_ns + TG_NS_PER_S - 1) / TG_NS_PER_S),
+        .no_server_timing = o.no_server_timing,
+        .batch_drift = o.batch_drift,
         .accel = {
             .alpha_ms = alpha >= 0 ? alpha : p->alpha_ms,
             .beta_ms = beta >= 0 ? beta : p->beta_ms,
@@ -336,11 +397,24 @@ int tg_cmd_serve(int argc, char **argv)
     fprintf(stderr,
             "tailgate serve: listening on http://%s:%u  profile %s: alpha %g ms, beta %g ms, "
             "sigma %g, stall-prob %g, jitter %s, seed %llu, slots %u, max-batch %u, "
-            "dynamic-batching %s (max-queue-delay %g ms), max-queue %zu, max-body %zu\n",
+            "dynamic-batching %s (max-queue-delay %g ms), max-queue %zu, max-body %zu, "
+            "server-timing %s, batch-drift %g\n",
             o.host, port, p->name, a->alpha_ms, a->beta_ms, a->sigma, a->stall_prob,
             a->jitter ? "on" : "off", (unsigned long long)a->seed, a->slots, a->max_batch,
             a->dynamic_batching ? "on" : "off", a->max_queue_delay_ms, a->max_queue,
-            cfg.max_body);
+            cfg.max_body, cfg.no_server_timing ? "off" : "on", cfg.batch_drift);
+    char served[512];
+    size_t off = 0;
+    served[0] = '\0';
+    for (const struct tg_api *const *api = tg_api_all(); *api; api++) {
+        char path[256];
+        if (!tg_server_serves(*api) ||
+            tg_api_path((*api)->route, TG_MODEL_NAME, path, sizeof path) || off >= sizeof served)
+            continue;
+        off += (size_t)snprintf(served + off, sizeof served - off, "%s%s (POST %s)",
+                                off ? ", " : "", (*api)->name, path);
+    }
+    fprintf(stderr, "tailgate serve: dialects: %s\n", served);
     if (fault.any) {
         char line[512];
         size_t n = 0;
@@ -362,7 +436,7 @@ int tg_cmd_serve(int argc, char **argv)
     if (fault.any) {
         uint64_t cnt[TG_FAULT_KIND_COUNT];
         tg_server_fault_counts(srv, cnt);
-        fprintf(stderr, "tailgate serve: /v1/infer requests: %llu without a fault",
+        fprintf(stderr, "tailgate serve: inference requests: %llu without a fault",
                 (unsigned long long)cnt[TG_FAULT_NONE]);
         for (int k = TG_FAULT_NONE + 1; k < TG_FAULT_KIND_COUNT; k++)
             if (fault.rate[k] > 0)

@@ -1,6 +1,6 @@
 /*
  * fault.h - fault injection for the placeholder server (`tailgate serve
- * --fault KIND[:RATE]`): which /v1/infer requests misbehave, and a timer
+ * --fault KIND[:RATE]`): which inference requests misbehave, and a timer
  * thread that resumes suspended connections (stalled or trickled answers).
  *
  * Which request gets which fault is a pure function of (seed, request
@@ -34,7 +34,7 @@ enum tg_fault_kind {
 #define TG_FAULT_SLOW_GAP_MS 25
 
 struct tg_fault_plan {
-    double rate[TG_FAULT_KIND_COUNT]; /* fraction of /v1/infer requests, 0..1; sum <= 1 */
+    double rate[TG_FAULT_KIND_COUNT]; /* fraction of inference requests, 0..1; sum <= 1 */
     uint64_t seed;
     int any;                          /* some rate > 0 */
 };
@@ -47,7 +47,7 @@ const char *tg_fault_name(enum tg_fault_kind k);
  * TG_ERANGE (the rates would add up to more than 1). */
 int tg_fault_plan_add(struct tg_fault_plan *p, const char *arg);
 
-/* The fault of the n-th /v1/infer request (0-based): the kinds share [0, 1)
+/* The fault of the n-th inference request (0-based): the kinds share [0, 1)
  * in enum order, and a uniform drawn from splitmix64(seed, n) picks one. */
 enum tg_fault_kind tg_fault_pick(const struct tg_fault_plan *p, uint64_t n);
 

@@ -50,7 +50,7 @@ int tg_metrics_write(struct tg_metrics *m, const struct tg_accel_stats *a, unsig
                                (unsigned long long)c.by_status[i]);
     }
     rc = rc ? rc : tg_buf_printf(out,
-        "# HELP tailgate_infer_requests_total /v1/infer requests answered, any status.\n"
+        "# HELP tailgate_infer_requests_total Inference requests answered (every dialect), any status.\n"
         "# TYPE tailgate_infer_requests_total counter\n"
         "tailgate_infer_requests_total %llu\n"
         "# HELP tailgate_infer_items_total Inputs answered with status 200.\n"

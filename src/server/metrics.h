@@ -15,21 +15,21 @@
 #include <stdint.h>
 
 /* Statuses counted by name; anything else lands in "other". */
-#define TG_METRICS_STATUSES { 200, 400, 404, 405, 413, 429, 500, 503 }
-#define TG_METRICS_NSTATUS 9
+#define TG_METRICS_STATUSES { 200, 400, 404, 405, 413, 422, 429, 500, 503 }
+#define TG_METRICS_NSTATUS 10
 
 struct tg_metrics {
     pthread_mutex_t mu;
     uint64_t by_status[TG_METRICS_NSTATUS]; /* index of TG_METRICS_STATUSES, last = other */
-    uint64_t infer_requests;                /* /v1/infer answers, any status */
+    uint64_t infer_requests;                /* inference answers (every dialect), any status */
     uint64_t items_ok;                      /* items answered with 200 */
-    double queue_ms_sum, compute_ms_sum;    /* over 200 answers of /v1/infer */
+    double queue_ms_sum, compute_ms_sum;    /* over 200 inference answers */
 };
 
 void tg_metrics_init(struct tg_metrics *m);
 void tg_metrics_destroy(struct tg_metrics *m);
 
-/* Counts one answered request. infer: it was a /v1/infer request; items:
+/* Counts one answered request. infer: it was an inference request; items:
  * inputs answered (0 unless status 200). */
 void tg_metrics_count(struct tg_metrics *m, int status, int infer, unsigned items,
                       double queue_ms, double compute_ms);

@@ -1,14 +1,8 @@
 #include "server/model.h"
 #include "core/rng.h"
-#include "core/error.h"
 
 #include <math.h>
 #include <string.h>
-
-int tg_model_known(const char *name, size_t len)
-{
-    return len == sizeof TG_MODEL_NAME - 1 && memcmp(name, TG_MODEL_NAME, len) == 0;
-}
 
 void tg_model_embed(const char *model, size_t model_len, const char *input, size_t input_len,
                     double out[TG_MODEL_DIM])
@@ -30,65 +24,33 @@ void tg_model_embed(const char *model, size_t model_len, const char *input, size
         out[i] /= norm;
 }
 
-/* Writes llround(v * 1e8) as [-]I.DDDDDDDD; |v| <= 1 so I is 0 or 1.  Hand-
- * rolled rather than printf("%.8f") because it is the server's hot loop and
- * must not depend on the locale. Returns the bytes written (at most 11). */
-static size_t fixed8(char *p, double v)
+void tg_model_drift(double v[TG_MODEL_DIM], size_t b, const char *input, size_t len, double eps)
 {
-    long long m = llround(v * 1e8);
-    char *s = p;
-    if (m < 0) {
-        *s++ = '-';
-        m = -m;
-    }
-    long long ip = m / 100000000, fp = m % 100000000;
-    *s++ = (char)('0' + ip); /* ip <= 1 after normalisation */
-    *s++ = '.';
-    for (int i = 7; i >= 0; i--) {
-        s[i] = (char)('0' + fp % 10);
-        fp /= 10;
-    }
-    return (size_t)(s - p) + 8;
-}
-
-int tg_model_write_vector(struct tg_buf *b, const double v[TG_MODEL_DIM])
-{
-    int rc = tg_buf_reserve(b, TG_MODEL_VECTOR_MAX);
-    if (rc)
-        return rc;
-    char *p = b->data + b->len;
-    char *start = p;
-    *p++ = '[';
+    if (b <= 1 || !(eps > 0))
+        return;
+    /* The batch size goes in as fixed-width bytes so that the seed does not
+     * depend on the host's size_t. */
+    unsigned char bb[8];
+    uint64_t bs = (uint64_t)b;
+    for (int k = 0; k < 8; k++)
+        bb[k] = (unsigned char)(bs >> (8 * k));
+    uint64_t state = tg_fnv1a64(TG_FNV64_OFFSET, bb, sizeof bb);
+    state = tg_fnv1a64(state, input, len);
     for (int i = 0; i < TG_MODEL_DIM; i++) {
-        if (i)
-            *p++ = ',';
-        p += fixed8(p, v[i]);
+        double u = (double)(tg_splitmix64(&state) >> 11) * 0x1.0p-53;
+        v[i] += eps * (2.0 * u - 1.0);
     }
-    *p++ = ']';
-    b->len += (size_t)(p - start);
-    b->data[b->len] = '\0';
-    return 0;
 }
 
-int tg_model_write_response(struct tg_buf *b, const char *model, const struct tg_item *items,
-                            size_t n, int batched)
+void tg_model_vectors(const char *model, const struct tg_api_text *texts, size_t n,
+                      double drift_eps, double *out)
 {
-    if (!batched && n != 1)
-        return TG_EINVAL;
     size_t mlen = strlen(model);
-    int rc = tg_buf_reserve(b, 40 + mlen + n * (TG_MODEL_VECTOR_MAX + 1));
-    if (rc)
-        return rc;
-    tg_buf_puts(b, "{\"model\":\"");
-    tg_buf_append(b, model, mlen);
-    tg_buf_puts(b, batched ? "\",\"outputs\":[" : "\",\"output\":");
-    double v[TG_MODEL_DIM];
-    for (size_t i = 0; i < n; i++) {
-        if (i)
-            tg_buf_append(b, ",", 1);
-        tg_model_embed(model, mlen, items[i].data, items[i].len, v);
-        if ((rc = tg_model_write_vector(b, v)))
-            return rc;
+    for (size_t k = 0; k < n; k++) {
+        double *v = out + k * TG_MODEL_DIM;
+        tg_model_embed(model, mlen, texts[k].data, texts[k].len, v);
+        tg_model_drift(v, n, texts[k].data, texts[k].len, drift_eps);
+        for (int i = 0; i < TG_MODEL_DIM; i++)
+            v[i] = tg_api_round8(v[i]);
     }
-    return tg_buf_puts(b, batched ? "]}" : "}");
 }

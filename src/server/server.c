@@ -1,7 +1,6 @@
 #include "server/server.h"
 #include "server/metrics.h"
 #include "server/model.h"
-#include "server/request.h"
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/time.h"
@@ -16,24 +15,33 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-enum route { ROUTE_NONE, ROUTE_INFER, ROUTE_HEALTHZ, ROUTE_METRICS };
+/* What a path is: a dialect's INFER / HEALTH / METADATA route, the server's
+ * own /metrics, or nothing. */
+enum route { ROUTE_NONE, ROUTE_INFER, ROUTE_HEALTH, ROUTE_METADATA, ROUTE_METRICS };
 
-/* The life of one /v1/infer request: RECEIVING (body arriving) -> QUEUED
+/* The life of one inference request: RECEIVING (body arriving) -> QUEUED
  * (connection suspended, job in the accelerator) -> answered. */
 enum phase { PHASE_RECEIVING, PHASE_QUEUED, PHASE_ANSWERED };
+
+/* Dialects served (tg_server_serves), in tg_api_all() order. */
+#define MAX_DIALECTS 16
 
 struct tg_server {
     struct tg_server_config cfg;
     struct MHD_Daemon *daemon;
     struct tg_accel *accel;
     struct tg_metrics metrics;
+    struct tg_api_server_limits lim;
+    const struct tg_api *apis[MAX_DIALECTS];
+    size_t napis;
+    char not_found[1024];  /* the 404 message, listing every route */
     atomic_int draining;
-    atomic_long inflight; /* /v1/infer requests accepted into the queue, not yet finished */
+    atomic_long inflight; /* inference requests accepted into the queue, not yet finished */
     unsigned port;
     /* --fault: the timer resumes stalled and trickling connections. */
     struct tg_fault_timer *timer;  /* NULL without faults */
     atomic_int fault_stop;         /* set before the timer stops: no new suspension */
-    atomic_ullong fault_seq;       /* /v1/infer requests seen, numbers tg_fault_pick's n */
+    atomic_ullong fault_seq;       /* inference requests seen, numbers tg_fault_pick's n */
     atomic_ullong faults[TG_FAULT_KIND_COUNT];
     atomic_long stalled;           /* connections suspended by --fault stall */
     atomic_long open_conns;        /* accepted connections, for the --max-connections 503 */
@@ -49,6 +57,9 @@ struct req_ctx {
     struct tg_server *srv;
     struct MHD_Connection *conn;
     enum route route;
+    const struct tg_api *api; /* the dialect owning the path; NULL: /metrics or unknown */
+    char path_model[128];     /* the model named by the path ("" when none) */
+    int declared;             /* the path is the dialect's health_route or metadata_route */
     enum phase phase;
     int is_post;
     int too_big;
@@ -59,9 +70,44 @@ struct req_ctx {
     atomic_int job_done;
     struct tg_buf body;      /* capped at max_body */
     struct tg_buf out;       /* the 200 answer, built while the job is queued */
-    struct tg_request req;
+    struct tg_api_request req;
     struct tg_accel_job job;
 };
+
+/* One response header. */
+struct hdr {
+    const char *name, *value;
+};
+
+/* The timing headers of an inference answer: Server-Timing (unless
+ * --no-server-timing) and the dialect's own queue/compute headers (TEI's
+ * x-queue-time / x-inference-time: integer milliseconds, truncated, as TEI's
+ * Duration::as_millis() writes them; always sent, a real TEI does). */
+struct timing {
+    struct hdr h[3];
+    size_t n;
+    char st[96], q[24], cpt[24];
+};
+
+static void timing_fill(struct timing *t, const struct tg_server *s, const struct tg_api *a,
+                        int ok, double qms, double cms)
+{
+    t->n = 0;
+    if (!s->cfg.no_server_timing) {
+        snprintf(t->st, sizeof t->st, "queue;dur=%.3f, compute;dur=%.3f", qms, cms);
+        t->h[t->n++] = (struct hdr){ "Server-Timing", t->st };
+    }
+    if (!ok || !a)
+        return; /* TEI sends its timing headers with answers only */
+    if (a->queue_time_header) {
+        snprintf(t->q, sizeof t->q, "%llu", (unsigned long long)(qms > 0 ? qms : 0));
+        t->h[t->n++] = (struct hdr){ a->queue_time_header, t->q };
+    }
+    if (a->compute_time_header) {
+        snprintf(t->cpt, sizeof t->cpt, "%llu", (unsigned long long)(cms > 0 ? cms : 0));
+        t->h[t->n++] = (struct hdr){ a->compute_time_header, t->cpt };
+    }
+}
 
 /* The one place a request changes phase: a request only moves forward. */
 static void set_phase(struct req_ctx *c, enum phase next)
@@ -70,11 +116,26 @@ static void set_phase(struct req_ctx *c, enum phase next)
         c->phase = next;
 }
 
-/* Queues an answer whose body is b's bytes (ownership passes to MHD).
- * timing: Server-Timing value or NULL; extra_name/value: one more header. */
+/* Adds h[0..n) and, while draining, Connection: close unless h sets a
+ * Connection header itself. */
+static void add_headers(struct tg_server *s, struct MHD_Response *r, const char *ctype,
+                        const struct hdr *h, size_t n)
+{
+    int has_conn = 0;
+    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
+    for (size_t i = 0; i < n; i++) {
+        MHD_add_response_header(r, h[i].name, h[i].value);
+        has_conn |= !strcasecmp(h[i].name, MHD_HTTP_HEADER_CONNECTION);
+    }
+    if (atomic_load(&s->draining) && !has_conn)
+        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+}
+
+/* Queues an answer whose body is b's bytes (ownership passes to MHD) with
+ * headers h[0..n). */
 static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
-                              const char *ctype, const char *timing, const char *extra_name,
-                              const char *extra_value, unsigned items, double qms, double cms)
+                              const char *ctype, const struct hdr *h, size_t n, unsigned items,
+                              double qms, double cms)
 {
     struct MHD_Response *r;
     if (b->data) {
@@ -86,14 +147,7 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
     }
     if (!r)
         return MHD_NO;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    if (timing)
-        MHD_add_response_header(r, "Server-Timing", timing);
-    if (extra_name)
-        MHD_add_response_header(r, extra_name, extra_value);
-    if (atomic_load(&c->srv->draining) &&
-        !(extra_name && !strcmp(extra_name, MHD_HTTP_HEADER_CONNECTION)))
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
+    add_headers(c->srv, r, ctype, h, n);
     enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
     MHD_destroy_response(r);
     set_phase(c, PHASE_ANSWERED);
@@ -101,16 +155,58 @@ static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf 
     return ret;
 }
 
+/* The dialect whose error shape c gets: its own, else the server's first
+ * (tailgate's: tg_api_all() starts with it). */
+static const struct tg_api *error_api(const struct req_ctx *c)
+{
+    return c->api ? c->api : c->srv->apis[0];
+}
+
+/* Messages quote client bytes (a model cut at 64 bytes, a path, jansson's
+ * "near '…'"), and a body must be valid JSON whatever the dialect's writer
+ * does with them. */
+void tg_server_clean_message(char *out, size_t cap, const char *s)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    size_t n = strlen(s), o = 0;
+    for (size_t i = 0; i < n && o + 1 < cap;) {
+        unsigned char c0 = p[i];
+        size_t len = c0 < 0x80 ? 1 : c0 >= 0xc2 && c0 <= 0xdf ? 2 : c0 >= 0xe0 && c0 <= 0xef ? 3
+                   : c0 >= 0xf0 && c0 <= 0xf4 ? 4 : 0;
+        unsigned char lo = c0 == 0xe0 ? 0xa0 : c0 == 0xf0 ? 0x90 : 0x80;
+        unsigned char hi = c0 == 0xed ? 0x9f : c0 == 0xf4 ? 0x8f : 0xbf;
+        int ok = len > 0 && i + len <= n && o + len < cap;
+        for (size_t k = 1; ok && k < len; k++)
+            ok = k == 1 ? p[i + 1] >= lo && p[i + 1] <= hi : (p[i + k] & 0xc0) == 0x80;
+        if (!ok) {
+            out[o++] = '?';
+            i++;
+            continue;
+        }
+        memcpy(out + o, p + i, len);
+        o += len;
+        i += len;
+    }
+    out[o] = '\0';
+}
+
+/* An error answer in the request's dialect, with one optional extra header. */
 static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const char *message,
                                     const char *extra_name, const char *extra_value)
 {
+    char clean[1024];
+    tg_server_clean_message(clean, sizeof clean, message);
     struct tg_buf b = TG_BUF_INIT(0);
-    if (tg_request_write_error(&b, (int)status, message)) {
+    if (error_api(c)->server_error(&b, (int)status, clean)) {
         tg_buf_free(&b);
         return MHD_NO;
     }
-    const char *timing = c->route == ROUTE_INFER ? "queue;dur=0.000, compute;dur=0.000" : NULL;
-    return answer(c, status, &b, "application/json", timing, extra_name, extra_value, 0, 0, 0);
+    struct timing t = { .n = 0 };
+    if (c->route == ROUTE_INFER)
+        timing_fill(&t, c->srv, c->api, 0, 0, 0);
+    if (extra_name)
+        t.h[t.n++] = (struct hdr){ extra_name, extra_value };
+    return answer(c, status, &b, "application/json", t.h, t.n, 0, 0, 0);
 }
 
 /* ---- fault injection (--fault) ------------------------------------------
@@ -189,7 +285,7 @@ static void fault_body_free(void *cls)
 }
 
 /* The 200 answer in c->out, truncated or trickled. */
-static enum MHD_Result answer_faulty(struct req_ctx *c, const char *timing, double qms)
+static enum MHD_Result answer_faulty(struct req_ctx *c, const struct timing *t, double qms)
 {
     struct fault_body *fb = calloc(1, sizeof *fb);
     if (!fb)
@@ -207,8 +303,7 @@ static enum MHD_Result answer_faulty(struct req_ctx *c, const char *timing, doub
         return MHD_NO;
     }
     c->out = (struct tg_buf)TG_BUF_INIT(c->out.max); /* the data belongs to fb now */
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
-    MHD_add_response_header(r, "Server-Timing", timing);
+    add_headers(c->srv, r, "application/json", t->h, t->n);
     enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
     MHD_destroy_response(r);
     set_phase(c, PHASE_ANSWERED);
@@ -288,27 +383,44 @@ static void job_done(struct tg_accel_job *job)
     MHD_resume_connection(conn);
 }
 
-static enum route route_of(const char *url)
+/* Routes url (its query string stripped): /metrics is the server's own;
+ * otherwise the first served dialect whose server_route claims the path
+ * owns it (c->api, c->path_model). */
+static enum route route_of(struct tg_server *s, struct req_ctx *c, const char *url)
 {
-    if (!strcmp(url, "/v1/infer"))
-        return ROUTE_INFER;
-    if (!strcmp(url, "/healthz"))
-        return ROUTE_HEALTHZ;
-    if (!strcmp(url, "/metrics"))
+    char path[1024];
+    size_t n = strcspn(url, "?");
+    if (n >= sizeof path)
+        return ROUTE_NONE; /* longer than any route */
+    memcpy(path, url, n);
+    path[n] = '\0';
+    if (!strcmp(path, "/metrics"))
         return ROUTE_METRICS;
+    for (size_t i = 0; i < s->napis; i++) {
+        c->path_model[0] = '\0';
+        enum tg_api_route k = s->apis[i]->server_route(path, c->path_model, sizeof c->path_model);
+        c->path_model[sizeof c->path_model - 1] = '\0';
+        if (k == TG_API_ROUTE_NONE)
+            continue;
+        c->api = s->apis[i];
+        c->declared = (c->api->health_route && !strcmp(path, c->api->health_route)) ||
+                      (c->api->metadata_route && !strcmp(path, c->api->metadata_route));
+        switch (k) {
+        case TG_API_ROUTE_INFER: return ROUTE_INFER;
+        case TG_API_ROUTE_HEALTH: return ROUTE_HEALTH;
+        case TG_API_ROUTE_METADATA: return ROUTE_METADATA;
+        default: break;
+        }
+        c->api = NULL; /* an unknown kind: not a route of this build */
+    }
+    c->path_model[0] = '\0';
     return ROUTE_NONE;
 }
 
-static enum MHD_Result handle_get(struct req_ctx *c)
+static enum MHD_Result handle_metrics(struct req_ctx *c)
 {
     struct tg_server *s = c->srv;
     struct tg_buf b = TG_BUF_INIT(0);
-    if (c->route == ROUTE_HEALTHZ) {
-        int draining = atomic_load(&s->draining);
-        if (tg_buf_puts(&b, draining ? "{\"status\":\"draining\"}" : "{\"status\":\"ok\"}"))
-            return MHD_NO;
-        return answer(c, draining ? 503 : 200, &b, "application/json", NULL, NULL, NULL, 0, 0, 0);
-    }
     struct tg_accel_stats st;
     tg_accel_get_stats(s->accel, &st);
     /* The daemon from the connection: s->daemon is written after the HTTP
@@ -320,7 +432,7 @@ static enum MHD_Result handle_get(struct req_ctx *c)
     unsigned conns = di ? di->num_connections : 0;
     int rc = tg_metrics_write(&s->metrics, &st, conns, &b);
     if (!rc && s->timer) {
-        rc = tg_buf_puts(&b, "# HELP tailgate_faults_injected_total /v1/infer requests given "
+        rc = tg_buf_puts(&b, "# HELP tailgate_faults_injected_total inference requests given "
                              "a --fault\n# TYPE tailgate_faults_injected_total counter\n");
         for (int k = TG_FAULT_NONE + 1; !rc && k < TG_FAULT_KIND_COUNT; k++)
             rc = tg_buf_printf(&b, "tailgate_faults_injected_total{kind=\"%s\"} %llu\n",
@@ -331,23 +443,66 @@ static enum MHD_Result handle_get(struct req_ctx *c)
         tg_buf_free(&b);
         return MHD_NO;
     }
-    return answer(c, 200, &b, "text/plain; version=0.0.4; charset=utf-8", NULL, NULL, NULL, 0,
-                  0, 0);
+    return answer(c, 200, &b, "text/plain; version=0.0.4; charset=utf-8", NULL, 0, 0, 0, 0);
 }
 
-/* The whole body is in: validate, queue, build the answer meanwhile. */
+/* A dialect's HEALTH or METADATA route: the body is the dialect's
+ * server_meta; HEALTH is 503 while draining; a path naming another model
+ * than the served one is a 404.  The model server_meta describes is the
+ * path's; else the served one when the path is a route the dialect declares
+ * (TEI's /info, OpenAI's /v1/models); else "": a path the dialect claims
+ * beyond its declared routes that names no model (KServe's server metadata,
+ * GET /v2). */
+static enum MHD_Result handle_meta(struct req_ctx *c)
+{
+    struct tg_server *s = c->srv;
+    if (c->path_model[0] && strcmp(c->path_model, s->lim.model)) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "unknown model \"%.64s\" (this server has \"%s\")",
+                 c->path_model, s->lim.model);
+        return answer_error(c, 404, msg, NULL, NULL);
+    }
+    if (c->route == ROUTE_HEALTH && atomic_load(&s->draining))
+        return answer_error(c, 503, "server is draining (shutting down)", NULL, NULL);
+    struct tg_buf b = TG_BUF_INIT(0);
+    enum tg_api_route kind = c->route == ROUTE_HEALTH ? TG_API_ROUTE_HEALTH : TG_API_ROUTE_METADATA;
+    const char *model = c->path_model[0] ? c->path_model : c->declared ? s->lim.model : "";
+    if (c->api->server_meta(&b, kind, model, &s->lim)) {
+        tg_buf_free(&b);
+        return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
+    }
+    return answer(c, 200, &b, "application/json", NULL, 0, 0, 0, 0);
+}
+
+/* The whole body is in: the dialect parses it, the job is queued, and the
+ * answer is built meanwhile (its values do not depend on the schedule). */
 static enum MHD_Result handle_body_complete(struct req_ctx *c)
 {
     struct tg_server *s = c->srv;
+    const struct tg_api *a = c->api;
+    char msg[256];
     if (c->too_big) {
-        char msg[128];
         snprintf(msg, sizeof msg, "request body exceeds the limit of %zu bytes", s->cfg.max_body);
         return answer_error(c, 413, msg, NULL, NULL);
     }
-    struct tg_request_limits lim = { s->cfg.accel.max_batch };
-    if (tg_request_parse(&c->req, c->body.data ? c->body.data : "", c->body.len, &lim))
-        return answer_error(c, (unsigned)c->req.status, c->req.message, NULL, NULL);
+    if (a->server_parse(c->body.data ? c->body.data : "", c->body.len, c->path_model, &s->lim,
+                        &c->req)) {
+        int st = c->req.status;
+        if (st < 400 || st > 599) /* a dialect that forgot its status: still an error */
+            st = 400;
+        return answer_error(c, (unsigned)st, c->req.message[0] ? c->req.message : "bad request",
+                            NULL, NULL);
+    }
     tg_buf_free(&c->body);
+    if (c->req.n == 0 || !c->req.texts) {
+        snprintf(msg, sizeof msg, "%s: the request holds no input", a->name);
+        return answer_error(c, 400, msg, NULL, NULL);
+    }
+    if (c->req.n > s->lim.max_batch) { /* the dialects check it; never trust, never crash */
+        snprintf(msg, sizeof msg, "batch of %zu inputs exceeds the maximum of %zu", c->req.n,
+                 s->lim.max_batch);
+        return answer_error(c, 413, msg, NULL, NULL);
+    }
 
     c->job.items = (unsigned)c->req.n;
     c->job.on_done = job_done;
@@ -365,9 +520,17 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
         MHD_resume_connection(c->conn);
         return MHD_YES;
     }
-    if (tg_model_write_response(&c->out, c->req.model, c->req.items, c->req.n, c->req.batched))
-        tg_buf_free(&c->out); /* answered 500 once the job is done */
-    tg_request_free(&c->req); /* the inputs are no longer needed while queued */
+    /* The same vector for the same text in every dialect: one model, one
+     * drift, one rounding; only the writer is the dialect's. */
+    double *vecs = malloc(c->req.n * TG_MODEL_DIM * sizeof *vecs);
+    if (vecs) {
+        tg_model_vectors(c->req.model[0] ? c->req.model : s->lim.model, c->req.texts, c->req.n,
+                         s->cfg.batch_drift, vecs);
+        if (a->server_write(&c->out, &c->req, vecs, TG_MODEL_DIM))
+            tg_buf_free(&c->out); /* answered 500 once the job is done */
+        free(vecs);
+    }
+    tg_api_request_free(&c->req); /* the inputs are no longer needed while queued */
     return MHD_YES;
 }
 
@@ -382,11 +545,11 @@ static enum MHD_Result handle_resumed(struct req_ctx *c)
     if (!c->out.data)
         return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
     double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
-    char timing[96];
-    snprintf(timing, sizeof timing, "queue;dur=%.3f, compute;dur=%.3f", qms, c->job.compute_ms);
+    struct timing t;
+    timing_fill(&t, c->srv, c->api, 1, qms, c->job.compute_ms);
     if (c->fault == TG_FAULT_TRUNCATE || c->fault == TG_FAULT_SLOW)
-        return answer_faulty(c, timing, qms);
-    return answer(c, 200, &c->out, "application/json", timing, NULL, NULL, c->job.items, qms,
+        return answer_faulty(c, &t, qms);
+    return answer(c, 200, &c->out, "application/json", t.h, t.n, c->job.items, qms,
                   c->job.compute_ms);
 }
 
@@ -446,14 +609,14 @@ static enum MHD_Result final_call(struct tg_server *s, struct req_ctx *c, const 
     int is_get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
     switch (c->route) {
     case ROUTE_NONE:
-        return answer_error(c, 404, "unknown path (try POST /v1/infer, GET /healthz, GET /metrics)",
-                            NULL, NULL);
-    case ROUTE_HEALTHZ:
+        return answer_error(c, 404, s->not_found, NULL, NULL);
+    case ROUTE_HEALTH:
+    case ROUTE_METADATA:
     case ROUTE_METRICS:
         if (!is_get)
             return answer_error(c, 405, "method not allowed (use GET)", MHD_HTTP_HEADER_ALLOW,
                                 "GET, HEAD");
-        return handle_get(c);
+        return c->route == ROUTE_METRICS ? handle_metrics(c) : handle_meta(c);
     case ROUTE_INFER:
         break;
     }
@@ -480,7 +643,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         c->srv = s;
         c->conn = conn;
-        c->route = route_of(url);
+        c->route = route_of(s, c, url);
         c->is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
         c->body.max = s->cfg.max_body;
         *con_cls = c;
@@ -491,7 +654,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     switch (c->phase) {
     case PHASE_RECEIVING:
         if (*upload_data_size) {
-            /* Only a /v1/infer POST body is kept; others are read and dropped. */
+            /* Only an inference POST body is kept; others are read and dropped. */
             if (c->route == ROUTE_INFER && c->is_post && !c->too_big &&
                 tg_buf_append(&c->body, upload_data, *upload_data_size)) {
                 c->too_big = 1;
@@ -523,7 +686,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&s->inflight, 1);
     if (c->stalled == 1)
         atomic_fetch_sub(&s->stalled, 1);
-    tg_request_free(&c->req);
+    tg_api_request_free(&c->req);
     tg_buf_free(&c->body);
     tg_buf_free(&c->out);
     free(c);
@@ -552,16 +715,62 @@ static int make_addr(const char *host, unsigned port, struct sockaddr_storage *s
     return TG_EINVAL;
 }
 
+bool tg_server_serves(const struct tg_api *a)
+{
+    return a && a->server_route && a->server_parse && a->server_write && a->server_error &&
+           a->server_meta;
+}
+
+/* Appends ", METHOD path" to out (model substituted) when path is set. */
+static void add_route(char *out, size_t cap, const char *method, const char *route,
+                      const char *model)
+{
+    char path[256];
+    size_t len = strlen(out);
+    if (!route || tg_api_path(route, model, path, sizeof path))
+        return;
+    snprintf(out + len, cap - len, "%s%s %s", len && out[len - 1] != ' ' ? ", " : "", method,
+             path);
+}
+
+/* The served dialects, and the 404 message that lists their routes. */
+static int pick_dialects(struct tg_server *s)
+{
+    const struct tg_api *const *all = tg_api_all();
+    char *m = s->not_found;
+    size_t cap = sizeof s->not_found;
+    snprintf(m, cap, "unknown path (try ");
+    for (size_t i = 0; all[i] && s->napis < MAX_DIALECTS; i++) {
+        if (!tg_server_serves(all[i]))
+            continue;
+        s->apis[s->napis++] = all[i];
+        add_route(m, cap, "POST", all[i]->route, s->lim.model);
+        add_route(m, cap, "GET", all[i]->health_route, s->lim.model);
+        add_route(m, cap, "GET", all[i]->metadata_route, s->lim.model);
+    }
+    add_route(m, cap, "GET", "/metrics", s->lim.model);
+    size_t len = strlen(m);
+    snprintf(m + len, cap - len, ")");
+    return s->napis ? 0 : TG_EINVAL;
+}
+
 int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
 {
     struct sockaddr_storage ss;
     int v6;
     if (cfg->port > 65535 || make_addr(cfg->host, cfg->port, &ss, &v6))
         return TG_EINVAL;
+    if (!(cfg->batch_drift >= 0 && cfg->batch_drift <= TG_MODEL_DRIFT_MAX))
+        return TG_EINVAL;
     struct tg_server *s = calloc(1, sizeof *s);
     if (!s)
         return TG_ENOMEM;
     s->cfg = *cfg;
+    s->lim = (struct tg_api_server_limits){ TG_MODEL_NAME, cfg->accel.max_batch, TG_MODEL_DIM };
+    if (pick_dialects(s)) {
+        free(s);
+        return TG_EINVAL;
+    }
     tg_metrics_init(&s->metrics);
     int rc = tg_accel_new(&cfg->accel, &s->accel);
     if (rc)

@@ -3,19 +3,25 @@
  * routes, request life cycle, suspension while the virtual accelerator
  * works, errors, metrics and draining.
  *
- * Routes:  POST /v1/infer   GET /healthz   GET /metrics
- * A queued /v1/infer connection is suspended (MHD_ALLOW_SUSPEND_RESUME) and
- * resumed by the accelerator's completion callback, so no thread waits for
- * a simulated execution.
+ * Routes: every dialect of tg_api_all() with a server side at once (its
+ * server_route decides which paths are its own; the first dialect that
+ * claims a path owns the request and every error it gets is written in that
+ * dialect's shape), plus GET /metrics (the server's own, Prometheus text).
+ * Every inference route feeds the same virtual accelerator.  A queued
+ * inference connection is suspended (MHD_ALLOW_SUSPEND_RESUME) and resumed by
+ * the accelerator's completion callback, so no thread waits for a simulated
+ * execution.
  *
  * Thread-safety: tg_server_new/drain/free from one controlling thread.
  */
 #ifndef TG_SERVER_SERVER_H
 #define TG_SERVER_SERVER_H
 
+#include "api/api.h"
 #include "server/accel.h"
 #include "server/fault.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -26,9 +32,23 @@ struct tg_server_config {
     unsigned max_connections;  /* more get 503 + close (64 more), then are closed at accept */
     unsigned threads;          /* HTTP threads: 1 = one epoll thread, more = a pool */
     unsigned conn_timeout_s;   /* idle keep-alive timeout, s (0: none) */
+    int no_server_timing;      /* 1: no Server-Timing header (as a real server); the
+                                  dialects' own timing headers (TEI) are still sent */
+    double batch_drift;        /* --batch-drift EPS, 0..TG_MODEL_DRIFT_MAX (model.h) */
     struct tg_accel_config accel;
     struct tg_fault_plan fault;  /* all rates 0: no fault injection */
 };
+
+/* true when `tailgate serve` serves dialect a: its server_route,
+ * server_parse, server_write, server_error and server_meta are all set.
+ * Checked once per dialect at tg_server_new; others are skipped. */
+bool tg_server_serves(const struct tg_api *a);
+
+/* Copies NUL-terminated s into out (cap >= 1 bytes, truncated, always
+ * terminated) with every byte that is not part of a valid UTF-8 sequence
+ * (RFC 3629) replaced by '?': what the server does to every error message
+ * before the dialect's server_error writes it.  Pure, thread-safe. */
+void tg_server_clean_message(char *out, size_t cap, const char *s);
 
 struct tg_server;
 
@@ -45,8 +65,9 @@ void tg_server_fault_counts(struct tg_server *s, uint64_t out[TG_FAULT_KIND_COUN
 
 /* Enters draining: new requests get 503 (Connection: close), queued and
  * executing ones run to completion; stalled (--fault stall) connections
- * are closed and trickled (--fault slow) answers are cut.  Returns once every accepted /v1/infer
- * request has been answered (0) or after timeout_ns (TG_ETIMEOUT). */
+ * are closed and trickled (--fault slow) answers are cut.  Returns once
+ * every accepted inference request has been answered (0) or after
+ * timeout_ns (TG_ETIMEOUT). */
 int tg_server_drain(struct tg_server *s, uint64_t timeout_ns);
 
 /* Stops: requests still pending are answered 503, the listener and every

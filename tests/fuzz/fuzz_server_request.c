@@ -1,13 +1,17 @@
 /*
- * fuzz_server_request.c - libFuzzer target for the pure /v1/infer body
- * handling: tg_request_parse(), then the answer the server would write (the
- * JSON error, or the model output for a valid request), and checks that the
- * bytes written are valid JSON of the right shape.
+ * fuzz_server_request.c - libFuzzer target for the pure request handling of
+ * `tailgate serve`, through the dialect table as the server calls it: for
+ * every dialect with a server side, server_parse() of the input (with the
+ * served model in the path, and with none), then what the server would write:
+ * server_write() of a tiny vector per input for a valid request, or
+ * server_error() of the cleaned message (tg_server_clean_message) for an
+ * invalid one; the bytes written must be JSON.
  *   make fuzz   (corpus: tests/fuzz/corpus/server_request/)
  */
+#include "api/api.h"
 #include "core/buf.h"
 #include "server/model.h"
-#include "server/request.h"
+#include "server/server.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -16,32 +20,57 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+#define DIM 3
+
+static void check_json(const struct tg_buf *b)
 {
-    static const struct tg_request_limits lim = { 16 };
-    struct tg_request r;
-    int rc = tg_request_parse(&r, (const char *)data, size, &lim);
+    json_t *doc = json_loadb(b->data ? b->data : "", b->len, JSON_DECODE_ANY, NULL);
+    if (!doc)
+        abort();
+    json_decref(doc);
+}
+
+static void one(const struct tg_api *a, const char *body, size_t size, const char *path_model)
+{
+    static const struct tg_api_server_limits lim = { TG_MODEL_NAME, 16, DIM };
+    struct tg_api_request r;
+    int rc = a->server_parse(body, size, path_model, &lim, &r);
     struct tg_buf b = TG_BUF_INIT(0);
     if (rc == 0) {
-        if (r.status != 200 || r.n < 1 || r.n > lim.max_batch || !r.items || !r.model)
+        if (r.status != 200 || r.n < 1 || r.n > lim.max_batch || !r.texts)
             abort();
-        size_t n = r.n > 4 ? 4 : r.n; /* keep an execution fast */
-        if (tg_model_write_response(&b, r.model, r.items, r.batched ? n : 1, r.batched))
+        if (!memchr(r.model, '\0', sizeof r.model) || !memchr(r.id, '\0', sizeof r.id))
+            abort();
+        for (size_t i = 0; i < r.n; i++)
+            if (r.texts[i].len && !r.texts[i].data)
+                abort();
+        double v[16 * DIM];
+        for (size_t i = 0; i < r.n * DIM; i++)
+            v[i] = tg_api_round8((double)i / 7.0 - 1.0);
+        if (a->server_write(&b, &r, v, DIM))
             abort();
     } else {
-        if (r.status != 400 && r.status != 404 && r.status != 413 && r.status != 500)
+        if (r.status < 400 || r.status > 599)
             abort();
         if (!memchr(r.message, '\0', sizeof r.message) || !r.message[0])
             abort();
-        if (tg_request_write_error(&b, r.status, r.message))
+        char clean[sizeof r.message];
+        tg_server_clean_message(clean, sizeof clean, r.message); /* as the server does */
+        if (a->server_error(&b, r.status, clean))
             abort();
     }
-    json_error_t err;
-    json_t *doc = json_loadb(b.data, b.len, 0, &err);
-    if (!doc || !json_is_object(doc))
-        abort();
-    json_decref(doc);
+    check_json(&b);
     tg_buf_free(&b);
-    tg_request_free(&r);
+    tg_api_request_free(&r);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    for (const struct tg_api *const *a = tg_api_all(); *a; a++) {
+        if (!tg_server_serves(*a))
+            continue;
+        one(*a, (const char *)data, size, TG_MODEL_NAME);
+        one(*a, (const char *)data, size, "");
+    }
     return 0;
 }

@@ -1,9 +1,15 @@
-/* Unit tests for src/server/request: the /v1/infer body parser and the JSON
- * error writer.  Table-driven; every prefix of every valid body is fed too. */
+/* Unit tests for the server side of the request path: the tailgate
+ * dialect's POST /v1/infer parser and error writer (what src/server/request
+ * used to be), called through the dialect table as `tailgate serve` calls
+ * them; and, for every dialect the server serves, that parsing never crashes
+ * and errors are JSON.  Table-driven; every prefix of every valid body is fed
+ * too. */
 #include "test.h"
 
+#include "api/api.h"
 #include "core/error.h"
-#include "server/request.h"
+#include "server/model.h"
+#include "server/server.h"
 
 #include <jansson.h>
 
@@ -48,14 +54,24 @@ static const struct rcase cases[] = {
       TG_ETOOBIG, 413, "batch of 9 inputs exceeds the maximum of 8", 0, 0 },
 };
 
-static const struct tg_request_limits lim = { 8 };
+static const struct tg_api_server_limits lim = { TG_MODEL_NAME, 8, TG_MODEL_DIM };
+
+static int parse(struct tg_api_request *r, const char *body, size_t len)
+{
+    return tg_api_find("tailgate")->server_parse(body, len, "", &lim, r);
+}
+
+static int write_error(struct tg_buf *b, int status, const char *message)
+{
+    return tg_api_find("tailgate")->server_error(b, status, message);
+}
 
 TEST(request_table)
 {
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         const struct rcase *c = &cases[i];
-        struct tg_request r;
-        int rc = tg_request_parse(&r, c->body, strlen(c->body), &lim);
+        struct tg_api_request r;
+        int rc = parse(&r, c->body, strlen(c->body));
         if (rc != c->rc || r.status != c->status)
             TG_FAIL_AT("case %zu %s: expected rc %d status %d, got rc %d status %d (%s)", i,
                        c->body, c->rc, c->status, rc, r.status, r.message);
@@ -63,24 +79,24 @@ TEST(request_table)
             TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, c->msg);
         if (!c->msg) {
             CHECK_UINT_EQ(c->n, r.n);
-            CHECK_INT_EQ(c->batched, r.batched);
+            CHECK_INT_EQ(c->batched, (int)r.batched);
             CHECK_STR_EQ("example-model", r.model);
         }
-        tg_request_free(&r);
+        tg_api_request_free(&r);
     }
 }
 
 TEST(request_items_in_order)
 {
     const char *body = "{\"model\":\"example-model\",\"inputs\":[\"zero\",\"one\",\"\",\"a\\u0000b\"]}";
-    struct tg_request r;
-    REQUIRE(tg_request_parse(&r, body, strlen(body), &lim) == 0);
+    struct tg_api_request r;
+    REQUIRE(parse(&r, body, strlen(body)) == 0);
     REQUIRE(r.n == 4);
-    CHECK_MEM_EQ("zero", 4, r.items[0].data, r.items[0].len);
-    CHECK_MEM_EQ("one", 3, r.items[1].data, r.items[1].len);
-    CHECK_UINT_EQ(0, r.items[2].len);
-    CHECK_MEM_EQ("a\0b", 3, r.items[3].data, r.items[3].len);
-    tg_request_free(&r);
+    CHECK_MEM_EQ("zero", 4, r.texts[0].data, r.texts[0].len);
+    CHECK_MEM_EQ("one", 3, r.texts[1].data, r.texts[1].len);
+    CHECK_UINT_EQ(0, r.texts[2].len);
+    CHECK_MEM_EQ("a\0b", 3, r.texts[3].data, r.texts[3].len);
+    tg_api_request_free(&r);
 }
 
 /* The body need not be NUL-terminated: parse a buffer with junk after it. */
@@ -91,9 +107,9 @@ TEST(request_not_nul_terminated)
     size_t n = strlen(body);
     memcpy(buf, body, n);
     memset(buf + n, 'Z', sizeof buf - n);
-    struct tg_request r;
-    CHECK_INT_EQ(0, tg_request_parse(&r, buf, n, &lim));
-    tg_request_free(&r);
+    struct tg_api_request r;
+    CHECK_INT_EQ(0, parse(&r, buf, n));
+    tg_api_request_free(&r);
 }
 
 /* Every strict prefix of a valid body is malformed (400), never a crash. */
@@ -107,25 +123,25 @@ TEST(request_every_prefix)
         while (len && (body[len - 1] == ' ' || body[len - 1] == '\n'))
             len--;
         for (size_t k = 0; k < len; k++) {
-            struct tg_request r;
-            int rc = tg_request_parse(&r, body, k, &lim);
+            struct tg_api_request r;
+            int rc = parse(&r, body, k);
             if (rc != TG_EPARSE || r.status != 400)
                 TG_FAIL_AT("prefix %zu of case %zu: rc %d status %d", k, i, rc, r.status);
-            tg_request_free(&r);
+            tg_api_request_free(&r);
         }
     }
 }
 
 TEST(request_free_is_idempotent)
 {
-    struct tg_request r;
+    struct tg_api_request r;
     memset(&r, 0, sizeof r);
-    tg_request_free(&r);
-    tg_request_free(NULL);
+    tg_api_request_free(&r);
+    tg_api_request_free(NULL);
     const char *body = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\"]}";
-    tg_request_parse(&r, body, strlen(body), &lim);
-    tg_request_free(&r);
-    tg_request_free(&r);
+    parse(&r, body, strlen(body));
+    tg_api_request_free(&r);
+    tg_api_request_free(&r);
 }
 
 TEST(error_body_is_valid_json)
@@ -139,7 +155,7 @@ TEST(error_body_is_valid_json)
     };
     for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
         struct tg_buf b = TG_BUF_INIT(0);
-        CHECK_INT_EQ(0, tg_request_write_error(&b, t[i].status, t[i].msg));
+        CHECK_INT_EQ(0, write_error(&b, t[i].status, t[i].msg));
         json_error_t err;
         json_t *doc = json_loadb(b.data, b.len, 0, &err);
         if (!doc) {
@@ -153,9 +169,68 @@ TEST(error_body_is_valid_json)
         tg_buf_free(&b);
     }
     struct tg_buf b = TG_BUF_INIT(0);
-    tg_request_write_error(&b, 404, "unknown model \"x\"");
+    write_error(&b, 404, "unknown model \"x\"");
     CHECK_STR_EQ("{\"error\":{\"code\":404,\"message\":\"unknown model \\\"x\\\"\"}}", b.data);
     tg_buf_free(&b);
+}
+
+/* Every dialect the server serves: garbage bodies are errors with a status
+ * and a message, never a crash; each error status it can answer is written
+ * as JSON. */
+TEST(every_served_dialect_parses_safely)
+{
+    static const char *const bodies[] = {
+        "", "{", "[]", "null", "{}", "{\"inputs\":[]}", "{\"input\":[]}", "\xff\xfe",
+        "{\"instances\":[]}", "{\"inputs\":[{\"name\":\"x\",\"shape\":[0],\"data\":[]}]}",
+    };
+    size_t served = 0;
+    for (const struct tg_api *const *a = tg_api_all(); *a; a++) {
+        if (!tg_server_serves(*a))
+            continue;
+        served++;
+        for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++) {
+            struct tg_api_request r;
+            int rc = (*a)->server_parse(bodies[i], strlen(bodies[i]), TG_MODEL_NAME, &lim, &r);
+            if (rc == 0 || r.status < 400 || r.status > 599 || !r.message[0])
+                TG_FAIL_AT("%s, body %zu: rc %d status %d message \"%s\"", (*a)->name, i, rc,
+                           r.status, r.message);
+            tg_api_request_free(&r);
+        }
+        static const int statuses[] = { 400, 404, 405, 413, 422, 429, 500, 503 };
+        for (size_t i = 0; i < sizeof statuses / sizeof statuses[0]; i++) {
+            struct tg_buf b = TG_BUF_INIT(0);
+            /* Quotes, a backslash, control bytes and UTF-8.  Bytes that are
+             * not UTF-8 never reach a dialect: the server replaces them
+             * first (tg_server_clean_message; test_server_dialects checks the
+             * wire), because not every writer escapes them. */
+            CHECK_INT_EQ(0, (*a)->server_error(&b, statuses[i],
+                                               "bad \"x\" \\ caf\xc3\xa9 \x01\t\n end"));
+            json_t *doc = json_loadb(b.data, b.len, 0, NULL);
+            if (!doc)
+                TG_FAIL_AT("%s: error %d is not JSON: %s", (*a)->name, statuses[i], b.data);
+            json_decref(doc);
+            tg_buf_free(&b);
+        }
+    }
+    CHECK(served >= 1);
+    CHECK(tg_server_serves(tg_api_find("tailgate")));
+}
+
+TEST(clean_message)
+{
+    char out[64];
+    tg_server_clean_message(out, sizeof out, "plain \"ascii\" \x01");
+    CHECK_STR_EQ("plain \"ascii\" \x01", out);
+    tg_server_clean_message(out, sizeof out, "caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80");
+    CHECK_STR_EQ("caf\xc3\xa9 \xe2\x98\x83 \xf0\x9f\x98\x80", out);
+    /* a cut sequence, a lone continuation, overlong, surrogate, > U+10FFFF */
+    tg_server_clean_message(out, sizeof out, "a\xc3 b\x80 \xc0\xaf \xed\xa0\x80 \xf4\x90\x80\x80");
+    CHECK_STR_EQ("a? b? ?? ??? ????", out);
+    /* truncation never splits a sequence */
+    tg_server_clean_message(out, 5, "abc\xc3\xa9");
+    CHECK_STR_EQ("abc?", out);
+    tg_server_clean_message(out, 1, "abc");
+    CHECK_STR_EQ("", out);
 }
 
 TEST_MAIN()

@@ -1,0 +1,174 @@
+/*
+ * fuzz_api.c - libFuzzer target for every dialect's parsers (src/api/): the
+ * input is fed to each dialect of tg_api_all() as a payload line (and, when
+ * it parses, build_batch of 1..3 copies), as a response body (split, batched
+ * and not, n from the first byte), as a request body (server_parse, then the
+ * answer or the error body the server would write, read back), as a path
+ * (server_route, then server_meta), and to the error reader and the
+ * canonicaliser.  Members a dialect leaves NULL are skipped (dialects written
+ * in parallel are stubs).  Invariants: canonical outputs canonicalise to
+ * themselves, server answers split into r->n outputs, error bodies are JSON.
+ *   make build/fuzz/fuzz_api   (corpus: tests/fuzz/corpus/api/)
+ */
+#include "api/api.h"
+#include "core/buf.h"
+#include "core/error.h"
+
+#include <jansson.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+struct seen {
+    size_t n;
+};
+
+/* Every output: i in order, a 64-digit hash, canonical text that is its own
+ * canonical form (unless it holds a non-finite float, which is not JSON). */
+static int check_output(void *ctx, size_t i, const char *canon, size_t len, const char *hex)
+{
+    struct seen *s = ctx;
+    if (i != s->n++ || strlen(hex) != 64 || memchr(canon, '\0', len))
+        abort();
+    struct tg_buf again = TG_BUF_INIT(0);
+    int rc = tg_api_canon_json(&again, canon, len);
+    if (rc == 0 && (again.len != len || memcmp(again.data, canon, len)))
+        abort();
+    if (rc == TG_EPARSE && !memmem(canon, len, "Infinity", 8) && !memmem(canon, len, "NaN", 3))
+        abort();
+    tg_buf_free(&again);
+    return 0;
+}
+
+static void is_json_object(const struct tg_buf *b)
+{
+    json_t *doc = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+    if (!json_is_object(doc))
+        abort();
+    json_decref(doc);
+}
+
+static void client_side(const struct tg_api *a, const char *in, size_t size, uint8_t b0)
+{
+    char why[256];
+    if (a->parse_line) {
+        struct tg_api_line l;
+        int rc = a->parse_line(in, size, &l, why, sizeof why);
+        if (rc == 0) {
+            if (!l.group || !l.item || strlen(l.item) != l.item_len)
+                abort();
+            if (a->build_batch) {
+                const char *items[3] = { l.item, l.item, l.item };
+                size_t lens[3] = { l.item_len, l.item_len, l.item_len };
+                for (size_t n = 1; n <= 3; n++) {
+                    struct tg_buf b = TG_BUF_INIT(0);
+                    if (a->build_batch(&b, l.group, items, lens, n) != 0)
+                        abort(); /* a parsed line always batches */
+                    is_json_object(&b);
+                    tg_buf_free(&b);
+                }
+            }
+            tg_api_line_free(&l);
+        } else if (rc != TG_EPARSE && rc != TG_ENOMEM) {
+            abort();
+        }
+    }
+    if (a->split) {
+        size_t n = 1 + b0 % 8;
+        for (int batched = 0; batched < 2; batched++) {
+            struct seen s = { 0 };
+            size_t want = batched ? n : 1;
+            int rc = a->split(in, size, batched, want, check_output, &s, why, sizeof why);
+            if (rc == 0 && s.n != want)
+                abort();
+            if (rc != 0 && rc != TG_EPARSE && rc != TG_EMISMATCH && rc != TG_ENOMEM)
+                abort();
+        }
+    }
+    struct tg_api_error e;
+    tg_api_read_error(a, 400 + b0 % 200, in, size, &e);
+    if (!memchr(e.message, '\0', sizeof e.message))
+        abort();
+}
+
+static void server_side(const struct tg_api *a, const char *in, size_t size, uint8_t b0)
+{
+    static const struct tg_api_server_limits lim = { "example-model", 8, 4 };
+    if (a->server_parse) {
+        struct tg_api_request r;
+        const char *path_model = b0 & 1 ? "other" : "example-model";
+        int rc = a->server_parse(in, size, path_model, &lim, &r);
+        struct tg_buf b = TG_BUF_INIT(0);
+        if (rc == 0) {
+            if (r.status != 200 || r.n < 1 || r.n > lim.max_batch || !r.texts)
+                abort();
+            for (size_t i = 0; i < r.n; i++)
+                if (!r.texts[i].data)
+                    abort();
+            double vecs[8 * 4];
+            for (size_t i = 0; i < 8 * 4; i++)
+                vecs[i] = tg_api_round8((double)i / 7.0 - 2.0);
+            if (!a->server_write || a->server_write(&b, &r, vecs, lim.dim))
+                abort();
+            is_json_object(&b);
+            /* the client side reads tailgate serve's answer back */
+            if (a->split) {
+                struct seen s = { 0 };
+                size_t want = r.batched ? r.n : 1;
+                char why[256];
+                if (a->split(b.data, b.len, r.batched, want, check_output, &s, why, sizeof why) || s.n != want)
+                    abort();
+            }
+        } else {
+            if (r.status < 400 || r.status > 599 || !memchr(r.message, '\0', sizeof r.message) ||
+                !r.message[0])
+                abort();
+            if (!a->server_error || a->server_error(&b, r.status, r.message))
+                abort();
+            is_json_object(&b);
+            struct tg_api_error e;
+            tg_api_read_error(a, r.status, b.data, b.len, &e);
+            if (!e.message[0])
+                abort();
+        }
+        tg_buf_free(&b);
+        tg_api_request_free(&r);
+    }
+    if (a->server_route) {
+        char path[256], model[128];
+        size_t n = size < sizeof path - 1 ? size : sizeof path - 1;
+        memcpy(path, in, n);
+        path[n] = '\0';
+        enum tg_api_route kind = a->server_route(path, model, sizeof model);
+        if (kind != TG_API_ROUTE_NONE && !memchr(model, '\0', sizeof model))
+            abort();
+        if ((kind == TG_API_ROUTE_HEALTH || kind == TG_API_ROUTE_METADATA) && a->server_meta) {
+            struct tg_buf b = TG_BUF_INIT(0);
+            if (a->server_meta(&b, kind, model, &lim))
+                abort();
+            if (b.len)
+                is_json_object(&b);
+            tg_buf_free(&b);
+        }
+    }
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size > 1 << 16)
+        return 0; /* keep an execution fast */
+    const char *in = (const char *)data;
+    uint8_t b0 = size ? data[0] : 0;
+    for (const struct tg_api *const *a = tg_api_all(); *a; a++) {
+        client_side(*a, in, size, b0);
+        server_side(*a, in, size, b0);
+    }
+    struct tg_buf c = TG_BUF_INIT(0);
+    int rc = tg_api_canon_json(&c, in, size);
+    if (rc != 0 && rc != TG_EPARSE && rc != TG_ENOMEM)
+        abort();
+    tg_buf_free(&c);
+    return 0;
+}
