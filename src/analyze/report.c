@@ -665,12 +665,13 @@ void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o,
                      t->theoretical_best_p95_ms, t->theoretical_best_batch, t->ratio);
     if (!t->meets_sla && n > 0 && (size_t)n < outlen) {
         if (t->slots_needed)
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration meets the SLA: server-side "
+            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA: server-side "
                      "dynamic batching would give about %.0f ms, %u execution slots about %.0f ms",
-                     t->dyn_batching_p95_ms, t->slots_needed, t->slots_p95_ms);
+                     t->n_outputs_differ ? "with equal outputs " : "", t->dyn_batching_p95_ms, t->slots_needed,
+                     t->slots_p95_ms);
         else
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration meets the SLA, and the model "
-                     "finds no server-side change that would");
+            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA, and the model "
+                     "finds no server-side change that would", t->n_outputs_differ ? "with equal outputs " : "");
     }
     size_t k = strlen(out);
     if (t->n_outputs_differ && k + 1 < outlen)
