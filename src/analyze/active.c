@@ -6,6 +6,7 @@
  */
 #include "analyze/active.h"
 
+#include "api/api.h"
 #include "core/error.h"
 #include "core/time.h"
 
@@ -91,8 +92,13 @@ static int add_point(struct tg_active *a, const struct tg_probe_result *res, uin
             if (*nover < overcap && !isnan(p->service_ms) && !isnan(p->server_queue_ms))
                 over[(*nover)++] = p->service_ms - p->server_compute_ms - p->server_queue_ms;
         } else {
+            /* no server-reported time: the execution ends where the response
+             * starts; what follows the first byte is transfer (measured), the
+             * request's way there is a round trip (subtracted at the end) */
             st = false;
-            ms = p->service_ms;
+            ms = isnan(p->ttfb_ms) ? p->service_ms : p->ttfb_ms;
+            if (*nover < overcap && !isnan(p->service_ms) && !isnan(p->ttfb_ms))
+                over[(*nover)++] = p->service_ms - p->ttfb_ms;
         }
         if (isnan(ms))
             continue;
@@ -119,6 +125,19 @@ static int add_point(struct tg_active *a, const struct tg_probe_result *res, uin
     return 0;
 }
 
+/* Statuses a server uses to refuse a batch that is too large (TEI 413,
+ * FastAPI/pydantic validators 422, KServe/TF Serving 400). */
+static bool size_status(int st)
+{
+    return st == 413 || st == 422 || st == 400;
+}
+
+/* A batch run every input of which was refused with a 4xx. */
+static bool refused(const struct tg_probe_result *r)
+{
+    return r->rejected > 0 && r->ok == 0;
+}
+
 static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_opts *o, struct tg_active *a,
                        char *err, size_t errlen)
 {
@@ -130,17 +149,31 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
     double budget = o->batch_budget_s > 0 ? o->batch_budget_s : 5;
     uint32_t reps_max = o->reps ? o->reps : 5;
     uint32_t cap_b = o->max_batch_cap ? o->max_batch_cap : 256;
+    bool spec_cap = false;
+    if (t->api->spec_max_batch && t->api->spec_max_batch < cap_b) {
+        cap_b = t->api->spec_max_batch;   /* the API's documented limit bounds the search */
+        spec_cap = true;
+    }
+    if (!t->api->build_batch)
+        cap_b = 1;
     a->from_server_timing = true;
+    a->max_batch_evidence = NULL;
     for (uint32_t b = 1; b <= cap_b; b = b < cap_b && b * 2 > cap_b ? cap_b : b * 2) {
         double est = estimate(a, b);
         double spent = (double)(tg_now_ns() - t0) / 1e9;
         double left = budget - spent;
         uint32_t reps = (uint32_t)fmin(reps_max, fmax(2, floor(0.25 * budget * 1000 / est)));
+        bool last = false;
         if (a->nbpts >= 3 && reps * est / 1000 > left) {
             reps = 2;
             if (reps * est / 1000 > left) {
+                /* out of budget: one request at this size still tells whether
+                 * it is refused (a refusal costs no execution) */
                 a->budget_cut = true;
-                break;
+                if (est / 1000 > budget * 1.5 - spent)
+                    break;
+                reps = 1;
+                last = true;
             }
         }
         char what[64];
@@ -154,17 +187,26 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
             return rc;
         }
         a->probe_inputs += res.inputs;
-        if (res.status_413) {
-            too_big = b;
+        a->max_batch_tried = b;
+        if (!res.ok && b == 1) {
+            snprintf(err, errlen, "every probe input failed: %s%s", res.first_error,
+                     res.tls_failed ? " (https: --cacert FILE or --insecure)" : "");
+            tg_probe_result_free(&res);
+            return TG_EIO;
+        }
+        if (refused(&res)) {
+            struct tg_api_error e;
+            tg_probe_read_reject(t->api, res.reject_status, res.reject_detail, &e);
+            if ((e.max_batch && e.max_batch < b) || size_status(res.reject_status)) {
+                too_big = b;
+                a->max_batch_status = res.reject_status;
+                a->max_batch_named = e.max_batch < b ? e.max_batch : 0;
+                snprintf(a->max_batch_message, sizeof a->max_batch_message, "%s", e.message);
+            }
             tg_probe_result_free(&res);
             break;
         }
         if (!res.ok) {
-            if (b == 1) {
-                snprintf(err, errlen, "every probe input failed: %s", res.first_error);
-                tg_probe_result_free(&res);
-                return TG_EIO;
-            }
             tg_probe_result_free(&res);   /* batches not supported beyond this: stop */
             break;
         }
@@ -173,12 +215,37 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         if (rc)
             return rc;
         last_ok = b;
-        if (b == cap_b)
+        if (b == cap_b || last)
             break;
     }
     a->max_batch = last_ok;
+    if (too_big && last_ok && a->max_batch_named >= last_ok) {
+        /* the server named its limit: take it, after one execution at it */
+        uint32_t L = a->max_batch_named;
+        bool ok = L == last_ok;
+        if (!ok) {
+            char what[64];
+            snprintf(what, sizeof what, "batch %u (the limit the server named)", L);
+            progress(o, what);
+            struct tg_probe_result res;
+            int rc = batch_run(t, L, 1, &res);
+            a->probe_inputs += res.inputs;
+            ok = rc == 0 && res.ok == res.inputs && res.ok;
+            if (ok)
+                rc = add_point(a, &res, L, &cap, over, &nover, sizeof over / sizeof over[0]);
+            tg_probe_result_free(&res);
+            if (rc == TG_ENOMEM)
+                return rc;
+        }
+        if (ok) {
+            a->max_batch = L;
+            a->max_batch_exact = true;
+            a->max_batch_evidence = "named by the server's error body, accepted when probed";
+            too_big = 0;
+        }
+    }
     if (too_big && last_ok) {
-        /* bisect (last_ok, too_big): a 413 costs no execution */
+        /* bisect (last_ok, too_big) on the refusing status: a refusal costs no execution */
         uint32_t lo = last_ok, hi = too_big;
         while (hi - lo > 1) {
             uint32_t mid = lo + (hi - lo) / 2;
@@ -188,7 +255,8 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
             struct tg_probe_result res;
             int rc = batch_run(t, mid, 1, &res);
             a->probe_inputs += res.inputs;
-            bool big = rc == 0 && res.status_413 > 0, ok = rc == 0 && res.ok == res.inputs;
+            bool big = rc == 0 && refused(&res) && res.reject_status == a->max_batch_status;
+            bool ok = rc == 0 && res.ok == res.inputs && res.ok;
             tg_probe_result_free(&res);
             if (big)
                 hi = mid;
@@ -199,9 +267,13 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         }
         a->max_batch = lo;
         a->max_batch_exact = hi - lo == 1;
+        a->max_batch_evidence = a->max_batch_exact ? "bisected: accepted at it, refused one above"
+                                                   : "bisection cut short: refused above a larger size";
     }
     uint32_t target = o->batch_target ? o->batch_target : o->concurrency;
-    if (target > a->max_batch && !too_big && !a->max_batch_exact && a->nbpts) {
+    if (spec_cap && target > cap_b)
+        target = cap_b;
+    if (target > a->max_batch && !too_big && !a->max_batch_exact && a->nbpts && t->api->build_batch) {
         /* the sweep stopped short of the concurrency: one execution at it */
         uint32_t b = target;
         struct tg_probe_result res;
@@ -210,7 +282,7 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         if (rc == 0 && res.ok == res.inputs && res.ok) {
             rc = add_point(a, &res, b, &cap, over, &nover, sizeof over / sizeof over[0]);
             a->max_batch = b;
-        } else if (rc == 0 && res.status_413) {
+        } else if (rc == 0 && refused(&res)) {
             a->max_batch_exact = false;
         }
         tg_probe_result_free(&res);
@@ -219,10 +291,58 @@ static int batch_sweep(const struct tg_probe_target *t, const struct tg_active_o
         if (rc)
             return rc;
     }
+    if (!a->max_batch_evidence) {
+        if (!t->api->build_batch)
+            a->max_batch_evidence = "the API has no batch form";
+        else if (spec_cap && a->max_batch == cap_b)
+            a->max_batch_evidence = "every size up to the API's documented limit accepted";
+        else if (a->budget_cut)
+            a->max_batch_evidence = "lower bound: the batch sweep stopped on its time budget";
+        else if (a->max_batch == 1 && a->max_batch_tried > 1)
+            a->max_batch_evidence = "batches failed (not a size refusal): batching not supported";
+        else
+            a->max_batch_evidence = "lower bound: every size tried was accepted";
+    }
     a->overhead_ms = nover ? tg_median(over, nover) : NAN;
+    if (!a->from_server_timing)
+        a->transfer_ms = a->overhead_ms;
     if (!a->nbpts)
         a->from_server_timing = false;
     return 0;
+}
+
+/* Without server-reported time the batch points are times to first byte:
+ * take one TCP round trip (the connection probe's connect time) off each, so
+ * that t(b) is the server's and the round trip joins the per-request
+ * overhead with the measured transfer. */
+static void exec_from_ttfb(struct tg_active *a)
+{
+    a->rtt_ms = NAN;
+    if (a->from_server_timing) {
+        a->exec_source = "server_timing_compute";
+        return;
+    }
+    a->exec_source = "ttfb_minus_rtt";
+    double rtt = a->has_conn && isfinite(a->conn.new_connect_ms) && a->conn.new_connect_ms > 0
+                     ? a->conn.new_connect_ms : NAN;
+    if (!isfinite(rtt)) {
+        a->exec_source = "service_time";
+        return;
+    }
+    double low = INFINITY;
+    for (size_t i = 0; i < a->nbpts; i++)
+        low = fmin(low, a->bpts[i].min_ms);
+    if (!(rtt < low))   /* a round trip cannot exceed an execution's whole time to first byte */
+        rtt = 0.5 * low;
+    a->rtt_ms = rtt;
+    for (size_t i = 0; i < a->nbpts; i++) {
+        a->bpts[i].median_ms -= rtt;
+        a->bpts[i].min_ms -= rtt;
+        a->bpts[i].max_ms -= rtt;
+    }
+    for (size_t i = 0; i < a->nsamples; i++)
+        a->samples[i].ms = fmax(a->samples[i].ms - rtt, 1e-6);
+    a->overhead_ms = (isfinite(a->transfer_ms) ? a->transfer_ms : 0) + rtt;
 }
 
 static int conc_sweep(const struct tg_probe_target *t, const struct tg_active_opts *o, struct tg_active *a,
@@ -311,6 +431,7 @@ int tg_active_probe(const struct tg_probe_target *t, const struct tg_active_opts
 {
     uint64_t t0 = tg_now_ns();
     struct tg_prows reused = { 0 };
+    out->transfer_ms = out->rtt_ms = NAN;
     int rc = batch_sweep(t, o, out, err, errlen);
     if (rc == 0 && o->sweep) {
         rc = conc_sweep(t, o, out, &reused);
@@ -323,6 +444,8 @@ int tg_active_probe(const struct tg_probe_target *t, const struct tg_active_opts
             snprintf(err, errlen, "connection probe: %s", tg_strerror(rc));
     }
     tg_prows_free(&reused);
+    if (rc == 0)
+        exec_from_ttfb(out);
     out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
     return rc;
 }

@@ -1,7 +1,9 @@
 /*
  * active.h - `tailgate analyze --probe URL`: the bounded measurements that
  * supply what a run's files cannot: the batch cost curve (and the largest
- * batch the server accepts: 413 means too big), a concurrency sweep, and
+ * batch the server accepts: a 4xx whose body names the limit gives it, checked
+ * by probing at it; otherwise the refusing status -- 413, 422 or 400 -- is
+ * bisected), a concurrency sweep, and
  * new-versus-reused connection cost.  Every probe is a short tg_probe_run()
  * bounded in inputs and time; the whole plan stays within the budget.
  *
@@ -47,9 +49,21 @@ struct tg_active {
     struct tg_exec_sample *samples;  /* every execution measured */
     size_t nsamples;
     uint32_t max_batch;            /* largest batch answered 2xx */
-    bool max_batch_exact;          /* a 413 was seen just above it */
+    bool max_batch_exact;          /* the limit is known: refused just above it, or named by the
+                                      server's error and accepted when probed */
+    const char *max_batch_evidence;  /* static text: how max_batch was found */
+    int max_batch_status;          /* the 4xx that refused a larger batch; 0 none */
+    char max_batch_message[200];   /* the server's message with it ("" none) */
+    uint32_t max_batch_named;      /* the limit that message named; 0 none */
+    uint32_t max_batch_tried;      /* largest batch sent */
+    const char *exec_source;       /* what a batch point's time is: "server_timing_compute",
+                                      "ttfb_minus_rtt" (no server-reported time: time to first
+                                      byte minus one TCP round trip) or "service_time" */
+    double rtt_ms;                 /* the round trip subtracted (TCP connect), NAN none */
+    double transfer_ms;            /* median service - TTFB of the batch executions, NAN none */
     bool budget_cut;               /* the batch sweep stopped on its time budget */
-    double overhead_ms;            /* median per-request time outside the server's queue and compute */
+    double overhead_ms;            /* median per-request time outside the server's queue and
+                                      compute (without server timing: transfer + rtt) */
     /* concurrency */
     struct tg_sweep_point sweep[TG_ACTIVE_MAX_POINTS];
     size_t nsweep;

@@ -295,7 +295,8 @@ int tg_client_overhead(const struct tg_prows *baseline, const struct tg_prows *r
 
 const char *tg_cause_name(enum tg_cause c)
 {
-    static const char *const n[] = { "server_queue", "server_compute", "connect", "client", "transfer", "unknown" };
+    static const char *const n[] = { "server_queue", "server_compute", "connect", "client", "transfer", "server",
+                                     "unknown" };
     return (unsigned)c <= TG_CAUSE_UNKNOWN ? n[c] : "unknown";
 }
 
@@ -319,7 +320,7 @@ enum tg_cause tg_dominant_cause(const struct tg_decomp *d, int saturated, double
     case TG_COMP_CONNECT: return TG_CAUSE_CONNECT;
     case TG_COMP_TRANSFER: return TG_CAUSE_TRANSFER;
     case TG_COMP_SERVER_COMPUTE: return TG_CAUSE_SERVER_COMPUTE;
-    case TG_COMP_SERVER: return saturated == 1 ? TG_CAUSE_SERVER_QUEUE : TG_CAUSE_SERVER_COMPUTE;
+    case TG_COMP_SERVER: return TG_CAUSE_SERVER;
     case TG_COMP_SERVER_QUEUE:
         if (saturated == 1 && isfinite(gain_at_c) && gain_at_c < 1.5)
             return TG_CAUSE_SERVER_COMPUTE;

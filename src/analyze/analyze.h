@@ -135,7 +135,9 @@ int tg_client_overhead(const struct tg_prows *baseline, const struct tg_prows *r
 
 enum tg_cause {
     TG_CAUSE_SERVER_QUEUE, TG_CAUSE_SERVER_COMPUTE, TG_CAUSE_CONNECT, TG_CAUSE_CLIENT,
-    TG_CAUSE_TRANSFER, TG_CAUSE_UNKNOWN
+    TG_CAUSE_TRANSFER,
+    TG_CAUSE_SERVER,     /* the server, queue and compute not separable (no server-reported time) */
+    TG_CAUSE_UNKNOWN
 };
 const char *tg_cause_name(enum tg_cause c);  /* "server_queue", … (analysis.json values) */
 
@@ -143,7 +145,8 @@ const char *tg_cause_name(enum tg_cause c);  /* "server_queue", … (analysis.js
  * band.  Queueing at a saturated server whose cost barely drops with
  * batching (gain_at_c < 1.5) is attributed to compute: the queue is the
  * symptom, the per-input compute the cause.  A server component that cannot
- * be split goes to queue when saturated, else compute.  saturated: 1, 0,
+ * be split (no server-reported time) is TG_CAUSE_SERVER: time that was not
+ * measured as queue is never called queue.  saturated: 1, 0,
  * -1 unknown; gain_at_c NAN when unknown.  *share gets the component's share
  * of the P95 band latency. */
 enum tg_cause tg_dominant_cause(const struct tg_decomp *d, int saturated, double gain_at_c, double *share);

@@ -11,20 +11,31 @@
 #include "core/redact.h"
 #include "core/time.h"
 #include "engine/engine.h"
+#include "engine/tls.h"
 #include "stats/percentile.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+static void default_headers(struct tg_probe_target *t)
+{
+    t->headers[0] = (struct tg_http_kv){ "User-Agent", "tailgate-probe" };
+    t->headers[1] = (struct tg_http_kv){ "Content-Type", "application/json" };
+    t->nheaders = 2;
+}
 
 int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, const char *url,
                          const char *payloads,
                          char *err, size_t errlen)
 {
     memset(t, 0, sizeof *t);
+    default_headers(t);
     const char *why = NULL;
     if (tg_url_parse(url, &t->url, &why) != 0) {
         char shown[1024];
@@ -32,9 +43,12 @@ int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, co
         return TG_EINVAL;
     }
     if (t->url.tls) {
-        char shown[1024];
-        snprintf(err, errlen, "https is not supported by the load engine: %s", tg_redact_url(url, shown, sizeof shown));
-        return TG_EINVAL;
+        char why_tls[320];
+        int trc = tg_tls_new(NULL, true, &t->tls, why_tls, sizeof why_tls);
+        if (trc) {
+            snprintf(err, errlen, "TLS set-up: %s", trc == TG_EINVAL ? why_tls : tg_strerror(trc));
+            return trc;
+        }
     }
     struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
     char port[8];
@@ -62,18 +76,137 @@ int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, co
     return 0;
 }
 
+int tg_probe_target_tls(struct tg_probe_target *t, const char *cacert, bool insecure, char *err, size_t errlen)
+{
+    if (!t->url.tls) {
+        snprintf(err, errlen, "%s needs an https URL", insecure ? "--insecure" : "--cacert");
+        return TG_EINVAL;
+    }
+    struct tg_tls *n = NULL;
+    char why[320];
+    int rc = tg_tls_new(insecure ? NULL : cacert, !insecure, &n, why, sizeof why);
+    if (rc) {
+        snprintf(err, errlen, "%s", rc == TG_EINVAL ? why : tg_strerror(rc));
+        return rc;
+    }
+    tg_tls_free(t->tls);
+    t->tls = n;
+    t->insecure = insecure;
+    return 0;
+}
+
+int tg_probe_target_header(struct tg_probe_target *t, const char *line, char *err, size_t errlen)
+{
+    /* the messages name the header by number: a malformed one may still hold a secret */
+    size_t num = t->nstore + 1;
+    const char *colon = strchr(line, ':');
+    if (t->nstore == TG_PROBE_MAX_HEADERS) {
+        snprintf(err, errlen, "too many -H headers (at most %d)", TG_PROBE_MAX_HEADERS);
+        return TG_EINVAL;
+    }
+    if (!colon || colon == line) {
+        snprintf(err, errlen, "invalid -H header number %zu (expected 'Name: value'; not shown, it may hold a secret)",
+                 num);
+        return TG_EINVAL;
+    }
+    for (const char *p = line; p < colon; p++)
+        if (!isgraph((unsigned char)*p)) {
+            snprintf(err, errlen, "invalid header name in -H header number %zu (not shown, it may hold a secret)", num);
+            return TG_EINVAL;
+        }
+    if (strpbrk(line, "\r\n")) {
+        snprintf(err, errlen, "invalid header '%.*s: ...' (line break in the value)",
+                 (int)(colon - line > 100 ? 100 : colon - line), line);
+        return TG_EINVAL;
+    }
+    char *s = strdup(line);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return TG_ENOMEM;
+    }
+    t->store[t->nstore++] = s;
+    s[colon - line] = '\0';
+    char *val = s + (colon - line) + 1;
+    while (*val == ' ' || *val == '\t')
+        val++;
+    size_t j;
+    for (j = 0; j < t->nheaders; j++)
+        if (!strcasecmp(t->headers[j].name, s))
+            break;
+    t->headers[j] = (struct tg_http_kv){ s, val };
+    if (j == t->nheaders)
+        t->nheaders++;
+    return 0;
+}
+
+const char *tg_probe_header_shown(const struct tg_http_kv *h)
+{
+    return tg_redact_is_secret_name(h->name, strlen(h->name)) ? "REDACTED" : h->value;
+}
+
 void tg_probe_target_free(struct tg_probe_target *t)
 {
     if (!t)
         return;
     tg_payloads_free(t->payloads);
     t->payloads = NULL;
+    tg_tls_free(t->tls);
+    t->tls = NULL;
+    for (size_t i = 0; i < t->nstore; i++)
+        free(t->store[i]);
+    t->nstore = 0;
+    default_headers(t);
+}
+
+void tg_probe_read_reject(const struct tg_api *api, int status, const char *detail, struct tg_api_error *e)
+{
+    *e = (struct tg_api_error){ 0 };
+    /* "HTTP 413 Payload Too Large: <the server's message or body>" */
+    const char *m = detail ? strstr(detail, ": ") : NULL;
+    if (!m || !m[2])
+        return;
+    m += 2;
+    tg_api_read_error(api, status, m, strlen(m), e);
+    if (!e->max_batch) {
+        struct tg_api_error g;
+        tg_api_error_generic(status, m, strlen(m), &g);
+        if (g.max_batch || !e->message[0])
+            *e = g;
+    }
 }
 
 struct collect {
     struct tg_probe_result *out;
+    bool keep;
+    size_t ocap;
     bool oom;
 };
+
+/* Keeps row i's output (outputs[] grows with the rows). */
+static void keep_output(struct collect *c, size_t i, const char *json, size_t len)
+{
+    struct tg_probe_result *o = c->out;
+    if (i >= c->ocap) {
+        size_t nc = c->ocap ? c->ocap * 2 : 256;
+        while (nc <= i)
+            nc *= 2;
+        char **v = realloc(o->outputs, nc * sizeof *v);
+        if (!v) {
+            c->oom = true;
+            return;
+        }
+        memset(v + c->ocap, 0, (nc - c->ocap) * sizeof *v);
+        o->outputs = v;
+        c->ocap = nc;
+    }
+    if (json && len) {
+        o->outputs[i] = strndup(json, len);
+        if (!o->outputs[i])
+            c->oom = true;
+    }
+    if (i + 1 > o->noutputs)
+        o->noutputs = i + 1;
+}
 
 static void on_result(void *ctx, const struct tg_input_result *r)
 {
@@ -103,6 +236,18 @@ static void on_result(void *ctx, const struct tg_input_result *r)
         memcpy(p->hash, r->output_hash, 65);
     if (r->status == 413)
         c->out->status_413++;
+    if (r->status >= 400 && r->status <= 499) {
+        c->out->rejected++;
+        if (!c->out->reject_status) {
+            c->out->reject_status = r->status;
+            snprintf(c->out->reject_detail, sizeof c->out->reject_detail, "%s",
+                     r->error_detail ? r->error_detail : "");
+        }
+    }
+    if (r->errc == TG_ERRC_TLS)
+        c->out->tls_failed++;
+    if (c->keep)
+        keep_output(c, c->out->rows.n - 1, r->ok ? r->output_json : NULL, r->ok ? r->output_len : 0);
 }
 
 static void on_flush(void *ctx)
@@ -113,14 +258,11 @@ static void on_flush(void *ctx)
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out)
 {
-    static const struct tg_http_kv headers[] = {
-        { "User-Agent", "tailgate-probe" },
-        { "Content-Type", "application/json" },
-    };
-    struct collect col = { .out = out };
+    struct collect col = { .out = out, .keep = spec->keep_outputs };
     void *ctxs[1] = { &col };
     struct tg_engine_config cfg = { 0 };
     cfg.url = t->url;
+    cfg.tls = t->tls;
     cfg.addr = t->addr;
     cfg.addrlen = t->addrlen;
     cfg.payloads = t->payloads;
@@ -134,8 +276,9 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     cfg.connections = spec->cfg.connections ? spec->cfg.connections : spec->concurrency;
     cfg.keepalive = spec->cfg.keepalive;
     cfg.preconnect = spec->preconnect;
-    cfg.headers = headers;
-    cfg.nheaders = sizeof headers / sizeof headers[0];
+    cfg.headers = t->headers;
+    cfg.nheaders = t->nheaders;
+    cfg.keep_outputs = spec->keep_outputs;
     cfg.timeout_ns = t->timeout_ns;
     cfg.threads = 1;
     cfg.parse_outputs = true;
@@ -200,5 +343,11 @@ void tg_probe_result_free(struct tg_probe_result *r)
 {
     if (!r)
         return;
+    if (r->outputs)
+        for (size_t i = 0; i < r->noutputs; i++)
+            free(r->outputs[i]);
+    free(r->outputs);
+    r->outputs = NULL;
+    r->noutputs = 0;
     tg_prows_free(&r->rows);
 }

@@ -22,10 +22,14 @@
 
 #include "analyze/model.h"
 #include "analyze/prows.h"
+#include "api/api.h"
 #include "http/http.h"
 
 struct tg_payloads;
 struct tg_api;
+struct tg_tls;
+
+#define TG_PROBE_MAX_HEADERS 32
 
 struct tg_probe_target {
     struct tg_url url;
@@ -34,20 +38,48 @@ struct tg_probe_target {
     struct tg_payloads *payloads;          /* parsed (batching needs the items) */
     const struct tg_api *api;              /* the endpoint's dialect (borrowed, static) */
     uint64_t timeout_ns;                   /* per request */
+    struct tg_tls *tls;                    /* owned; the https context, NULL for http */
+    bool insecure;                         /* https without verification (--insecure) */
+    /* request headers: the probe's own, then the user's (-H), a user header
+     * replacing a same-named one; names and values owned (store[]) */
+    struct tg_http_kv headers[TG_PROBE_MAX_HEADERS + 2];
+    char *store[TG_PROBE_MAX_HEADERS];
+    size_t nheaders, nstore;
 };
 
 /* Resolves url and loads the payload file (single-input bodies of api, split
- * by the dialect when it is batchable).  Returns 0 or a negative code with a
- * one-line reason in err. */
+ * by the dialect when it is batchable).  An https URL gets a TLS context that
+ * verifies against the system store (tg_probe_target_tls replaces it).
+ * Returns 0 or a negative code with a one-line reason in err (the URL shown
+ * redacted).  Call tg_probe_target_free afterwards, also on failure. */
 int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, const char *url,
                          const char *payloads,
                          char *err, size_t errlen);
+/* https only: verify against the PEM file cacert (a CA or the self-signed
+ * certificate) instead of the system store, or (insecure) not at all.
+ * Returns 0, TG_EINVAL (an http URL, or cacert unreadable: err says so) or
+ * TG_ENOMEM. */
+int tg_probe_target_tls(struct tg_probe_target *t, const char *cacert, bool insecure, char *err, size_t errlen);
+/* Adds one request header from "Name: value" (as `tailgate run -H` takes
+ * it).  Returns 0, TG_EINVAL (malformed: err says which header by number,
+ * never its value, which may be a secret) or TG_ENOMEM. */
+int tg_probe_target_header(struct tg_probe_target *t, const char *line, char *err, size_t errlen);
+/* The value to record for a header: "REDACTED" for a secret-looking name
+ * (core/redact.h), else the value itself. */
+const char *tg_probe_header_shown(const struct tg_http_kv *h);
 void tg_probe_target_free(struct tg_probe_target *t);
 
 struct tg_probe_result {
     struct tg_prows rows;          /* one per input, in completion order */
+    char **outputs;                /* with spec.keep_outputs: outputs[i] = row i's canonical
+                                      output (malloc'ed, NULL when none); else NULL */
+    size_t noutputs;               /* entries of outputs[] */
     uint64_t inputs, ok, failed, http_requests, connections_opened;
     uint64_t status_413;           /* inputs answered 413 (batch or body too large) */
+    uint64_t rejected;             /* inputs answered 4xx */
+    int reject_status;             /* the first 4xx status seen; 0 none */
+    char reject_detail[200];       /* its error detail ("HTTP 413 …[: server message]") */
+    uint64_t tls_failed;           /* inputs failed in TLS (handshake, verification) */
     double wall_s;                 /* engine start -> last input */
     double throughput_ips;         /* ok / wall_s */
     double p50_ms, p95_ms, p99_ms, mean_ms;  /* ok inputs, nearest rank; NAN when none */
@@ -62,6 +94,7 @@ struct tg_probe_spec {
     uint64_t start_window_ns;      /* no input starts after this (0: no limit) */
     uint64_t deadline_ns;          /* interrupt after this (0: start_window*3 + 10 s) */
     bool preconnect;
+    bool keep_outputs;             /* fill tg_probe_result.outputs */
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs
@@ -70,5 +103,11 @@ struct tg_probe_spec {
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out);
 void tg_probe_result_free(struct tg_probe_result *r);
+
+/* What a rejected request's detail says: the server's message after "HTTP
+ * NNN reason: " read by api's error reader, then by the generic one (plain
+ * text).  Fills *e (message "" and max_batch 0 when the detail carries no
+ * message). */
+void tg_probe_read_reject(const struct tg_api *api, int status, const char *detail, struct tg_api_error *e);
 
 #endif

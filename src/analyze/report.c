@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -32,6 +33,8 @@ static json_t *cfg_json(const struct tg_client_cfg *c)
 }
 
 /* ---- the sentence ----------------------------------------------------------- */
+
+static void evidence(struct tg_analysis *a);
 
 void tg_analysis_sentence(struct tg_analysis *a)
 {
@@ -88,12 +91,95 @@ void tg_analysis_sentence(struct tg_analysis *a)
                  "server's queue and compute (network, HTTP, bodies).", lat, b->comp_ms[TG_COMP_TRANSFER],
                  100 * a->cause_share);
         break;
+    case TG_CAUSE_SERVER: {
+        char inf[300] = "";
+        if (a->saturated == 1 && a->has_little && isfinite(a->slots) && a->slots > 0 &&
+            a->little.in_flight > 1.5 * a->slots)
+            snprintf(inf, sizeof inf, "; by Little's law %.1f inputs are in flight against about %.1f parallel "
+                     "executions, so most of that time is spent waiting inside the server (inferred from the sweep, "
+                     "not measured as queue)", a->little.in_flight, a->slots);
+        snprintf(s, n, "Dominant cause: the server - at P95 (%.0f ms) %.0f ms (%.0f %%) pass between writing the "
+                 "request and the first response byte; the server reports no time of its own, so its queue and "
+                 "compute are not separated%s%s%s%s.", lat, b->comp_ms[TG_COMP_SERVER], 100 * a->cause_share, sat,
+                 inf, fit[0] ? "; " : "", fit);
+        break;
+    }
     case TG_CAUSE_UNKNOWN:
         snprintf(s, n, "Dominant cause: unknown - %s.",
                  a->has_run ? "the rows carry no per-request phases (input.py's CSV has none); "
                               "analyze a tailgate run or add --probe"
                             : "no run to decompose; give a run directory");
         break;
+    }
+    evidence(a);
+    if (a->has_decomp && a->decomp.phases) {
+        size_t k = strlen(s);
+        if (a->decomp.server_timing)
+            snprintf(s + k, n - k, " Evidence: server time from %s.",
+                     a->time_headers ? "the server's own report (Server-Timing or its time headers)" : "Server-Timing");
+        else
+            snprintf(s + k, n - k, " Evidence: server time from TTFB minus connect, no server-reported time%s.",
+                     a->has_fit && a->exec_source && !strcmp(a->exec_source, "ttfb_minus_rtt")
+                         ? "; batch cost from service time alone" : "");
+    }
+}
+
+/* ---- the evidence ------------------------------------------------------------------ */
+
+static void evidence_add(struct tg_analysis *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void evidence_add(struct tg_analysis *a, const char *fmt, ...)
+{
+    if (a->nevidence == sizeof a->evidence / sizeof a->evidence[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(a->evidence[a->nevidence++], sizeof a->evidence[0], fmt, ap);
+    va_end(ap);
+}
+
+/* One line per conclusion, each naming the measurements it rests on. */
+static void evidence(struct tg_analysis *a)
+{
+    a->nevidence = 0;
+    if (a->has_decomp && a->decomp.phases) {
+        evidence_add(a, "phases: client queue, connect, time to first byte and service time measured per input "
+                     "by the client (%zu ok inputs)", a->decomp.n_ok);
+        if (a->decomp.server_timing)
+            evidence_add(a, "server time: queue and compute as the server reports them (%s)",
+                         a->time_headers ? "Server-Timing, or the dialect's headers" : "Server-Timing");
+        else
+            evidence_add(a, "server time: none reported (no Server-Timing%s%s%s); 'server' is the time to first "
+                         "byte (write start to first byte, connect excluded), transfer = service - TTFB",
+                         a->time_headers ? ", no " : "", a->time_headers ? a->time_headers : "",
+                         a->time_headers ? " headers" : "");
+    } else if (a->has_decomp) {
+        evidence_add(a, "phases: none (the CSV has only latencies): nothing can be decomposed");
+    }
+    if (a->saturated >= 0 && a->saturation_evidence)
+        evidence_add(a, "saturation: %s%s", a->saturation_evidence,
+                     a->has_little ? (a->little.ratio > 0 ? "; Little's law on the analysed rows" : "") : "");
+    if (a->has_fit) {
+        const char *src = a->exec_source ? a->exec_source
+                          : a->bfit.from_server_timing ? "server_timing_compute" : "service_time";
+        if (!strcmp(src, "server_timing_compute"))
+            evidence_add(a, "batch cost: server-reported compute per execution (%zu batch sizes)", a->bfit.fit.n);
+        else if (!strcmp(src, "ttfb_minus_rtt"))
+            evidence_add(a, "batch cost: service time alone - time to first byte of each execution minus one "
+                         "TCP round trip (%.3f ms, measured as connect time); transfer after the first byte %.3f ms "
+                         "(measured); no server-reported time", a->rtt_ms, a->transfer_ms);
+        else
+            evidence_add(a, "batch cost: service time (write start to last byte), network included; no "
+                         "server-reported time");
+    }
+    if (a->max_batch && a->max_batch_evidence) {
+        if (a->max_batch_status && a->max_batch_message && a->max_batch_message[0])
+            evidence_add(a, "max batch %u: %s (HTTP %d: \"%.120s\")", a->max_batch, a->max_batch_evidence,
+                         a->max_batch_status, a->max_batch_message);
+        else if (a->max_batch_status)
+            evidence_add(a, "max batch %u: %s (HTTP %d)", a->max_batch, a->max_batch_evidence, a->max_batch_status);
+        else
+            evidence_add(a, "max batch %s%u: %s", a->max_batch_exact ? "" : ">= ", a->max_batch,
+                         a->max_batch_evidence);
     }
 }
 
@@ -127,6 +213,11 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     json_object_set_new(root, "dominant_cause", json_string(tg_cause_name(a->cause)));
     json_object_set_new(root, "dominant_share", r3(a->cause_share));
     json_object_set_new(root, "sentence", json_string(a->sentence));
+    json_t *ev = json_array();
+    for (size_t i = 0; i < a->nevidence; i++)
+        json_array_append_new(ev, json_string(a->evidence[i]));
+    json_object_set_new(root, "evidence", ev);
+    json_object_set_new(root, "api", a->api ? json_string(a->api) : json_null());
     json_object_set_new(root, "saturated", a->saturated < 0 ? json_null() : json_boolean(a->saturated));
     json_object_set_new(root, "saturation",
                         json_pack("{s:s, s:o, s:o}", "evidence", a->saturation_evidence ? a->saturation_evidence : "none",
@@ -160,7 +251,9 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
                                                    r3(b->band_latency_ms), "components_ms", comp, "shares", share));
         }
         const char *missing = !d->phases ? "no per-request phases: nothing can be separated"
-                              : !d->server_timing ? "no Server-Timing: server queue and compute are not separable (component 'server')"
+                              : !d->server_timing ? "no server-reported time (no Server-Timing or time headers): server "
+                                                    "queue and compute are not separable (component 'server' = time "
+                                                    "to first byte)"
                                                   : NULL;
         json_object_set_new(root, "decomposition",
                             json_pack("{s:b, s:b, s:I, s:o, s:o}", "phases", d->phases, "server_timing",
@@ -194,7 +287,8 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
                                       "alpha_ms", r3(a->bfit.fit.alpha), "beta_ms", r3(a->bfit.fit.beta), "r2",
                                       num(round(a->bfit.fit.r2 * 1e5) / 1e5), "rmse_ms", r3(a->bfit.fit.rmse),
                                       "n_points", (json_int_t)a->bfit.fit.n,
-                                      "source", a->bfit.from_server_timing ? "server_timing_compute" : "service_time",
+                                      "source", a->exec_source ? a->exec_source
+                                                : a->bfit.from_server_timing ? "server_timing_compute" : "service_time",
                                       "points", pts, "max_batch", a->max_batch ? json_integer(a->max_batch) : json_null(),
                                       "batch_at_concurrency", (json_int_t)a->bfit.batch_at_c,
                                       "gain_at_concurrency", r3(a->bfit.gain_at_c), "efficiency_at_concurrency",
@@ -202,6 +296,14 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
                                       "jitter_factors", jit));
         json_object_set_new(json_object_get(root, "batch_fit"), "max_batch_exact", json_boolean(a->max_batch_exact));
         json_object_set_new(json_object_get(root, "batch_fit"), "time_budget_cut", json_boolean(a->budget_cut));
+        json_object_set_new(json_object_get(root, "batch_fit"), "rtt_subtracted_ms", r3(a->rtt_ms));
+        json_object_set_new(json_object_get(root, "batch_fit"), "max_batch_evidence",
+                            json_pack("{s:o, s:o, s:o, s:o}", "how",
+                                      a->max_batch_evidence ? json_string(a->max_batch_evidence) : json_null(),
+                                      "status", a->max_batch_status ? json_integer(a->max_batch_status) : json_null(),
+                                      "message", a->max_batch_message && a->max_batch_message[0]
+                                                     ? json_string(a->max_batch_message) : json_null(),
+                                      "named", a->max_batch_named ? json_integer(a->max_batch_named) : json_null()));
     } else {
         json_object_set_new(root, "batch_fit", json_null());
     }
@@ -258,8 +360,14 @@ static const char *fmt_ms(char *b, size_t n, double v)
 
 int tg_analysis_md(FILE *f, const struct tg_analysis *a)
 {
-    char x[32], y[32], z[32];
+    char x[32], y[32], z[32], mb[96];
     fprintf(f, "# Latency analysis\n\n**%s**\n\n", a->sentence);
+    if (a->nevidence) {
+        fprintf(f, "Evidence:\n\n");
+        for (size_t i = 0; i < a->nevidence; i++)
+            fprintf(f, "- %s\n", a->evidence[i]);
+        fprintf(f, "\n");
+    }
     fprintf(f, "Source: %s%s%s%s%s. Concurrency: %u.\n\n", a->run ? "run `" : "", a->run ? a->run : "",
             a->run ? "`" : "", a->probe_url ? (a->run ? " + probes of " : "probes of ") : "",
             a->probe_url ? a->probe_url : "", a->concurrency);
@@ -272,8 +380,8 @@ int tg_analysis_md(FILE *f, const struct tg_analysis *a)
     if (a->has_decomp && a->decomp.phases) {
         const struct tg_decomp *d = &a->decomp;
         fprintf(f, "Mean of each component over the rows ranked around each percentile (ms).%s\n\n",
-                d->server_timing ? "" : " No Server-Timing: the server's queue and compute cannot be separated "
-                                        "(column `server` = time to first byte).");
+                d->server_timing ? "" : " No server-reported time: the server's queue and compute cannot be "
+                                        "separated (column `server` = time to first byte).");
         fprintf(f, "| percentile | latency | rows |");
         for (int j = 0; j < TG_COMP_COUNT; j++)
             if (isfinite(d->band[0].comp_ms[j]))
@@ -325,14 +433,18 @@ int tg_analysis_md(FILE *f, const struct tg_analysis *a)
     if (a->has_fit) {
         fprintf(f, "t(b) = %.2f + %.3f*b ms, R^2 = %.4f over %zu batch sizes (%s; median of each size).\n\n",
                 a->bfit.fit.alpha, a->bfit.fit.beta, a->bfit.fit.r2, a->bfit.fit.n,
-                a->bfit.from_server_timing ? "Server-Timing compute" : "service time, which includes the network");
+                a->bfit.from_server_timing ? "server-reported compute"
+                : a->exec_source && !strcmp(a->exec_source, "ttfb_minus_rtt")
+                    ? "service time alone: time to first byte minus one TCP round trip"
+                    : "service time, which includes the network");
         fprintf(f, "| batch | executions | median ms | min | max | fitted |\n|---|---|---|---|---|---|\n");
         for (size_t i = 0; i < a->nbpts; i++)
             fprintf(f, "| %u | %zu | %.1f | %.1f | %.1f | %.1f |\n", a->bpts[i].batch, a->bpts[i].n, a->bpts[i].median_ms,
                     a->bpts[i].min_ms, a->bpts[i].max_ms, tg_fit_eval(&a->bfit.fit, a->bpts[i].batch));
         fprintf(f, "\nLargest accepted batch: %s%u%s. Batching %u inputs gives %.2fx the throughput of single "
                 "inputs (%.0f %% of linear); no batch size can give more than %.1fx.\n\n",
-                a->max_batch_exact ? "" : ">= ", a->max_batch, a->max_batch_exact ? " (413 above it)" : "",
+                a->max_batch_exact ? "" : ">= ", a->max_batch,
+                a->max_batch_evidence ? (snprintf(mb, sizeof mb, " (%.80s)", a->max_batch_evidence), mb) : "",
                 a->bfit.batch_at_c, a->bfit.gain_at_c, 100 * a->bfit.efficiency_at_c, a->bfit.gain_limit);
     } else {
         fprintf(f, "Not measured (no probe, or the run has a single batch size).\n\n");
@@ -439,6 +551,14 @@ static json_t *cand_json(const struct tg_tune_cand *c)
                                       "compared", (json_int_t)c->outputs_compared, "different",
                                       (json_int_t)c->outputs_different, "missing", (json_int_t)c->outputs_missing,
                                       "eligible", tg_tune_eligible(c)));
+    if (c->measured) {
+        json_t *oj = json_object_get(json_object_get(o, "measurement"), "outputs");
+        json_object_set_new(oj, "within_tolerance", json_integer((json_int_t)c->outputs_within_tolerance));
+        json_object_set_new(oj, "max_diff", num(c->outputs_max_diff));
+        json_object_set_new(json_object_get(o, "measurement"), "verdict",
+                            json_string(c->failed ? "failed inputs" : c->outputs_different ? "outputs differ"
+                                        : !c->outputs_compared ? "no output compared" : "eligible"));
+    }
     return o;
 }
 
@@ -497,6 +617,12 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_object_set_new(root, "theoretical_best_batch", json_integer(t->theoretical_best_batch));
     json_object_set_new(root, "ratio_to_theoretical_best", r3(t->ratio));
     json_object_set_new(root, "meets_sla", json_boolean(t->meets_sla));
+    char tol[48];
+    tg_tolerance_format(&o->tol, tol, sizeof tol);
+    json_object_set_new(root, "output_tolerance", json_string(tol));
+    json_object_set_new(root, "reason", t->reason[0] ? json_string(t->reason) : json_null());
+    json_object_set_new(root, "outputs_differ", json_pack("{s:I, s:I}", "candidates", (json_int_t)t->n_outputs_differ,
+                                                          "batched", (json_int_t)t->n_batched_differ));
     json_t *ss = json_pack("{s:o, s:o, s:o}", "dynamic_batching_p95_ms", r3(t->dyn_batching_p95_ms), "slots_needed",
                            t->slots_needed ? json_integer(t->slots_needed) : json_null(), "slots_p95_ms",
                            r3(t->slots_p95_ms));
@@ -528,7 +654,8 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
 void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o, char *out, size_t outlen)
 {
     if (t->best < 0) {
-        snprintf(out, outlen, "tune: no candidate finished without failures and with identical outputs");
+        snprintf(out, outlen, "tune: %s", t->reason[0] ? t->reason
+                                                        : "no candidate finished without failures and with equal outputs");
         return;
     }
     char args[160];
@@ -538,13 +665,18 @@ void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o,
                      t->theoretical_best_p95_ms, t->theoretical_best_batch, t->ratio);
     if (!t->meets_sla && n > 0 && (size_t)n < outlen) {
         if (t->slots_needed)
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration meets the SLA: server-side "
+            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA: server-side "
                      "dynamic batching would give about %.0f ms, %u execution slots about %.0f ms",
-                     t->dyn_batching_p95_ms, t->slots_needed, t->slots_p95_ms);
+                     t->n_outputs_differ ? "with equal outputs " : "", t->dyn_batching_p95_ms, t->slots_needed,
+                     t->slots_p95_ms);
         else
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration meets the SLA, and the model "
-                     "finds no server-side change that would");
+            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA, and the model "
+                     "finds no server-side change that would", t->n_outputs_differ ? "with equal outputs " : "");
     }
+    size_t k = strlen(out);
+    if (t->n_outputs_differ && k + 1 < outlen)
+        snprintf(out + k, outlen - k, "; outputs differ for %zu candidate(s) (%zu batched): not chosen",
+                 t->n_outputs_differ, t->n_batched_differ);
 }
 
 int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m)
@@ -552,6 +684,11 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
     char line[512], a[32], b[32];
     tg_tune_summary_line(t, o, line, sizeof line);
     fprintf(f, "# Client configuration search\n\n**%s**\n\n", line);
+    char tol[48];
+    tg_tolerance_format(&o->tol, tol, sizeof tol);
+    fprintf(f, "Outputs compared: %s%s.%s%s\n\n", tol,
+            o->tol.kind == TG_TOL_EXACT ? " (equal output hashes)" : " (numbers against tune's unbatched baseline)",
+            t->reason[0] ? " " : "", t->reason);
     fprintf(f, "Cost model: t(b) = %.2f + %.3f*b ms, %u slot(s), max batch %u, %.2f ms per request outside the "
             "server, %.3f ms per new connection, %zu measured jitter factors. Concurrency %u, SLA P95 <= %.0f ms.\n\n",
             m->alpha_ms, m->beta_ms, m->slots, m->max_batch, m->overhead_ms, m->connect_ms, m->njitter,
@@ -563,9 +700,16 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
         const struct tg_tune_cand *c = find_role(t, (enum tg_tune_role)r);
         if (!c)
             continue;
-        char args[160], out[64];
+        char args[160], out[96];
         tg_tune_args(&c->cfg, args, sizeof args);
-        if (c->measured)
+        if (c->measured && c->outputs_different)
+            snprintf(out, sizeof out, "outputs differ (%llu of %llu)", (unsigned long long)c->outputs_different,
+                     (unsigned long long)c->outputs_compared);
+        else if (c->measured && c->outputs_within_tolerance)
+            snprintf(out, sizeof out, "%llu/%llu equal (%llu within tolerance)",
+                     (unsigned long long)(c->outputs_compared - c->outputs_different), (unsigned long long)c->inputs,
+                     (unsigned long long)c->outputs_within_tolerance);
+        else if (c->measured)
             snprintf(out, sizeof out, "%llu/%llu equal", (unsigned long long)(c->outputs_compared - c->outputs_different),
                      (unsigned long long)c->inputs);
         else

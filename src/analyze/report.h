@@ -63,12 +63,24 @@ struct tg_analysis {
     struct tg_client_overhead client;
     enum tg_cause cause;
     double cause_share;
-    char sentence[768];
+    /* what the evidence rests on (from the probes and the dialect) */
+    const char *api;               /* dialect name */
+    const char *time_headers;      /* the dialect's queue/compute headers ("x-queue-time, x-inference-time"), NULL none */
+    const char *exec_source;       /* batch points: "server_timing_compute", "ttfb_minus_rtt", "service_time" */
+    double rtt_ms, transfer_ms;    /* subtracted round trip, median transfer; NAN none */
+    const char *max_batch_evidence;
+    int max_batch_status;
+    const char *max_batch_message;
+    uint32_t max_batch_named;
+    char evidence[8][320];         /* tg_analysis_sentence fills: one line per conclusion, naming its measurements */
+    size_t nevidence;
+    char sentence[1400];
     double probe_s;
     uint64_t probe_inputs;
 };
 
-/* Writes a.sentence: the dominant cause and the numbers behind it. */
+/* Writes a.sentence (the dominant cause, the numbers behind it, and the
+ * evidence it rests on) and a.evidence[]. */
 void tg_analysis_sentence(struct tg_analysis *a);
 json_t *tg_analysis_json(const struct tg_analysis *a);
 /* Returns 0 or -EIO. */

@@ -58,7 +58,22 @@ size_t tg_tune_grid(uint32_t concurrency, uint32_t max_batch, struct tg_tune_can
 int tg_tune_outputs(const struct tg_prows *ref, const struct tg_prows *cand, size_t npayloads,
                     uint64_t *compared, uint64_t *different, uint64_t *missing)
 {
-    *compared = *different = *missing = 0;
+    struct tg_tune_cand c;
+    static const struct tg_tolerance exact = { TG_TOL_EXACT, 0 };
+    int rc = tg_tune_outputs_tol(ref, NULL, cand, NULL, npayloads, &exact, &c);
+    *compared = c.outputs_compared;
+    *different = c.outputs_different;
+    *missing = c.outputs_missing;
+    return rc;
+}
+
+int tg_tune_outputs_tol(const struct tg_prows *ref, char *const *ref_out, const struct tg_prows *cand,
+                        char *const *cand_out, size_t npayloads, const struct tg_tolerance *tol,
+                        struct tg_tune_cand *c)
+{
+    uint64_t *compared = &c->outputs_compared, *different = &c->outputs_different, *missing = &c->outputs_missing;
+    *compared = *different = *missing = c->outputs_within_tolerance = 0;
+    c->outputs_max_diff = NAN;
     if (!npayloads)
         return TG_EINVAL;
     const char **by = calloc(npayloads, sizeof *by);
@@ -77,7 +92,17 @@ int tg_tune_outputs(const struct tg_prows *ref, const struct tg_prows *cand, siz
             continue;
         }
         (*compared)++;
-        if (strcmp(r, p->hash))
+        if (!strcmp(r, p->hash))
+            continue;
+        const char *ro = ref_out ? ref_out[p->request_id % npayloads] : NULL;
+        const char *co = cand_out ? cand_out[i] : NULL;
+        double m = NAN;
+        bool within = tol->kind != TG_TOL_EXACT && ro && co && tg_tolerance_within(tol, ro, co, &m);
+        if (ro && co && tol->kind != TG_TOL_EXACT && !isnan(m))
+            c->outputs_max_diff = isnan(c->outputs_max_diff) ? m : fmax(c->outputs_max_diff, m);
+        if (within)
+            c->outputs_within_tolerance++;
+        else
             (*different)++;
     }
     free(by);
@@ -136,8 +161,42 @@ static bool same_cfg(const struct tg_client_cfg *a, const struct tg_client_cfg *
            (a->batch == 1 || a->batch_wait_ms == b->batch_wait_ms);
 }
 
+/* The baseline's outputs by payload index: the numeric reference. */
+struct numref {
+    char **by;      /* npayloads entries or NULL */
+    size_t n;
+};
+
+static void numref_free(struct numref *r)
+{
+    if (r->by)
+        for (size_t i = 0; i < r->n; i++)
+            free(r->by[i]);
+    free(r->by);
+    r->by = NULL;
+}
+
+static int numref_take(struct numref *r, struct tg_probe_result *res, size_t npayloads)
+{
+    if (!res->outputs)
+        return 0;
+    r->by = calloc(npayloads, sizeof *r->by);
+    if (!r->by)
+        return TG_ENOMEM;
+    r->n = npayloads;
+    for (size_t i = 0; i < res->rows.n && i < res->noutputs; i++) {
+        size_t k = res->rows.v[i].request_id % npayloads;
+        if (res->outputs[i] && !r->by[k]) {
+            r->by[k] = res->outputs[i];
+            res->outputs[i] = NULL;
+        }
+    }
+    return 0;
+}
+
 static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o, struct tg_tune_cand *c,
-                   uint64_t inputs, const struct tg_prows *ref, struct tg_prows *keep, uint64_t *sent)
+                   uint64_t inputs, const struct tg_prows *ref, struct tg_prows *keep, uint64_t *sent,
+                   struct numref *num)
 {
     char what[160], args[128];
     tg_tune_args(&c->cfg, args, sizeof args);
@@ -152,6 +211,7 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
         .start_window_ns = c->role == TG_ROLE_CONFIRM ? 4 * window : window,
         .deadline_ns = 4 * window + 30 * TG_NS_PER_S,
         .preconnect = c->cfg.keepalive,
+        .keep_outputs = o->tol.kind != TG_TOL_EXACT,
     };
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(t, &s, &r);
@@ -170,8 +230,11 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
     c->throughput_ips = r.throughput_ips;
     c->wall_s = r.wall_s;
     const struct tg_prows *against = ref ? ref : &r.rows;
-    rc = tg_tune_outputs(against, &r.rows, t->payloads->n, &c->outputs_compared, &c->outputs_different,
-                         &c->outputs_missing);
+    if (keep && !num->by && (rc = numref_take(num, &r, t->payloads->n)) != 0) {
+        tg_probe_result_free(&r);
+        return rc;
+    }
+    rc = tg_tune_outputs_tol(against, num->by, &r.rows, r.outputs, t->payloads->n, &o->tol, c);
     if (rc == 0 && keep) {
         *keep = r.rows;
         memset(&r.rows, 0, sizeof r.rows);
@@ -208,6 +271,47 @@ static int cmp_pred(const void *a, const void *b)
     return (int)y->cfg.connections - (int)x->cfg.connections;
 }
 
+/* The reason in words when nothing was chosen or the choice misses the SLA. */
+static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
+{
+    t->n_outputs_differ = t->n_batched_differ = 0;
+    size_t failed = 0, measured = 0;
+    for (size_t i = 0; i < t->n; i++) {
+        const struct tg_tune_cand *c = &t->cands[i];
+        if (!c->measured)
+            continue;
+        measured++;
+        if (c->outputs_different) {
+            t->n_outputs_differ++;
+            t->n_batched_differ += c->cfg.batch > 1;
+        }
+        if (c->failed)
+            failed++;
+    }
+    char tol[48];
+    tg_tolerance_format(&o->tol, tol, sizeof tol);
+    char differ[320] = "";
+    if (t->n_outputs_differ)
+        snprintf(differ, sizeof differ, "%zu measured candidate(s) (%zu batched) gave outputs that differ from the "
+                 "unbatched reference (outputs compared: %s%s), so they were not chosen", t->n_outputs_differ,
+                 t->n_batched_differ, tol, o->tol.kind == TG_TOL_EXACT ? "; --output-tolerance accepts float drift" : "");
+    char *r = t->reason;
+    size_t n = sizeof t->reason;
+    if (t->best < 0) {
+        int k = snprintf(r, n, "no evidence-chosen configuration: none of %zu measured candidates finished "
+                         "without failures and with equal outputs", measured);
+        if (failed && k > 0 && (size_t)k < n)
+            k += snprintf(r + k, n - (size_t)k, " (%zu with failed inputs)", failed);
+        if (differ[0] && k > 0 && (size_t)k < n)
+            snprintf(r + k, n - (size_t)k, "; %s", differ);
+    } else if (!t->meets_sla) {
+        snprintf(r, n, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)%s%s",
+                 t->best_p95_ms, o->sla_p95_ms, differ[0] ? "; " : "", differ);
+    } else {
+        snprintf(r, n, "%s", differ);
+    }
+}
+
 int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m,
                    const struct tg_tune_opts *o, struct tg_tune *out, char *err, size_t errlen)
 {
@@ -218,6 +322,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     uint32_t n_sim = n_in > 4000 ? (uint32_t)n_in : 4000;
     size_t cap = 0;
     struct tg_prows base_rows = { 0 };
+    struct numref num = { 0 };
     struct tg_tune_cand **order = NULL;
     int rc = 0;
     out->best = out->confirm = -1;
@@ -270,7 +375,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
             goto fail;
         if (abl[a].run) {
             rc = measure(t, o, &cd, n_in, abl[a].role == TG_ROLE_BASELINE ? o->reference : (o->reference ? o->reference : &base_rows),
-                         abl[a].role == TG_ROLE_BASELINE ? &base_rows : NULL, &out->probe_inputs);
+                         abl[a].role == TG_ROLE_BASELINE ? &base_rows : NULL, &out->probe_inputs, &num);
             if (rc) {
                 snprintf(err, errlen, "measuring %s: %s", tg_tune_role_name(cd.role), tg_strerror(rc));
                 goto fail;
@@ -310,7 +415,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         }
         if (dup)
             continue;
-        rc = measure(t, o, cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs);
+        rc = measure(t, o, cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
         if (rc) {
             snprintf(err, errlen, "measuring a candidate: %s", tg_strerror(rc));
             goto fail;
@@ -324,7 +429,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         cand_init(&cd, out->cands[out->best].cfg, TG_ROLE_CONFIRM);
         cd.pred = out->cands[out->best].pred;
         uint64_t full = o->confirm_inputs ? o->confirm_inputs : t->payloads->n;
-        rc = measure(t, o, &cd, full, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs);
+        rc = measure(t, o, &cd, full, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
         if (rc) {
             snprintf(err, errlen, "confirming: %s", tg_strerror(rc));
             goto fail;
@@ -356,13 +461,16 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
             break;
         }
     }
+    explain(out, o);
     out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
     free(order);
     tg_prows_free(&base_rows);
+    numref_free(&num);
     return 0;
 fail:
     free(order);
     tg_prows_free(&base_rows);
+    numref_free(&num);
     return rc;
 }
 

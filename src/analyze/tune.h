@@ -20,6 +20,7 @@
 #include "analyze/model.h"
 #include "analyze/probe.h"
 #include "analyze/prows.h"
+#include "analyze/tolerance.h"
 
 /* What a candidate stands for in the ablation. */
 enum tg_tune_role {
@@ -42,6 +43,9 @@ struct tg_tune_cand {
     uint64_t inputs, ok, failed;
     double p50_ms, p95_ms, p99_ms, throughput_ips, wall_s;
     uint64_t outputs_compared, outputs_different, outputs_missing;
+    uint64_t outputs_within_tolerance;  /* compared, hashes unequal, numbers within the tolerance
+                                           (counted as equal, not in outputs_different) */
+    double outputs_max_diff;       /* largest difference measured (abs or 1 - cosine); NAN none */
 };
 
 /* Fills out[0..cap) with the grid: pool {1, c} x keep-alive {on, off} x
@@ -56,6 +60,15 @@ size_t tg_tune_grid(uint32_t concurrency, uint32_t max_batch, struct tg_tune_can
  * TG_ENOMEM. */
 int tg_tune_outputs(const struct tg_prows *ref, const struct tg_prows *cand, size_t npayloads,
                     uint64_t *compared, uint64_t *different, uint64_t *missing);
+
+/* The same with a tolerance: a compared input whose hash differs counts as
+ * equal (c->outputs_within_tolerance) when ref_out[payload] and
+ * cand_out[row] (canonical outputs; either array or entry may be NULL) are
+ * within tol; else different.  Fills c's outputs_* fields.  Returns 0 or
+ * TG_ENOMEM. */
+int tg_tune_outputs_tol(const struct tg_prows *ref, char *const *ref_out, const struct tg_prows *cand,
+                        char *const *cand_out, size_t npayloads, const struct tg_tolerance *tol,
+                        struct tg_tune_cand *c);
 
 /* True when c may be chosen: measured, some ok and no failed input, at
  * least one output compared and none different.  (Outputs of payloads the
@@ -83,6 +96,8 @@ struct tg_tune_opts {
     uint64_t window_ns;            /* a candidate starts no input after this (default 2 s) */
     uint32_t top_k;                /* grid points measured beyond the ablation (default 4) */
     const struct tg_prows *reference;  /* outputs to match (borrowed); NULL: the baseline's */
+    struct tg_tolerance tol;       /* how outputs are matched (zeroed: exactly); numbers are
+                                      compared against the baseline's own outputs */
     uint64_t seed;
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
@@ -105,6 +120,9 @@ struct tg_tune {
     double slots_p95_ms;
     double elapsed_s;
     uint64_t probe_inputs;
+    size_t n_outputs_differ;       /* measured candidates with outputs_different > 0 */
+    size_t n_batched_differ;       /* … of them batched */
+    char reason[400];              /* why no configuration was chosen / the SLA is not met; "" met */
 };
 
 /* Predicts the grid, measures the ablation and the model's top candidates,

@@ -20,6 +20,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
@@ -29,8 +30,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_HEADERS TG_PROBE_MAX_HEADERS
+
 struct analyze_opts {
     const char *probe;
+    const char *api;
+    const char *headers[MAX_HEADERS + 1];   /* -H lines as given (never printed) */
+    size_t nheaders;
+    const char *cacert;
+    bool insecure;
     const char *payloads;
     uint64_t concurrency;      /* 0: the run's, else 20 */
     const char *baseline_csv;
@@ -40,6 +48,7 @@ struct analyze_opts {
 };
 
 static const struct analyze_opts defaults = {
+    .api = "tailgate",
     .payloads = "workload/requests.jsonl",
     .budget_s = 5,
 };
@@ -51,10 +60,16 @@ static void help(void)
            "written by `tailgate run` (or a requests.csv); --probe adds short bounded\n"
            "measurements of a live endpoint.  Writes analysis.json and analysis.md and\n"
            "prints the dominant cause in one sentence.\n\n"
-           "      --probe URL          measure URL: batch cost curve t(b) = alpha + beta*b (and the\n"
-           "                           largest batch: 413 means too big), concurrency sweep 1, 2, 4 ... c,\n"
+           "      --probe URL          measure URL (http or https): batch cost curve t(b) = alpha + beta*b\n"
+           "                           (and the largest batch: an error body naming the limit, else\n"
+           "                           bisection on the refusing 413/422/400), concurrency sweep 1, 2, 4 ... c,\n"
            "                           new vs reused connections\n"
-           "      --payloads FILE      payloads for the probes (default %s)\n"
+           "      --api NAME           the endpoint's API (default %s; %s)\n"
+           "  -H, --header 'N: V'      extra request header of the probes (repeatable; values of\n"
+           "                           secret-looking names are never written or printed)\n"
+           "      --cacert FILE        https: trust the CA or self-signed certificate in PEM FILE\n"
+           "      --insecure           https: do not verify the certificate or host name (warned)\n"
+           "      --payloads FILE      payloads for the probes, single-input bodies of --api (default %s)\n"
            "  -c, --concurrency N      the sweep's top (default: the run's concurrency, else 20)\n"
            "      --baseline-csv FILE  input.py's latency CSV on the same server: the client's overhead\n"
            "      --budget SEC         time for the batch sweep (default %g)\n"
@@ -62,7 +77,7 @@ static void help(void)
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
            "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
-           defaults.payloads, defaults.budget_s);
+           defaults.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
@@ -143,10 +158,14 @@ static size_t passive_points(const struct tg_prows *r, struct tg_batch_point *pt
     return n;
 }
 
-enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET };
+enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_API, OPT_CACERT, OPT_INSECURE };
 
 static const struct option long_opts[] = {
     { "probe", required_argument, NULL, OPT_PROBE },
+    { "api", required_argument, NULL, OPT_API },
+    { "header", required_argument, NULL, 'H' },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
     { "payloads", required_argument, NULL, OPT_PAYLOADS },
     { "concurrency", required_argument, NULL, 'c' },
     { "baseline-csv", required_argument, NULL, OPT_BASELINE },
@@ -176,9 +195,21 @@ int tg_cmd_analyze(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:o:qh", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:o:qhH:", long_opts, NULL)) != -1) {
         switch (ch) {
         case OPT_PROBE: o.probe = optarg; break;
+        case OPT_API:
+            if (!tg_api_find(optarg))
+                return usage("unknown --api '%s' (one of %s)", optarg, tg_api_names());
+            o.api = optarg;
+            break;
+        case 'H':
+            if (o.nheaders == MAX_HEADERS)
+                return usage("too many -H headers (at most %d)", MAX_HEADERS);
+            o.headers[o.nheaders++] = optarg;
+            break;
+        case OPT_CACERT: o.cacert = optarg; break;
+        case OPT_INSECURE: o.insecure = true; break;
         case OPT_PAYLOADS: o.payloads = optarg; break;
         case 'c':
             if (tg_parse_count(optarg, 1, 4096, &o.concurrency) != 0)
@@ -203,6 +234,9 @@ int tg_cmd_analyze(int argc, char **argv)
         return usage("nothing to analyze: give a RUN directory, --probe URL, or both");
     if (o.baseline_csv && !run_path)
         return usage("--baseline-csv needs the replica's RUN to compare with");
+    if ((o.nheaders || o.cacert || o.insecure) && !o.probe)
+        return usage("%s applies to --probe only", o.nheaders ? "-H" : o.cacert ? "--cacert" : "--insecure");
+    signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
 
     uint64_t conc = 0;
     double wall_s = NAN;
@@ -243,11 +277,24 @@ int tg_cmd_analyze(int argc, char **argv)
     /* the run's own point on the sweep: it has the concurrency's rows already */
     bool run_has_phases = run_path && (run.have & TG_PROWS_PHASES);
     if (o.probe) {
-        if (tg_probe_target_init(&target, tg_api_find("tailgate"), o.probe, o.payloads, err, sizeof err) != 0) {
+        const struct tg_api *api = tg_api_find(o.api);
+        have_target = true;
+        if (tg_probe_target_init(&target, api, o.probe, o.payloads, err, sizeof err) != 0) {
             rc = usage("%s", err);
             goto out;
         }
-        have_target = true;
+        if ((o.cacert || o.insecure) && tg_probe_target_tls(&target, o.cacert, o.insecure, err, sizeof err) != 0) {
+            rc = usage("%s", err);
+            goto out;
+        }
+        for (size_t i = 0; i < o.nheaders; i++)
+            if (tg_probe_target_header(&target, o.headers[i], err, sizeof err) != 0) {
+                rc = usage("%s", err);
+                goto out;
+            }
+        if (target.url.tls && o.insecure)
+            fprintf(stderr, "tailgate analyze: WARNING: --insecure: TLS certificates and host names are NOT "
+                            "verified\n");
         struct tg_active_opts ao = {
             .concurrency = (uint32_t)conc,
             .sweep_top = !run_has_phases,
@@ -378,11 +425,44 @@ int tg_cmd_analyze(int argc, char **argv)
         a.cause = TG_CAUSE_UNKNOWN;
     a.probe_s = act.elapsed_s;
     a.probe_inputs = act.probe_inputs;
+    const struct tg_api *dialect = tg_api_find(o.api);
+    char time_headers[160] = "";
+    if (dialect->queue_time_header || dialect->compute_time_header) {
+        snprintf(time_headers, sizeof time_headers, "%s%s%s", dialect->queue_time_header ? dialect->queue_time_header : "",
+                 dialect->queue_time_header && dialect->compute_time_header ? ", " : "",
+                 dialect->compute_time_header ? dialect->compute_time_header : "");
+        a.time_headers = time_headers;
+    }
+    a.api = dialect->name;
+    a.rtt_ms = a.transfer_ms = NAN;
+    if (o.probe) {
+        a.exec_source = act.exec_source;
+        a.rtt_ms = act.rtt_ms;
+        a.transfer_ms = act.transfer_ms;
+        a.max_batch_evidence = act.max_batch_evidence;
+        a.max_batch_status = act.max_batch_status;
+        a.max_batch_message = act.max_batch_message;
+        a.max_batch_named = act.max_batch_named;
+    }
     tg_analysis_sentence(&a);
 
     /* the files */
     char path[4200];
     doc = tg_analysis_json(&a);
+    if (doc && o.probe) {
+        /* how the probes reached the endpoint: header names, secret values redacted */
+        json_t *hj = json_array();
+        for (size_t i = 2; i < target.nheaders; i++) {
+            char line[400];
+            snprintf(line, sizeof line, "%s: %s", target.headers[i].name, tg_probe_header_shown(&target.headers[i]));
+            json_array_append_new(hj, json_string(line));
+        }
+        json_object_set_new(json_object_get(doc, "source"), "headers", hj);
+        json_object_set_new(json_object_get(doc, "source"), "tls",
+                            target.url.tls ? json_pack("{s:b, s:s}", "verify", !o.insecure, "ca",
+                                                       o.insecure ? "none" : o.cacert ? o.cacert : "system")
+                                           : json_null());
+    }
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {

@@ -21,6 +21,7 @@
 
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -28,7 +29,15 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define MAX_HEADERS TG_PROBE_MAX_HEADERS
+
 struct tune_cli {
+    const char *api;
+    const char *headers[MAX_HEADERS + 1];   /* -H lines as given (never printed) */
+    size_t nheaders;
+    const char *cacert;
+    bool insecure;
+    struct tg_tolerance tol;
     double sla_p95_ms;
     const char *payloads;
     uint64_t concurrency;
@@ -44,6 +53,7 @@ struct tune_cli {
 };
 
 static const struct tune_cli defaults = {
+    .api = "tailgate",
     .sla_p95_ms = 800,
     .payloads = "workload/requests.jsonl",
     .concurrency = 20,
@@ -58,12 +68,21 @@ static void help(void)
     printf("usage: tailgate tune [options] URL\n\n"
            "Searches the client configuration (pool size, keep-alive, batch size, batch\n"
            "wait) with the lowest P95 at the same workload and concurrency whose outputs\n"
-           "are identical to the unbatched reference.  Every candidate is predicted from\n"
+           "equal the unbatched reference's.  Every candidate is predicted from\n"
            "the fitted cost model; the ablation (each lever alone) and the model's best\n"
            "are measured with short bounded runs; the choice is confirmed on the full\n"
            "workload.  Writes tune.json and tune.md.\n\n"
            "      --sla-p95 MS         P95 limit (default %g)\n"
-           "      --payloads FILE      workload (default %s)\n"
+           "      --api NAME           the endpoint's API (default %s; %s)\n"
+           "  -H, --header 'N: V'      extra request header (repeatable; values of secret-looking\n"
+           "                           names are never written or printed)\n"
+           "      --cacert FILE        https: trust the CA or self-signed certificate in PEM FILE\n"
+           "      --insecure           https: do not verify the certificate or host name (warned)\n"
+           "      --output-tolerance T outputs equal when every number is within T (or abs:T), or\n"
+           "                           cosine:EPS (cosine similarity >= 1 - EPS), against tune's\n"
+           "                           unbatched baseline (default: exact, equal output hashes); a\n"
+           "                           candidate whose outputs differ is reported and never chosen\n"
+           "      --payloads FILE      workload, single-input bodies of --api (default %s)\n"
            "  -c, --concurrency N      inputs in flight (default %llu)\n"
            "      --analysis FILE      cost model from `tailgate analyze --probe`'s analysis.json\n"
            "                           (default: a short probe of URL)\n"
@@ -75,8 +94,9 @@ static void help(void)
            "  -o, --out DIR            where to write (default results/tune-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
-           "Exit: 0 a configuration meets the SLA, 1 none does, 2 usage or setup error.\n",
-           defaults.sla_p95_ms, defaults.payloads, (unsigned long long)defaults.concurrency,
+           "Exit: 0 a configuration meets the SLA, 1 none does or none could be chosen (tune.json\n"
+           "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
+           defaults.sla_p95_ms, defaults.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
            (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
 }
 
@@ -87,9 +107,15 @@ static void on_progress(void *ctx, const char *what)
     fprintf(stderr, "tune: %s%s\n", (const char *)ctx, what);
 }
 
-enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED };
+enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED,
+       OPT_API, OPT_CACERT, OPT_INSECURE, OPT_TOL };
 
 static const struct option long_opts[] = {
+    { "api", required_argument, NULL, OPT_API },
+    { "header", required_argument, NULL, 'H' },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
+    { "output-tolerance", required_argument, NULL, OPT_TOL },
     { "sla-p95", required_argument, NULL, OPT_SLA },
     { "payloads", required_argument, NULL, OPT_PAYLOADS },
     { "concurrency", required_argument, NULL, 'c' },
@@ -124,8 +150,24 @@ int tg_cmd_tune(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:n:o:qh", long_opts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, ":c:n:o:qhH:", long_opts, NULL)) != -1) {
         switch (ch) {
+        case OPT_API:
+            if (!tg_api_find(optarg))
+                return usage("unknown --api '%s' (one of %s)", optarg, tg_api_names());
+            o.api = optarg;
+            break;
+        case 'H':
+            if (o.nheaders == MAX_HEADERS)
+                return usage("too many -H headers (at most %d)", MAX_HEADERS);
+            o.headers[o.nheaders++] = optarg;
+            break;
+        case OPT_CACERT: o.cacert = optarg; break;
+        case OPT_INSECURE: o.insecure = true; break;
+        case OPT_TOL:
+            if (tg_tolerance_parse(optarg, &o.tol) != 0)
+                return usage("invalid --output-tolerance '%s' (a number >= 0, abs:T or cosine:EPS)", optarg);
+            break;
         case OPT_SLA:
             if (tg_parse_double(optarg, 0.001, 1e9, &o.sla_p95_ms) != 0)
                 return usage("invalid --sla-p95 '%s' (milliseconds > 0)", optarg);
@@ -170,11 +212,23 @@ int tg_cmd_tune(int argc, char **argv)
         return usage("unexpected argument '%s' (one URL only)", argv[optind + 1]);
     const char *url = argv[optind];
 
-    if (tg_probe_target_init(&target, tg_api_find("tailgate"), url, o.payloads, err, sizeof err) != 0) {
+    signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
+    have_target = true;
+    if (tg_probe_target_init(&target, tg_api_find(o.api), url, o.payloads, err, sizeof err) != 0) {
         rc = usage("%s", err);
         goto out;
     }
-    have_target = true;
+    if ((o.cacert || o.insecure) && tg_probe_target_tls(&target, o.cacert, o.insecure, err, sizeof err) != 0) {
+        rc = usage("%s", err);
+        goto out;
+    }
+    for (size_t i = 0; i < o.nheaders; i++)
+        if (tg_probe_target_header(&target, o.headers[i], err, sizeof err) != 0) {
+            rc = usage("%s", err);
+            goto out;
+        }
+    if (target.url.tls && o.insecure)
+        fprintf(stderr, "tailgate tune: WARNING: --insecure: TLS certificates and host names are NOT verified\n");
     if (o.reference && tg_prows_load(o.reference, &ref, err, sizeof err) != 0) {
         rc = usage("%s", err);
         goto out;
@@ -232,6 +286,7 @@ int tg_cmd_tune(int argc, char **argv)
         .window_ns = o.window_ns,
         .top_k = (uint32_t)o.top_k,
         .reference = o.reference ? &ref : NULL,
+        .tol = o.tol,
         .seed = o.seed,
         .progress = o.quiet ? NULL : on_progress,
         .progress_ctx = "measuring ",
@@ -247,6 +302,19 @@ int tg_cmd_tune(int argc, char **argv)
     char path[4200];
     char url_shown[2048]; /* the URL as recorded: secrets redacted */
     doc = tg_tune_json(&tune, &to, &model, tg_redact_url(url, url_shown, sizeof url_shown), model_source);
+    if (doc) {
+        json_t *hj = json_array();
+        for (size_t i = 2; i < target.nheaders; i++) {
+            char hl[400];
+            snprintf(hl, sizeof hl, "%s: %s", target.headers[i].name, tg_probe_header_shown(&target.headers[i]));
+            json_array_append_new(hj, json_string(hl));
+        }
+        json_object_set_new(doc, "api", json_string(target.api->name));
+        json_object_set_new(doc, "headers", hj);
+        json_object_set_new(doc, "tls", target.url.tls ? json_pack("{s:b, s:s}", "verify", !o.insecure, "ca",
+                                                                   o.insecure ? "none" : o.cacert ? o.cacert : "system")
+                                                       : json_null());
+    }
     snprintf(path, sizeof path, "%s/tune.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
@@ -284,6 +352,8 @@ int tg_cmd_tune(int argc, char **argv)
         tg_tune_args(&tune.cands[tune.best].cfg, args, sizeof args);
         printf("best args: %s\n", args);
     }
+    if (tune.reason[0])
+        printf("why: %s\n", tune.reason);
     printf("written: %s/tune.json, %s/tune.md (%.1f s, %llu probe inputs)\n", out_dir, out_dir, tune.elapsed_s,
            (unsigned long long)tune.probe_inputs);
     rc = tune.meets_sla ? TG_EXIT_OK : TG_EXIT_FAIL;

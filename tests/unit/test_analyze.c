@@ -10,6 +10,9 @@
 #include "analyze/model.h"
 #include "analyze/prows.h"
 #include "analyze/tune.h"
+#include "analyze/tolerance.h"
+#include "analyze/probe.h"
+#include "api/api.h"
 #include "core/error.h"
 #include "stats/fit.h"
 #include "core/rng.h"
@@ -228,9 +231,10 @@ TEST(decomposition_other_causes)
     CHECK(isnan(d.band[1].comp_ms[TG_COMP_SERVER_QUEUE]));
     CHECK_DBL_NEAR(109, d.band[1].comp_ms[TG_COMP_SERVER], 1e-9);   /* P95 of 10: rank 10 */
     CHECK_DBL_NEAR(2, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
-    /* inseparable server time: queue when saturated, else compute */
-    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, NAN, NULL));
-    CHECK_INT_EQ(TG_CAUSE_SERVER_COMPUTE, tg_dominant_cause(&d, 0, NAN, NULL));
+    /* inseparable server time is "server", saturated or not: never called queue unmeasured */
+    CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 1, NAN, NULL));
+    CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 0, NAN, NULL));
+    CHECK_STR_EQ("server", tg_cause_name(TG_CAUSE_SERVER));
     tg_prows_free(&r);
 
     REQUIRE(load("input-py.csv", &r) == 0);
@@ -458,6 +462,99 @@ static struct tg_tune_cand measured(uint32_t conns, bool ka, uint32_t b, double 
     struct tg_tune_cand c = { .cfg = { conns, ka, b, w }, .role = role, .measured = true, .inputs = 200, .ok = 200,
                               .p50_ms = p50, .p95_ms = p95, .outputs_compared = 60 };
     return c;
+}
+
+TEST(tolerance_parse_and_compare)
+{
+    struct tg_tolerance t;
+    char buf[48];
+    CHECK_INT_EQ(0, tg_tolerance_parse("1e-5", &t));
+    CHECK_INT_EQ(TG_TOL_ABS, t.kind);
+    CHECK_DBL_NEAR(1e-5, t.eps, 1e-18);
+    tg_tolerance_format(&t, buf, sizeof buf);
+    CHECK_STR_EQ("abs:1e-05", buf);
+    CHECK_INT_EQ(0, tg_tolerance_parse("abs:0.5", &t));
+    CHECK_INT_EQ(TG_TOL_ABS, t.kind);
+    CHECK_INT_EQ(0, tg_tolerance_parse("cosine:1e-6", &t));
+    CHECK_INT_EQ(TG_TOL_COSINE, t.kind);
+    CHECK_INT_EQ(TG_EINVAL, tg_tolerance_parse("", &t));
+    CHECK_INT_EQ(TG_EINVAL, tg_tolerance_parse("-1", &t));
+    CHECK_INT_EQ(TG_EINVAL, tg_tolerance_parse("cosine:", &t));
+    CHECK_INT_EQ(TG_EINVAL, tg_tolerance_parse("1e-5x", &t));
+    CHECK_INT_EQ(TG_EINVAL, tg_tolerance_parse("nan", &t));
+
+    const char *a = "[0.6,0.8,0]", *b = "[0.600001,0.799999,0]", *c = "[0.6,0.8]", *d = "[0.8,0.6,0]";
+    double m;
+    struct tg_tolerance exact = { TG_TOL_EXACT, 0 }, abs5 = { TG_TOL_ABS, 1e-5 }, abs7 = { TG_TOL_ABS, 1e-7 };
+    struct tg_tolerance cos6 = { TG_TOL_COSINE, 1e-6 };
+    CHECK(tg_tolerance_within(&exact, a, a, &m));
+    CHECK(!tg_tolerance_within(&exact, a, b, &m));
+    CHECK(tg_tolerance_within(&abs5, a, b, &m));
+    CHECK_DBL_NEAR(1e-6, m, 1e-9);
+    CHECK(!tg_tolerance_within(&abs7, a, b, NULL));
+    CHECK(tg_tolerance_within(&cos6, a, b, &m));
+    CHECK(m < 1e-9);
+    CHECK(!tg_tolerance_within(&cos6, a, d, &m));      /* same numbers, other direction */
+    CHECK_DBL_NEAR(1 - 0.96, m, 1e-12);
+    CHECK(!tg_tolerance_within(&abs5, a, c, &m));      /* shapes differ */
+    CHECK(isinf(m));
+    CHECK(!tg_tolerance_within(&cos6, a, c, &m));
+    CHECK(isinf(m));
+    CHECK(!tg_tolerance_within(&abs5, a, "not json", &m));
+    CHECK(isnan(m));
+    CHECK(tg_tolerance_within(&cos6, "{\"k\":[1,2]}", "{\"k\":[2,4]}", &m));   /* cosine ignores scale */
+    CHECK(!tg_tolerance_within(&cos6, "{\"k\":[1,2]}", "{\"j\":[1,2]}", NULL));
+}
+
+TEST(tune_outputs_within_tolerance)
+{
+    struct tg_prows ref = { 0 }, cand = { 0 };
+    char h[4][65];
+    for (int i = 0; i < 4; i++)
+        memset(h[i], 'a' + i, 64), h[i][64] = 0;
+    row(&ref, 0, true, h[0]);
+    row(&ref, 1, true, h[1]);
+    row(&cand, 0, true, h[2]);   /* hash differs, numbers close */
+    row(&cand, 1, true, h[3]);   /* hash differs, numbers far */
+    char r0[] = "[0.1,0.2]", r1[] = "[0.3,0.4]", c0[] = "[0.1000004,0.2]", c1[] = "[0.31,0.4]";
+    char *ref_out[2] = { r0, r1 }, *cand_out[2] = { c0, c1 };
+    struct tg_tune_cand c;
+    struct tg_tolerance exact = { TG_TOL_EXACT, 0 }, abs5 = { TG_TOL_ABS, 1e-5 };
+    CHECK_INT_EQ(0, tg_tune_outputs_tol(&ref, ref_out, &cand, cand_out, 2, &exact, &c));
+    CHECK_UINT_EQ(2, c.outputs_compared);
+    CHECK_UINT_EQ(2, c.outputs_different);
+    CHECK_UINT_EQ(0, c.outputs_within_tolerance);
+    CHECK_INT_EQ(0, tg_tune_outputs_tol(&ref, ref_out, &cand, cand_out, 2, &abs5, &c));
+    CHECK_UINT_EQ(1, c.outputs_different);
+    CHECK_UINT_EQ(1, c.outputs_within_tolerance);
+    CHECK_DBL_NEAR(0.01, c.outputs_max_diff, 1e-9);
+    /* without the numbers (no kept outputs) a differing hash stays different */
+    CHECK_INT_EQ(0, tg_tune_outputs_tol(&ref, NULL, &cand, cand_out, 2, &abs5, &c));
+    CHECK_UINT_EQ(2, c.outputs_different);
+    tg_prows_free(&ref);
+    tg_prows_free(&cand);
+}
+
+TEST(probe_reads_the_limit_from_a_rejection)
+{
+    struct tg_api_error e;
+    const struct tg_api *tg = tg_api_find("tailgate");
+    tg_probe_read_reject(tg, 413, "HTTP 413 Payload Too Large: batch of 128 inputs exceeds the maximum of 64", &e);
+    CHECK_UINT_EQ(64, e.max_batch);
+    CHECK_STR_EQ("batch of 128 inputs exceeds the maximum of 64", e.message);
+    /* the body itself after the reason (JSON error shapes) */
+    tg_probe_read_reject(tg, 422, "HTTP 422 Unprocessable Entity: {\"error\":{\"message\":\"batch size 300 > maximum allowed batch size 256\"}}", &e);
+    CHECK_UINT_EQ(256, e.max_batch);
+    tg_probe_read_reject(tg, 400, "HTTP 400 Bad Request: {\"error\":\"input must have at most 32 items\"}", &e);
+    CHECK_UINT_EQ(32, e.max_batch);
+    /* no message: nothing named (bisection decides) */
+    tg_probe_read_reject(tg, 413, "HTTP 413 Payload Too Large", &e);
+    CHECK_UINT_EQ(0, e.max_batch);
+    CHECK_STR_EQ("", e.message);
+    tg_probe_read_reject(tg, 400, "HTTP 400 Bad Request: malformed JSON at byte 3", &e);
+    CHECK_UINT_EQ(0, e.max_batch);
+    tg_probe_read_reject(tg, 400, NULL, &e);
+    CHECK_UINT_EQ(0, e.max_batch);
 }
 
 TEST(tune_select_recorded)
