@@ -20,7 +20,7 @@
 #include "analyze/model.h"
 #include "analyze/probe.h"
 #include "analyze/prows.h"
-#include "analyze/tolerance.h"
+#include "compare/tolerance.h"
 
 /* What a candidate stands for in the ablation. */
 enum tg_tune_role {

@@ -24,7 +24,7 @@
 struct compare_cli {
     double sla_p95_ms;
     double confidence;
-    double tolerance;          /* NAN: hashes only */
+    struct tg_tolerance tolerance; /* kind TG_TOL_EXACT: hashes only */
     const char *outputs_from;
     const char *baseline_payloads;
     uint64_t baseline_concurrency;
@@ -42,7 +42,7 @@ struct compare_cli {
 static const struct compare_cli defaults = {
     .sla_p95_ms = 800,
     .confidence = 0.99,
-    .tolerance = NAN,
+    .tolerance = { TG_TOL_EXACT, 0 },
     .baseline_concurrency = 20,   /* input.py's asyncio.Semaphore(20) */
     .seed = 1,
     .resamples = 2000,
@@ -86,7 +86,9 @@ static void help(void)
            "  --sla-p95 MS              P95 limit in ms (default %g)\n"
            "  --confidence C            one-sided confidence of the verdict (default %g)\n"
            "  --output-tolerance T      outputs whose hashes differ are equal when every number\n"
-           "                            is within T (needs both runs' --save-outputs files)\n"
+           "                            is within T (also abs:T), or with cosine:EPS when their\n"
+           "                            cosine similarity is >= 1 - EPS (needs both runs'\n"
+           "                            --save-outputs files)\n"
            "  --outputs-from RUN        take the reference output hashes from RUN instead of\n"
            "                            BEFORE (e.g. a C replica run when BEFORE is input.py's CSV)\n"
            "  --ignore-outputs          do not require equal outputs (reported as ignored)\n"
@@ -203,8 +205,9 @@ int tg_cmd_compare(int argc, char **argv)
                 return usage_error("--confidence '%s': expected a number in [0.5, 1), e.g. 0.99", optarg);
             break;
         case OPT_TOL:
-            if (tg_parse_double(optarg, 0, 1e300, &o.tolerance) < 0)
-                return usage_error("--output-tolerance '%s': expected a non-negative number", optarg);
+            if (tg_tolerance_parse(optarg, &o.tolerance) < 0)
+                return usage_error("--output-tolerance '%s': expected T, abs:T or cosine:EPS "
+                                   "(non-negative numbers)", optarg);
             break;
         case OPT_OUTPUTS_FROM:
             o.outputs_from = optarg;

@@ -186,7 +186,7 @@ int tg_compare_build(const struct tg_side *before, const struct tg_side *after,
 
     /* outputs */
     snprintf(c->outputs_reference, sizeof c->outputs_reference, "%s", ref->path);
-    rc = tg_outputs_compare(&ref->rows, &after->rows, opts->tolerance, ref->save_outputs,
+    rc = tg_outputs_compare(&ref->rows, &after->rows, &opts->tolerance, ref->save_outputs,
                             after->save_outputs, &c->outputs, err, errlen);
     if (rc < 0)
         return rc;
@@ -405,13 +405,16 @@ static json_t *comparison_json(const struct tg_comparison *c)
 
     const struct tg_output_cmp *o = &c->outputs;
     json_t *outputs = json_pack(
-        "{s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:o, s:b, s:o, s:o, s:o, s:o}",
+        "{s:I, s:I, s:I, s:I, s:s, s:s, s:I, s:I, s:o, s:o, s:b, s:o, s:o, s:o, s:o}",
         "compared", (json_int_t)o->compared, "equal", (json_int_t)o->equal,
         "different", (json_int_t)o->different, "missing", (json_int_t)o->missing,
         "status", outputs_status(c), "reference", c->outputs_reference,
         "equal_exact", (json_int_t)o->equal_exact,
         "equal_within_tolerance", (json_int_t)o->equal_within_tolerance,
-        "tolerance", jreal(o->tolerance), "tolerance_applied", o->tolerance_applied,
+        "tolerance", o->tolerance.kind == TG_TOL_EXACT ? json_null() : json_real(o->tolerance.eps),
+        "tolerance_kind", o->tolerance.kind == TG_TOL_EXACT ? json_null()
+                          : json_string(o->tolerance.kind == TG_TOL_COSINE ? "cosine" : "abs"),
+        "tolerance_applied", o->tolerance_applied,
         "max_abs_diff", jreal(o->max_abs_diff),
         "note", o->note[0] ? json_string(o->note) : json_null(),
         "first_different", ids_json(o->first_different, o->n_first_different),
@@ -592,8 +595,11 @@ void tg_compare_verdict_line(const struct tg_comparison *c, char *buf, size_t le
     else {
         size_t total = o->compared + o->missing;
         appendf(buf, len, "; outputs %zu/%zu equal", o->equal, total);
-        if (o->equal_within_tolerance)
-            appendf(buf, len, " (%zu within %g)", o->equal_within_tolerance, o->tolerance);
+        if (o->equal_within_tolerance) {
+            char tol[48];
+            tg_tolerance_format(&o->tolerance, tol, sizeof tol);
+            appendf(buf, len, " (%zu within %s)", o->equal_within_tolerance, tol);
+        }
         if (o->different)
             appendf(buf, len, ", %zu different", o->different);
         if (o->missing)
@@ -629,8 +635,11 @@ int tg_compare_write_md(FILE *f, const struct tg_comparison *c)
     fprintf(f, "- Outputs (%s, reference `%s`): %zu compared, %zu equal, %zu different, %zu missing",
             outputs_status(c), c->outputs_reference, o->compared, o->equal, o->different,
             o->missing);
-    if (!isnan(o->tolerance))
-        fprintf(f, "; tolerance %g%s", o->tolerance, o->tolerance_applied ? "" : " (not applied)");
+    if (o->tolerance.kind != TG_TOL_EXACT) {
+        char tol[48];
+        tg_tolerance_format(&o->tolerance, tol, sizeof tol);
+        fprintf(f, "; tolerance %s%s", tol, o->tolerance_applied ? "" : " (not applied)");
+    }
     fputc('\n', f);
     fprintf(f, "- SLA evidence: %zu/%zu After inputs over %g ms; one-sided %g %% Clopper–Pearson "
                "bounds on that share: [%.2f %%, %.2f %%] (PASS needs the upper bound ≤ 5 %%)\n\n",

@@ -29,6 +29,7 @@
 
 #include "compare/outputs.h"
 #include "compare/side.h"
+#include "compare/tolerance.h"
 #include "stats/percentile.h"
 
 #define TG_COMPARISON_SCHEMA "tailgate.comparison/1"
@@ -36,7 +37,7 @@
 struct tg_compare_opts {
     double sla_p95_ms;       /* limit, ms (800) */
     double confidence;       /* one-sided, for the verdict (0.99) */
-    double tolerance;        /* numeric output tolerance; NAN: hashes only */
+    struct tg_tolerance tolerance; /* numeric output tolerance; kind TG_TOL_EXACT: hashes only */
     uint64_t seed;           /* bootstrap seed */
     unsigned resamples;      /* bootstrap resamples (2000) */
     double ci_level;         /* bootstrap CI level (0.95) */

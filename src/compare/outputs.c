@@ -11,6 +11,10 @@
 
 #include "core/error.h"
 
+static double json_diff(json_t *a, json_t *b);
+
+double tg_outputs_json_diff(const void *a, const void *b) { return json_diff((json_t *)a, (json_t *)b); }
+
 static double json_diff(json_t *a, json_t *b)
 {
     if (json_is_number(a) && json_is_number(b))
@@ -114,19 +118,21 @@ static void remember(uint64_t *list, size_t *n, uint64_t id)
         list[(*n)++] = id;
 }
 
-int tg_outputs_compare(const struct tg_rows *ref, const struct tg_rows *after, double tolerance,
+int tg_outputs_compare(const struct tg_rows *ref, const struct tg_rows *after,
+                       const struct tg_tolerance *tol,
                        const char *ref_saved, const char *after_saved, struct tg_output_cmp *out,
                        char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    out->tolerance = tolerance;
+    if (tol)
+        out->tolerance = *tol;
     out->max_abs_diff = NAN;
     out->ref_hashes = tg_rows_count_hashes(ref);
     out->after_hashes = tg_rows_count_hashes(after);
 
     uint64_t *pending = NULL;   /* ids whose hashes differ */
     size_t npending = 0;
-    if (!isnan(tolerance)) {
+    if (out->tolerance.kind != TG_TOL_EXACT) {
         pending = malloc((after->n ? after->n : 1) * sizeof *pending);
         if (!pending)
             return TG_ENOMEM;
@@ -191,10 +197,10 @@ int tg_outputs_compare(const struct tg_rows *ref, const struct tg_rows *after, d
         goto done;
     out->tolerance_applied = true;
     for (size_t k = 0; k < npending; k++) {
-        double d = ro[k] && ao[k] ? json_diff(ro[k], ao[k]) : INFINITY;
+        double d = ro[k] && ao[k] ? tg_tolerance_measure(&out->tolerance, ro[k], ao[k]) : INFINITY;
         if (isfinite(d) && (isnan(out->max_abs_diff) || d > out->max_abs_diff))
             out->max_abs_diff = d;
-        if (d <= tolerance) {
+        if (d <= out->tolerance.eps) {
             out->equal++;
             out->equal_within_tolerance++;
         } else {

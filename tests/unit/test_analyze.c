@@ -10,7 +10,7 @@
 #include "analyze/model.h"
 #include "analyze/prows.h"
 #include "analyze/tune.h"
-#include "analyze/tolerance.h"
+#include "compare/tolerance.h"
 #include "analyze/probe.h"
 #include "api/api.h"
 #include "core/error.h"

@@ -28,7 +28,7 @@ static const char *fixture(const char *name)
 }
 
 static const struct tg_compare_opts default_opts = {
-    .sla_p95_ms = 800, .confidence = 0.99, .tolerance = NAN, .seed = 1, .resamples = 2000,
+    .sla_p95_ms = 800, .confidence = 0.99, .tolerance = { TG_TOL_EXACT, 0 }, .seed = 1, .resamples = 2000,
     .ci_level = 0.95, .tool_version = "test",
 };
 
@@ -434,7 +434,7 @@ TEST(compare_output_tolerance)
 {
     struct fx f;
     struct tg_compare_opts o = default_opts;
-    o.tolerance = 1e-6;
+    o.tolerance = (struct tg_tolerance){ TG_TOL_ABS, 1e-6 };
     REQUIRE(build(&f, "run_tol_before", "run_tol_after", NULL, &o) == 0);
     CHECK(f.c.outputs.tolerance_applied);
     CHECK_UINT_EQ(10, f.c.outputs.equal);
@@ -443,11 +443,23 @@ TEST(compare_output_tolerance)
     CHECK_DBL_NEAR(1e-7, f.c.outputs.max_abs_diff, 1e-12);
     CHECK(f.c.met);
     release(&f);
-    o.tolerance = 1e-8;
+    o.tolerance = (struct tg_tolerance){ TG_TOL_ABS, 1e-8 };
     REQUIRE(build(&f, "run_tol_before", "run_tol_after", NULL, &o) == 0);
     CHECK_UINT_EQ(1, f.c.outputs.different);
     CHECK_UINT_EQ(4, f.c.outputs.first_different[0]);
     CHECK(!f.c.met);
+    release(&f);
+    /* cosine: a 1e-7 change of one value keeps the vectors' cosine within 1e-6 of 1,
+     * and a tolerance of 0 still rejects the change */
+    o.tolerance = (struct tg_tolerance){ TG_TOL_COSINE, 1e-6 };
+    REQUIRE(build(&f, "run_tol_before", "run_tol_after", NULL, &o) == 0);
+    CHECK_UINT_EQ(1, f.c.outputs.equal_within_tolerance);
+    CHECK(f.c.outputs.max_abs_diff < 1e-6);
+    CHECK(f.c.met);
+    release(&f);
+    o.tolerance = (struct tg_tolerance){ TG_TOL_COSINE, 0 };
+    REQUIRE(build(&f, "run_tol_before", "run_tol_after", NULL, &o) == 0);
+    CHECK_UINT_EQ(1, f.c.outputs.different);
     release(&f);
     /* without a tolerance, hashes decide */
     REQUIRE(build(&f, "run_tol_before", "run_tol_after", NULL, NULL) == 0);

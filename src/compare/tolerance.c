@@ -2,7 +2,7 @@
  * tolerance.c - numeric output equivalence.  Shapes are walked in parallel
  * so that two different structures never compare "close" by accident.
  */
-#include "analyze/tolerance.h"
+#include "compare/tolerance.h"
 
 #include "compare/outputs.h"
 #include "core/error.h"
@@ -87,24 +87,30 @@ static bool walk(const json_t *a, const json_t *b, struct dot *d)
     return json_equal((json_t *)a, (json_t *)b);
 }
 
+static double cosine_gap(const json_t *x, const json_t *y)
+{
+    struct dot d = { 0, 0, 0 };
+    if (!walk(x, y, &d))
+        return INFINITY;
+    if (d.aa == 0 && d.bb == 0)
+        return 0;                         /* both all-zero (or no numbers): the same */
+    if (d.aa == 0 || d.bb == 0)
+        return 1;
+    return fmax(0, 1 - d.ab / (sqrt(d.aa) * sqrt(d.bb)));
+}
+
 static double one_minus_cosine(const char *a, const char *b)
 {
     json_t *x = json_loads(a, JSON_DECODE_ANY, NULL), *y = json_loads(b, JSON_DECODE_ANY, NULL);
-    double m = NAN;
-    if (x && y) {
-        struct dot d = { 0, 0, 0 };
-        if (!walk(x, y, &d))
-            m = INFINITY;
-        else if (d.aa == 0 && d.bb == 0)
-            m = 0;                        /* both all-zero (or no numbers): the same */
-        else if (d.aa == 0 || d.bb == 0)
-            m = 1;
-        else
-            m = fmax(0, 1 - d.ab / (sqrt(d.aa) * sqrt(d.bb)));
-    }
+    double m = x && y ? cosine_gap(x, y) : NAN;
     json_decref(x);
     json_decref(y);
     return m;
+}
+
+double tg_tolerance_measure(const struct tg_tolerance *t, const void *a, const void *b)
+{
+    return t->kind == TG_TOL_COSINE ? cosine_gap(a, b) : tg_outputs_json_diff(a, b);
 }
 
 bool tg_tolerance_within(const struct tg_tolerance *t, const char *a, const char *b, double *measure)

@@ -3,16 +3,16 @@
  * canonical text, i.e. equal output_hash), or numerically within a
  * tolerance, for accelerators whose floats drift slightly with batch size.
  *
- * Syntax (the --output-tolerance value of tune; compare takes the plain
- * number):  "T" or "abs:T"   every number within T (max absolute difference)
+ * Syntax (the --output-tolerance value of tune, compare and run_tests):
+ *           "T" or "abs:T"   every number within T (max absolute difference)
  *           "cosine:EPS"     cosine similarity of the flattened numbers >= 1 - EPS
  * Two outputs are compared only when their JSON shapes agree (arrays of
  * equal length, objects with equal keys, equal non-numbers).
  *
  * Pure and thread-safe.
  */
-#ifndef TG_ANALYZE_TOLERANCE_H
-#define TG_ANALYZE_TOLERANCE_H
+#ifndef TG_COMPARE_TOLERANCE_H
+#define TG_COMPARE_TOLERANCE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -36,5 +36,10 @@ void tg_tolerance_format(const struct tg_tolerance *t, char *out, size_t n);
  * (COSINE) of the numbers; INFINITY when the shapes differ, NAN when a text
  * is not JSON.  EXACT compares the texts byte for byte. */
 bool tg_tolerance_within(const struct tg_tolerance *t, const char *a, const char *b, double *measure);
+
+/* The same measure for two parsed JSON values (json_t *, passed as void *
+ * so that this header needs no jansson): max |a - b| (ABS, EXACT) or
+ * 1 - cosine (COSINE); INFINITY when the shapes differ. */
+double tg_tolerance_measure(const struct tg_tolerance *t, const void *a, const void *b);
 
 #endif
