@@ -369,6 +369,13 @@ static int report(struct run *x, const struct tg_engine_totals *t)
     if (fsync(x->csv_fd) != 0 && !werr)
         werr = -errno;
 
+    /* Observed, so recorded after the run: where server queue/compute came
+     * from (the source of most responses that reported any). */
+    const char *ts = t->timing_server_timing == 0 && t->timing_headers == 0 ? "none"
+                     : t->timing_server_timing >= t->timing_headers        ? "server-timing"
+                                                                            : "headers";
+    json_object_set_new(x->config, "server_timing_source", json_string(ts));
+
     struct tg_summary_class classes[TG_ERRC_COUNT];
     size_t nclasses = 0;
     for (int c = 1; c < TG_ERRC_COUNT; c++)

@@ -135,16 +135,74 @@ static int on_output(void *ctx, size_t i, const char *canon, size_t len, const c
     return 0;
 }
 
+/* A timing header's value as ms: digits with an optional fraction (TEI sends
+ * integer ms).  -1 when absent or not such a number. */
+static double header_ms(const char *v, size_t n)
+{
+    if (!v || n == 0 || n > 24)
+        return -1;
+    double ms = 0, scale = 0;
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned char)v[i] - '0';
+        if (v[i] == '.' && scale == 0 && i > 0) {
+            scale = 1;
+            continue;
+        }
+        if (d > 9)
+            return -1;
+        if (scale > 0)
+            ms += d * (scale /= 10);
+        else
+            ms = ms * 10 + d;
+    }
+    return v[n - 1] == '.' ? -1 : ms;
+}
+
+/* Server queue/compute of a response: Server-Timing when it has any, else the
+ * dialect's timing headers (watched by the parser). */
+static void server_timing(struct worker *w, struct req *r, const struct tg_http_response *resp)
+{
+    r->sq = resp->server_queue_ms;
+    r->sc = resp->server_compute_ms;
+    if (r->sq >= 0 || r->sc >= 0) {
+        w->st.timing_server_timing++;
+        return;
+    }
+    if (!w->watchp)
+        return;
+    r->sq = header_ms(resp->watched[TG_WK_WATCH_QUEUE], resp->watched_len[TG_WK_WATCH_QUEUE]);
+    r->sc = header_ms(resp->watched[TG_WK_WATCH_COMPUTE], resp->watched_len[TG_WK_WATCH_COMPUTE]);
+    if (r->sq >= 0 || r->sc >= 0)
+        w->st.timing_headers++;
+}
+
+/* w->detail for a non-2xx response: status, reason and the server's own
+ * message (tg_api_read_error), one line. */
+static void status_detail(struct worker *w, const struct tg_http_response *resp, const char *body, size_t len)
+{
+    int rl = (int)(resp->reason_len > 60 ? 60 : resp->reason_len);
+    const char *reason = resp->reason ? resp->reason : "";
+    struct tg_api_error e;
+    tg_api_read_error(w->cfg->api, resp->status, body, len, &e);
+    if (!e.message[0]) {
+        snprintf(w->detail, sizeof w->detail, "HTTP %d %.*s", resp->status, rl, reason);
+        return;
+    }
+    for (char *p = e.message; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f)
+            *p = ' ';
+    snprintf(w->detail, sizeof w->detail, "HTTP %d%s%.*s: %.120s", resp->status, rl ? " " : "", rl, reason,
+             e.message);
+}
+
 void tg_wk_report_response(struct worker *w, struct req *r, const struct tg_http_response *resp,
                            const char *body, size_t len)
 {
     const struct tg_engine_config *cfg = w->cfg;
     r->status = resp->status;
-    r->sq = resp->server_queue_ms;
-    r->sc = resp->server_compute_ms;
+    server_timing(w, r, resp);
     if (resp->status < 200 || resp->status > 299) {
-        snprintf(w->detail, sizeof w->detail, "HTTP %d %.*s", resp->status,
-                 (int)(resp->reason_len > 60 ? 60 : resp->reason_len), resp->reason ? resp->reason : "");
+        status_detail(w, resp, body, len);
         for (uint32_t k = 0; k < r->n; k++)
             tg_wk_finish_input(w, r->inputs[k], r, TG_ERRC_STATUS, w->detail, NULL, NULL, 0);
     } else if (!cfg->parse_outputs) {

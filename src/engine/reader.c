@@ -56,9 +56,8 @@ static void parse_fail(struct worker *w, struct conn *c)
 /* Consumes what is in c->rb.  Returns true when the response is complete. */
 static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
 {
-    bool keep = w->cfg->parse_outputs;
     if (!c->head) {
-        int n = tg_http_parse_response_head(c->rb.data, c->rb.len, false, &c->resp);
+        int n = tg_http_parse_response_head_watch(c->rb.data, c->rb.len, false, w->watchp, &c->resp);
         if (n == TG_EPARTIAL)
             return false;
         if (n < 0) {
@@ -74,12 +73,16 @@ static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
             c->head = false;
             return conn_parse(w, c, leftover);
         }
-        if (!keep) {
+        /* An error body is kept whatever --no-outputs says: its message goes
+         * into the row's detail (bounded by --max-response like any body). */
+        c->keep = w->cfg->parse_outputs || c->resp.status > 299;
+        if (!c->keep) {
             /* only the head's values are needed from here on */
             tg_buf_consume(&c->rb, (size_t)n);
             c->body_start = 0;
         }
     }
+    bool keep = c->keep;
     size_t raw_off = c->body_start + c->body_len;
     size_t raw = c->rb.len - raw_off;
     switch (c->resp.body_kind) {

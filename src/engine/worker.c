@@ -7,6 +7,7 @@
  */
 #include "engine/worker_internal.h"
 
+#include "api/api.h"
 #include "core/error.h"
 #include "core/time.h"
 #include "stats/hist.h"
@@ -214,6 +215,16 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
     tg_loop_timer_init(&w->sweep_timer, on_sweep, w);
     tg_loop_timer_init(&w->flush_timer, on_flush, w);
     tg_loop_timer_init(&w->end_timer, on_end, w);
+    const struct tg_api *api = cfg->api;
+    if (api && (api->queue_time_header || api->compute_time_header)) {
+        const char *names[] = { [TG_WK_WATCH_QUEUE] = api->queue_time_header,
+                                [TG_WK_WATCH_COMPUTE] = api->compute_time_header };
+        for (int i = 0; i < 2; i++) {
+            w->watch.name[i] = names[i];
+            w->watch.len[i] = names[i] ? strlen(names[i]) : 0;
+        }
+        w->watchp = &w->watch;
+    }
     w->sweep_ns = cfg->timeout_ns / 20;
     if (w->sweep_ns > 100 * TG_NS_PER_MS)
         w->sweep_ns = 100 * TG_NS_PER_MS;

@@ -39,6 +39,8 @@
 
 #define TG_WK_NONE UINT32_MAX
 #define TG_WK_HIST_MAX_US (3600ULL * 1000 * 1000)
+/* Slots of worker.watch (the dialect's timing headers). */
+enum { TG_WK_WATCH_QUEUE, TG_WK_WATCH_COMPUTE };
 
 /* ---- lifecycles ------------------------------------------------------------ */
 
@@ -86,6 +88,7 @@ struct conn {
     struct req *req;
     struct tg_buf rb;
     bool head;                 /* response head parsed */
+    bool keep;                 /* body kept in rb: outputs are parsed, or an error body (its message) */
     struct tg_http_response resp;
     size_t body_start;         /* offset of the body in rb */
     size_t body_len;           /* decoded body bytes at rb.data + body_start (kept mode) */
@@ -115,6 +118,8 @@ struct worker {
     uint32_t nconns, open_conns, idle_head, preconnecting;
     uint32_t *take;            /* scratch for batch takes */
     uint64_t http_seq;
+    struct tg_http_watch watch;          /* the dialect's queue/compute time headers */
+    const struct tg_http_watch *watchp;  /* &watch, or NULL when the dialect has none */
     struct tg_loop_timer sched_timer, batch_timer, sweep_timer, flush_timer, end_timer;
     uint64_t sweep_ns;
     struct tg_loop_io stop_io;
@@ -194,8 +199,9 @@ void tg_wk_req_fail(struct worker *w, struct req *r, enum tg_errc errc, const ch
 void tg_wk_finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_errc errc,
                         const char *detail, const char *hash, const char *out, size_t outlen);
 /* Reports a complete response to r (resp, its decoded body[0..len) when
- * kept): status, then every input's row through the dialect's split.  Does
- * not free r. */
+ * kept): status (with the server's own error message), server timing
+ * (Server-Timing, else the dialect's headers), then every input's row
+ * through the dialect's split.  Does not free r. */
 void tg_wk_report_response(struct worker *w, struct req *r, const struct tg_http_response *resp,
                            const char *body, size_t len);
 /* Fixes the thread's wall-clock anchor of row timestamps (call at start). */
