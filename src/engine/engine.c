@@ -174,6 +174,8 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
             tg_hist_merge(t->phase[p], s->phase[p]);
         if (!t->first_error[0] && s->first_error[0])
             memcpy(t->first_error, s->first_error, sizeof t->first_error);
+        t->timing_server_timing += s->timing_server_timing;
+        t->timing_headers += s->timing_headers;
         t->tls_handshakes += s->tls_handshakes;
         tg_hist_merge(t->tls_handshake, s->tls_handshake);
         if (!t->tls_protocol[0] && s->tls_protocol[0]) {

@@ -58,7 +58,7 @@ struct tg_input_result {
     int64_t tls_ns;               /* TLS handshake paid by this request, 0 if reused or plain http; -1 n/a */
     int64_t ttfb_ns;              /* write start -> first response byte; -1 when none */
     int64_t service_ns;           /* write start -> last response byte; -1 when none */
-    double server_queue_ms;       /* Server-Timing; < 0 when absent */
+    double server_queue_ms;       /* Server-Timing, else the dialect's timing header; < 0 when absent */
     double server_compute_ms;
     uint64_t bytes_out, bytes_in; /* of the HTTP request/response carrying it (shared by the batch) */
     const char *output_hash;      /* hex SHA-256 of the canonical output, or NULL */
@@ -128,6 +128,9 @@ struct tg_engine_totals {
     uint64_t wall_ns;              /* start -> last worker done */
     bool interrupted;
     char first_error[160];         /* first failure's detail, for a stderr line */
+    /* Where server queue/compute times came from, in responses: Server-Timing,
+     * or (when a response has none) the dialect's queue/compute headers. */
+    uint64_t timing_server_timing, timing_headers;
     /* https only */
     uint64_t tls_handshakes;       /* completed handshakes (preconnected ones included) */
     struct tg_hist *tls_handshake; /* µs, every completed handshake */

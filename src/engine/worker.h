@@ -30,6 +30,8 @@ struct worker_stats {
     struct tg_hist *latency, *latency_uncorrected;
     struct tg_hist *phase[TG_PHASE_COUNT];
     char first_error[160];
+    uint64_t timing_server_timing;   /* responses whose server queue/compute came from Server-Timing */
+    uint64_t timing_headers;         /* … from the dialect's timing headers (TEI's x-queue-time) */
     /* https only */
     uint64_t tls_handshakes;
     struct tg_hist *tls_handshake;   /* µs, every completed handshake */

@@ -76,6 +76,16 @@ struct tg_http_header {
     size_t value_len;
 };
 
+/* Extra response headers a caller wants captured while the head is parsed
+ * (e.g. a dialect's timing headers, TEI's "x-queue-time"): up to
+ * TG_HTTP_MAX_WATCH names, compared ASCII case-insensitively; a NULL name is
+ * an unused slot.  The names are the caller's and must outlive the parse. */
+#define TG_HTTP_MAX_WATCH 2
+struct tg_http_watch {
+    const char *name[TG_HTTP_MAX_WATCH];
+    size_t len[TG_HTTP_MAX_WATCH];      /* strlen(name[i]); 0 for an unused slot */
+};
+
 struct tg_http_response {
     int minor_version;                 /* 0 or 1 */
     int status;                        /* 100..999 */
@@ -87,6 +97,10 @@ struct tg_http_response {
     bool keep_alive;                   /* connection reusable after this response */
     double server_queue_ms;            /* from Server-Timing "queue;dur=", or -1 */
     double server_compute_ms;          /* from Server-Timing "compute;dur=", or -1 */
+    /* watch->name[i]'s value (the first header of that name, blanks trimmed,
+     * into the buffer, not NUL-terminated); NULL when absent or not watched */
+    const char *watched[TG_HTTP_MAX_WATCH];
+    size_t watched_len[TG_HTTP_MAX_WATCH];
     size_t num_headers;
     struct tg_http_header headers[TG_HTTP_MAX_HEADERS];
 };
@@ -127,6 +141,12 @@ struct tg_http_response {
  *  - On error the contents of *r are unspecified. */
 int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_head,
                                  struct tg_http_response *r);
+
+/* tg_http_parse_response_head that also fills r->watched[] for the names in
+ * *watch (NULL: none, exactly tg_http_parse_response_head).  Same returns;
+ * the watched headers change no verdict. */
+int tg_http_parse_response_head_watch(const char *buf, size_t len, bool request_was_head,
+                                       const struct tg_http_watch *watch, struct tg_http_response *r);
 
 /* Finds a header by case-insensitive name; returns NULL when absent. */
 const struct tg_http_header *tg_http_find_header(const struct tg_http_response *r,

@@ -202,6 +202,31 @@ static int on_header(struct framing *f, struct tg_http_response *r, const char *
     return rc;
 }
 
+/* ASCII case-insensitive equality of two n-byte names. */
+static bool name_eq_ci(const char *a, const char *b, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+        if ((unsigned)(x - 'A') < 26u)
+            x |= 0x20;
+        if ((unsigned)(y - 'A') < 26u)
+            y |= 0x20;
+        if (x != y)
+            return false;
+    }
+    return true;
+}
+
+static void on_watched(const struct tg_http_watch *watch, struct tg_http_response *r, const char *name,
+                       size_t nl, const char *v, size_t vl)
+{
+    for (int i = 0; i < TG_HTTP_MAX_WATCH; i++)
+        if (watch->len[i] == nl && !r->watched[i] && name_eq_ci(name, watch->name[i], nl)) {
+            r->watched[i] = v;
+            r->watched_len[i] = vl;
+        }
+}
+
 static inline int incomplete(size_t len)
 {
     return len >= TG_HTTP_MAX_HEAD_BYTES ? TG_ETOOBIG : TG_EPARTIAL;
@@ -209,6 +234,12 @@ static inline int incomplete(size_t len)
 
 int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_head,
                                  struct tg_http_response *r)
+{
+    return tg_http_parse_response_head_watch(buf, len, request_was_head, NULL, r);
+}
+
+int tg_http_parse_response_head_watch(const char *buf, size_t len, bool request_was_head,
+                                       const struct tg_http_watch *watch, struct tg_http_response *r)
 {
     size_t lim = len < TG_HTTP_MAX_HEAD_BYTES ? len : TG_HTTP_MAX_HEAD_BYTES;
     const char *end = buf + lim;
@@ -250,6 +281,10 @@ int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_he
     r->num_headers = 0;
     r->server_queue_ms = -1;
     r->server_compute_ms = -1;
+    for (int i = 0; i < TG_HTTP_MAX_WATCH; i++) {
+        r->watched[i] = NULL;
+        r->watched_len[i] = 0;
+    }
 
     struct framing f = { 0 };
     for (;;) {
@@ -299,6 +334,8 @@ int tg_http_parse_response_head(const char *buf, size_t len, bool request_was_he
         int rc = on_header(&f, r, name, name_len, q, h->value_len);
         if (rc)
             return rc;
+        if (watch)
+            on_watched(watch, r, name, name_len, q, h->value_len);
     }
 
     r->head_len = (size_t)(p - buf);

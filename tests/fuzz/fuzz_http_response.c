@@ -2,13 +2,15 @@
  * fuzz_http_response.c - the response head parser, then the body framing it
  * selects (Content-Length or chunked), as the engine would drive them.
  *
- * Input: byte 0 = flags (bit 0: the request was HEAD; the rest seed the split
- * sizes), then the raw bytes from the server.
+ * Input: byte 0 = flags (bit 0: the request was HEAD; bit 1: which header
+ * names are watched; the rest seed the split sizes), then the raw bytes from
+ * the server.
  * Checks: pointers stay inside the input; every successful parse is
  * consistent; feeding the bytes in small pieces (growing prefixes, each in an
  * exactly-sized buffer so ASan sees any over-read) gives the same verdict and
  * fields as one read; the chunked decoder gives the same body and leftover
- * whatever the split.
+ * whatever the split; watched headers (tg_http_parse_response_head_watch)
+ * change no verdict and are the first header of their name.
  */
 #include "core/error.h"
 #include "http/http.h"
@@ -40,6 +42,11 @@ static void same_response(const struct tg_http_response *a, const char *abase,
     ASSERT(memcmp(&a->server_queue_ms, &b->server_queue_ms, sizeof(double)) == 0);
     ASSERT(memcmp(&a->server_compute_ms, &b->server_compute_ms, sizeof(double)) == 0);
     ASSERT(a->num_headers == b->num_headers);
+    for (int i = 0; i < TG_HTTP_MAX_WATCH; i++) {
+        ASSERT((a->watched[i] == NULL) == (b->watched[i] == NULL));
+        if (a->watched[i])
+            ASSERT(a->watched[i] - abase == b->watched[i] - bbase && a->watched_len[i] == b->watched_len[i]);
+    }
     for (size_t i = 0; i < a->num_headers; i++) {
         ASSERT(a->headers[i].name - abase == b->headers[i].name - bbase);
         ASSERT(a->headers[i].value - abase == b->headers[i].value - bbase);
@@ -67,6 +74,15 @@ static void check_response(const struct tg_http_response *r, const char *buf, si
     }
     if (r->body_kind == TG_HTTP_BODY_UNTIL_CLOSE)
         ASSERT(!r->keep_alive);
+}
+
+/* r->watched[] against the headers: each is the first header of its name. */
+static void check_watched(const struct tg_http_response *r, const struct tg_http_watch *w)
+{
+    for (int i = 0; i < TG_HTTP_MAX_WATCH; i++) {
+        const struct tg_http_header *h = w->name[i] ? tg_http_find_header(r, w->name[i]) : NULL;
+        ASSERT(h ? r->watched[i] == h->value && r->watched_len[i] == h->value_len : r->watched[i] == NULL);
+    }
 }
 
 /* Decodes raw[0..n) as a chunked body, fed in pieces of at most `step`
@@ -137,13 +153,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rng = data[0];
     const char *in = (const char *)data + 1;
     size_t n = size - 1;
-    static struct tg_http_response whole, part;
+    static struct tg_http_response whole, part, plain;
+    static const struct tg_http_watch watches[2] = {
+        { { "x-queue-time", "x-inference-time" }, { 12, 16 } },
+        { { "content-length", "a" }, { 14, 1 } },
+    };
+    const struct tg_http_watch *watch = &watches[(data[0] >> 1) & 1];
 
-    int rc = tg_http_parse_response_head(in, n, head, &whole);
+    int rc = tg_http_parse_response_head_watch(in, n, head, watch, &whole);
     ASSERT(rc == TG_EPARTIAL || rc == TG_EPARSE || rc == TG_ETOOBIG || rc > 0);
+    ASSERT(tg_http_parse_response_head(in, n, head, &plain) == rc);
     if (rc > 0) {
         ASSERT((size_t)rc == whole.head_len);
         check_response(&whole, in, n);
+        check_watched(&whole, watch);
+        ASSERT(plain.watched[0] == NULL && plain.watched[1] == NULL);
     }
 
     /* Incremental: growing prefixes until a verdict, as a connection reads. */
@@ -157,10 +181,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         free(pb);
         pb = malloc(k);
         memcpy(pb, in, k);
-        prc = tg_http_parse_response_head(pb, k, head, &part);
+        prc = tg_http_parse_response_head_watch(pb, k, head, watch, &part);
     }
     if (n == 0)
-        prc = tg_http_parse_response_head(in, 0, head, &part);
+        prc = tg_http_parse_response_head_watch(in, 0, head, watch, &part);
     ASSERT(prc == rc);
     if (rc > 0)
         same_response(&whole, in, &part, pb);

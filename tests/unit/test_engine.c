@@ -5,11 +5,17 @@
 #include "core/time.h"
 #include "api/api.h"
 #include "engine/batch.h"
+#include "engine/engine.h"
 #include "engine/loop.h"
 #include "engine/payload.h"
 #include "engine/sched.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 TEST_MAIN()
@@ -379,4 +385,155 @@ TEST(batch_body_from_payload_items)
     tg_buf_free(&out);
     tg_payloads_free(pl);
     unlink(p);
+}
+
+/* ---- the engine against a scripted server: timing headers, error messages ---- */
+
+/* A dialect of the test's own: one output per response, TEI-style timing headers. */
+static int fake_split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn, void *ctx,
+                      char *why, size_t whylen)
+{
+    (void)batched;
+    if (len < 2 || body[0] != '[') {
+        snprintf(why, whylen, "fake: response is not an array");
+        return TG_EMISMATCH;
+    }
+    for (size_t i = 0; i < n; i++) {
+        int rc = fn(ctx, i, "[1]", 3, "00");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+static const struct tg_api fake_api = {
+    .name = "fake", .route = "/embed", .split = fake_split,
+    .queue_time_header = "x-queue-time", .compute_time_header = "x-inference-time",
+};
+
+struct script {
+    int lfd;
+    const char *answer;   /* the whole response, sent for every request */
+};
+
+/* Answers every request on one accepted connection at a time until the
+ * listener is shut down.  Requests are small: one read holds one. */
+static void *serve_script(void *arg)
+{
+    struct script *sc = arg;
+    for (;;) {
+        int c = accept(sc->lfd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        char buf[4096];
+        ssize_t n;
+        while ((n = read(c, buf, sizeof buf)) > 0)
+            if (write(c, sc->answer, strlen(sc->answer)) < 0)
+                break;
+        close(c);
+    }
+}
+
+struct seen {
+    int n, ok;
+    double sq, sc;
+    char detail[200];
+};
+
+static void on_seen(void *ctx, const struct tg_input_result *r)
+{
+    struct seen *s = ctx;
+    s->n++;
+    s->ok += r->ok;
+    s->sq = r->server_queue_ms;
+    s->sc = r->server_compute_ms;
+    snprintf(s->detail, sizeof s->detail, "%s", r->error_detail);
+}
+
+/* Runs 3 inputs of the fake dialect against answer; fills *s and the totals' timing counts. */
+static void run_against(const char *answer, struct seen *s, uint64_t *from_st, uint64_t *from_headers)
+{
+    struct script sc = { .answer = answer };
+    sc.lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof a;
+    REQUIRE(bind(sc.lfd, (struct sockaddr *)&a, sizeof a) == 0 && listen(sc.lfd, 8) == 0);
+    REQUIRE(getsockname(sc.lfd, (struct sockaddr *)&a, &al) == 0);
+    pthread_t th;
+    REQUIRE(pthread_create(&th, NULL, serve_script, &sc) == 0);
+
+    const char *p = write_tmp("{\"inputs\":\"x\"}\n");
+    struct tg_payloads *pl = NULL;
+    REQUIRE(tg_payloads_load(p, NULL, &pl, NULL, 0) == 0);
+    memset(s, 0, sizeof *s);
+    void *ctx[1] = { s };
+    struct tg_engine_config cfg = {
+        .payloads = pl, .inputs = 3, .concurrency = 1, .batch = 1, .api = &fake_api, .connections = 1,
+        .keepalive = true, .timeout_ns = 5 * TG_NS_PER_S, .threads = 1, .parse_outputs = true,
+        .max_response_bytes = 1 << 20, .on_result = on_seen, .worker_ctx = ctx,
+    };
+    const char *why = NULL;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/embed", ntohs(a.sin_port));
+    REQUIRE(tg_url_parse(url, &cfg.url, &why) == 0);
+    memcpy(&cfg.addr, &a, sizeof a);
+    cfg.addrlen = sizeof a;
+    struct tg_engine *e = NULL;
+    REQUIRE(tg_engine_new(&cfg, &e) == 0);
+    REQUIRE(tg_engine_start(e) == 0);
+    for (int i = 0; i < 500 && !tg_engine_finished(e); i++)
+        usleep(10 * 1000);
+    const struct tg_engine_totals *t = NULL;
+    REQUIRE(tg_engine_join(e, &t) == 0);
+    *from_st = t->timing_server_timing;
+    *from_headers = t->timing_headers;
+    tg_engine_free(e);
+    shutdown(sc.lfd, SHUT_RDWR);
+    close(sc.lfd);
+    pthread_join(th, NULL);
+    tg_payloads_free(pl);
+    unlink(p);
+}
+
+TEST(engine_timing_from_dialect_headers)
+{
+    struct seen s;
+    uint64_t st, hd;
+    run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nX-Queue-Time: 4\r\nx-inference-time: 12\r\n\r\n[1]",
+                &s, &st, &hd);
+    CHECK_INT_EQ(3, s.ok);
+    CHECK_DBL_NEAR(4, s.sq, 1e-9);
+    CHECK_DBL_NEAR(12, s.sc, 1e-9);
+    CHECK_UINT_EQ(0, st);
+    CHECK_UINT_EQ(3, hd);
+    /* Server-Timing wins over the headers */
+    run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nx-queue-time: 4\r\n"
+                "Server-Timing: queue;dur=1.5\r\n\r\n[1]", &s, &st, &hd);
+    CHECK_DBL_NEAR(1.5, s.sq, 1e-9);
+    CHECK(s.sc < 0);
+    CHECK_UINT_EQ(3, st);
+    CHECK_UINT_EQ(0, hd);
+    /* not a number of ms: absent */
+    run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nx-queue-time: 4ms\r\nx-inference-time: 2.5\r\n\r\n[1]",
+                &s, &st, &hd);
+    CHECK(s.sq < 0);
+    CHECK_DBL_NEAR(2.5, s.sc, 1e-9);
+    CHECK_UINT_EQ(3, hd);
+    run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]", &s, &st, &hd);
+    CHECK(s.sq < 0 && s.sc < 0);
+    CHECK_UINT_EQ(0, st + hd);
+}
+
+TEST(engine_status_detail_has_the_server_message)
+{
+    struct seen s;
+    uint64_t st, hd;
+    run_against("HTTP/1.1 413 Payload Too Large\r\nContent-Length: 57\r\n\r\n"
+                "{\"error\":\"batch size 64 > maximum allowed batch size 32\"}", &s, &st, &hd);
+    CHECK_INT_EQ(3, s.n);
+    CHECK_INT_EQ(0, s.ok);
+    CHECK_STR_EQ("HTTP 413 Payload Too Large: batch size 64 > maximum allowed batch size 32", s.detail);
+    run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{ }", &s, &st, &hd);
+    CHECK_INT_EQ(0, s.ok);
+    CHECK_STR_EQ("fake: response is not an array", s.detail);
 }

@@ -216,6 +216,42 @@ TEST(head_header_pointers)
     CHECK(tg_http_find_header(&r, "Content") == NULL);
 }
 
+TEST(head_watched_headers)
+{
+    const char *in = "HTTP/1.1 413 Payload Too Large\r\nX-Queue-Time:  3 \r\nContent-Length: 0\r\n"
+                     "x-inference-time: 12\r\nX-QUEUE-TIME: 99\r\nx-queue-timeX: 1\r\n\r\n";
+    size_t n = strlen(in);
+    struct tg_http_watch watch = { { "x-queue-time", "X-Inference-Time" }, { 12, 16 } };
+    struct tg_http_response r;
+    /* every proper prefix is partial, as without a watch */
+    for (size_t k = 0; k < n; k++) {
+        char *b = malloc(k ? k : 1);
+        memcpy(b, in, k);
+        CHECK_INT_EQ(TG_EPARTIAL, tg_http_parse_response_head_watch(b, k, false, &watch, &r));
+        free(b);
+    }
+    REQUIRE(tg_http_parse_response_head_watch(in, n, false, &watch, &r) == (int)n);
+    REQUIRE(r.watched[0] != NULL && r.watched[1] != NULL);
+    CHECK_MEM_EQ("3", 1, r.watched[0], r.watched_len[0]);   /* the first one, trimmed */
+    CHECK_MEM_EQ("12", 2, r.watched[1], r.watched_len[1]);
+    CHECK_INT_EQ(413, r.status);
+    CHECK_UINT_EQ(5, r.num_headers);
+    /* no watch, or an unused slot: nothing captured */
+    REQUIRE(tg_http_parse_response_head(in, n, false, &r) == (int)n);
+    CHECK(r.watched[0] == NULL && r.watched[1] == NULL);
+    struct tg_http_watch one = { { NULL, "x-inference-time" }, { 0, 16 } };
+    REQUIRE(tg_http_parse_response_head_watch(in, n, false, &one, &r) == (int)n);
+    CHECK(r.watched[0] == NULL);
+    CHECK_MEM_EQ("12", 2, r.watched[1], r.watched_len[1]);
+    /* absent headers stay NULL; a watched name never changes the verdict */
+    const char *plain = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n";
+    REQUIRE(tg_http_parse_response_head_watch(plain, strlen(plain), false, &watch, &r) == (int)strlen(plain));
+    CHECK(r.watched[0] == NULL && r.watched[1] == NULL);
+    struct tg_http_watch cl = { { "content-length", NULL }, { 14, 0 } };
+    const char *bad = "HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n";
+    CHECK_INT_EQ(TG_EPARSE, tg_http_parse_response_head_watch(bad, strlen(bad), false, &cl, &r));
+}
+
 TEST(head_limits)
 {
     static struct tg_http_response r;

@@ -1,0 +1,75 @@
+/*
+ * run.h - the parts of `tailgate run` (internal to src/cli/run*.c):
+ *   run_opts.c    the options: defaults, --help, getopt_long into struct run_opts
+ *   run_config.c  the effective configuration recorded in summary.json
+ *   run.c         the flow: resolve, payloads, output files, engine, results
+ */
+#ifndef TG_CLI_RUN_H
+#define TG_CLI_RUN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "engine/engine.h"
+#include "http/http.h"
+
+#define TG_RUN_MAX_HEADERS 32
+#define TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT 1000
+
+struct run_opts {
+    const char *mode;          /* "default" or "baseline" */
+    uint64_t concurrency;
+    uint64_t inputs;           /* 0: one per payload line */
+    uint64_t duration_ns;
+    double rate;
+    const char *arrival;
+    const char *payloads;
+    uint64_t batch;
+    double batch_wait_ms;
+    const char *api;           /* dialect name (api/api.h) */
+    uint64_t connections;      /* 0: = concurrency */
+    bool keepalive;
+    bool preconnect;
+    uint64_t timeout_ns;
+    uint64_t threads;
+    uint64_t seed;
+    const char *save_outputs;
+    bool outputs;
+    const char *out_dir;
+    bool force;
+    uint64_t max_response;
+    bool quiet;
+    bool progress;             /* --progress: plain lines when stderr is not a terminal */
+    uint64_t progress_interval_ns;
+    const char *cacert;        /* https: trust this PEM CA / self-signed cert instead of the system store */
+    bool insecure;             /* https: no certificate or host-name verification */
+    /* filled by tg_run_parse_opts */
+    const char *url;           /* the URL argument (or baseline mode's default) */
+    bool baseline;
+    bool set_n;                /* -n was given */
+    struct tg_http_kv user_headers[TG_RUN_MAX_HEADERS];   /* -H, in order; owned */
+    size_t nuser;
+};
+
+/* Parses argv (argv[0] is "run") into *o, applying the mode's defaults and
+ * checking the options against each other (URL, TLS and payloads are the
+ * flow's).  Returns -1 to go on, else the exit code to return at once
+ * (TG_EXIT_OK after --help, TG_EXIT_USAGE after a one-line usage error on
+ * stderr).  Release with tg_run_opts_free either way. */
+int tg_run_parse_opts(int argc, char **argv, struct run_opts *o);
+void tg_run_opts_free(struct run_opts *o);
+
+/* The request headers: the mode's (baseline: input.py's httpx headers), then
+ * every -H replacing a same-named one.  out has room for
+ * TG_RUN_MAX_HEADERS + 8; the strings are o's or static.  Returns the count. */
+#define TG_RUN_HEADERS_CAP (TG_RUN_MAX_HEADERS + 8)
+size_t tg_run_headers(const struct run_opts *o, struct tg_http_kv *out);
+
+/* The effective configuration, recorded as summary.json's "config": the
+ * options after defaults, the redacted URL and headers, TLS settings.
+ * Returns a new object, or NULL when out of memory. */
+json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
+                           size_t payload_lines, const char *out_dir);
+
+#endif

@@ -1,0 +1,85 @@
+/*
+ * run_config.c - the effective configuration of `tailgate run`, recorded in
+ * summary.json's "config" (docs/formats.md): every option after defaults,
+ * the URL and headers with secrets redacted, the TLS settings.
+ */
+#include "cli/run.h"
+
+#include "core/redact.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The URL as recorded: no userinfo, query values of secret-looking names redacted. */
+static json_t *safe_url(const struct tg_url *u)
+{
+    char out[4096];
+    size_t o = (size_t)snprintf(out, sizeof out, "%s://%s", u->tls ? "https" : "http", u->authority);
+    if (tg_redact_put_path(out, sizeof out, o, u->path) >= sizeof out - 1)
+        return json_string("(URL too long)");
+    return json_string(out);
+}
+
+static json_t *tls_json(const struct run_opts *o, const struct tg_url *u)
+{
+    if (!u->tls)
+        return json_null();
+    json_t *tj = json_object();
+    char *ca_abs = o->cacert && !o->insecure ? realpath(o->cacert, NULL) : NULL;
+    json_object_set_new(tj, "verify", json_boolean(!o->insecure));
+    json_object_set_new(tj, "ca", json_string(o->insecure ? "none" : o->cacert ? (ca_abs ? ca_abs : o->cacert)
+                                                                              : "system"));
+    free(ca_abs);
+    json_object_set_new(tj, "sni", json_boolean(!strchr(u->host, ':') &&
+                                                strspn(u->host, "0123456789.") != strlen(u->host)));
+    json_object_set_new(tj, "session_resumption", json_false());
+    return tj;
+}
+
+json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
+                           size_t payload_lines, const char *out_dir)
+{
+    json_t *config = json_object();
+    if (!config)
+        return NULL;
+    json_object_set_new(config, "mode", json_string(o->mode));
+    json_object_set_new(config, "load_model", json_string(o->rate > 0 ? "open" : "closed"));
+    json_object_set_new(config, "concurrency", json_integer((json_int_t)o->concurrency));
+    json_object_set_new(config, "inputs", o->duration_ns && !o->set_n ? json_null() : json_integer((json_int_t)o->inputs));
+    json_object_set_new(config, "duration_s", o->duration_ns ? json_real((double)o->duration_ns / 1e9) : json_null());
+    json_object_set_new(config, "rate", o->rate > 0 ? json_real(o->rate) : json_null());
+    json_object_set_new(config, "arrival", o->rate > 0 ? json_string(o->arrival) : json_null());
+    json_object_set_new(config, "batch", json_integer((json_int_t)o->batch));
+    json_object_set_new(config, "batch_wait_ms", json_real(o->batch_wait_ms));
+    json_object_set_new(config, "api", json_string(o->api));
+    /* the pre-dialect name of the same setting, kept so older readers still find it */
+    json_object_set_new(config, "batch_format", json_string(o->api));
+    json_object_set_new(config, "connections", json_integer((json_int_t)o->connections));
+    json_object_set_new(config, "keepalive", json_boolean(o->keepalive));
+    json_object_set_new(config, "preconnect", json_boolean(o->preconnect));
+    json_object_set_new(config, "timeout_ms", json_real((double)o->timeout_ns / 1e6));
+    json_object_set_new(config, "threads", json_integer((json_int_t)o->threads));
+    json_object_set_new(config, "seed", json_integer((json_int_t)o->seed));
+    json_object_set_new(config, "url", safe_url(&cfg->url));
+    json_t *hj = json_array();
+    for (size_t i = 0; i < cfg->nheaders; i++) {
+        const struct tg_http_kv *h = &cfg->headers[i];
+        char line[1024];
+        snprintf(line, sizeof line, "%s: %s", h->name,
+                 tg_redact_is_secret_name(h->name, strlen(h->name)) ? "REDACTED" : h->value);
+        json_array_append_new(hj, json_string(line));
+    }
+    json_object_set_new(config, "headers", hj);
+    json_object_set_new(config, "payloads", json_string(o->payloads));
+    json_object_set_new(config, "payload_lines", json_integer((json_int_t)payload_lines));
+    char *save_abs = o->save_outputs ? realpath(o->save_outputs, NULL) : NULL;
+    json_object_set_new(config, "save_outputs",
+                        o->save_outputs ? json_string(save_abs ? save_abs : o->save_outputs) : json_null());
+    free(save_abs);
+    json_object_set_new(config, "parse_outputs", json_boolean(o->outputs));
+    json_object_set_new(config, "max_response_bytes", json_integer((json_int_t)o->max_response));
+    json_object_set_new(config, "out_dir", json_string(out_dir));
+    json_object_set_new(config, "insecure", json_boolean(cfg->url.tls && o->insecure));
+    json_object_set_new(config, "tls", tls_json(o, &cfg->url));
+    return config;
+}

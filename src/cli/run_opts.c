@@ -1,0 +1,385 @@
+/*
+ * run_opts.c - `tailgate run`'s options: the defaults (read by both the
+ * parser and --help), --help, and getopt_long into struct run_opts.
+ */
+#include "api/api.h"
+#include "cli/cli.h"
+#include "cli/commands.h"
+#include "cli/run.h"
+#include "core/time.h"
+#include "core/units.h"
+
+#include <ctype.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const struct run_opts defaults = {
+    .mode = "default",
+    .concurrency = 20,
+    .inputs = 0,
+    .duration_ns = 0,
+    .rate = 0,
+    .arrival = "constant",
+    .payloads = "workload/requests.jsonl",
+    .batch = 1,
+    .batch_wait_ms = 0,
+    .api = "tailgate",
+    .connections = 0,
+    .keepalive = true,
+    .preconnect = false,
+    .timeout_ns = 30 * TG_NS_PER_S,
+    .threads = 1,
+    .seed = 1,
+    .save_outputs = NULL,
+    .outputs = true,
+    .out_dir = NULL,
+    .force = false,
+    .max_response = 64ULL << 20,
+    .quiet = false,
+    .progress = false,
+    .progress_interval_ns = 5 * TG_NS_PER_S,
+    .cacert = NULL,
+    .insecure = false,
+};
+
+/* input.py's client: httpx 0.23.3 AsyncClient defaults. */
+#define BASELINE_POOL 100
+#define BASELINE_INPUTS 400
+#define BASELINE_CONCURRENCY 20
+static const struct tg_http_kv baseline_headers[] = {
+    { "Accept", "*/*" },
+    { "Accept-Encoding", "gzip, deflate" },
+    { "Connection", "keep-alive" },
+    { "User-Agent", "python-httpx/0.23.3" },
+    { "Content-Type", "application/json" },
+};
+
+static void help(void)
+{
+    printf("usage: tailgate run [options] URL\n\n"
+           "One load test against URL (POST, one payload line per input).  Writes\n"
+           "OUT/requests.csv (a row per input) and OUT/summary.json; prints a summary.\n\n"
+           "Load model:\n"
+           "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
+           "                           open loop: the most in flight (default %d)\n"
+           "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
+           "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
+           "      --rate R             open loop: R inputs/s, latency from the intended send time\n"
+           "      --arrival A          constant|poisson (default %s)\n"
+           "      --seed S             seed for Poisson arrivals (default %llu)\n"
+           "Workload:\n"
+           "      --payloads FILE      JSON lines, one request body each (default %s)\n"
+           "      --mode M             default|baseline: baseline reproduces input.py's httpx client\n"
+           "                           (its headers, pool of %d lazy keep-alive connections, timeout 30 s,\n"
+           "                           -c %d, -n %d)\n"
+           "Batching:\n"
+           "      --batch B            coalesce up to B ready inputs into one request (default 1)\n"
+           "      --batch-wait-ms W    send a partial batch W ms after its first input (default 0: at once)\n"
+           "      --api NAME           the endpoint's API: %s (default %s);\n"
+           "                           payload lines are that API's single-input bodies (docs/api.md)\n"
+           "      --batch-format NAME  the old name of --api (kept as an alias)\n"
+           "Connections:\n"
+           "      --connections N      pool size (default: = concurrency)\n"
+           "      --no-keepalive       one connection per request\n"
+           "      --preconnect         open the pool before the first input\n"
+           "  -H, --header 'N: V'      extra request header (repeatable)\n"
+           "      --timeout DUR        per request (default 30s)\n"
+           "      --threads N          worker threads, one event loop each (default %llu)\n"
+           "HTTPS (certificate and host name verified against the system CA store by default):\n"
+           "      --cacert FILE        trust the CA or self-signed certificate(s) in PEM FILE instead\n"
+           "      --insecure           do not verify the certificate or host name (warned, recorded)\n"
+           "Outputs:\n"
+           "      --no-outputs         do not parse response bodies (no output_hash)\n"
+           "      --save-outputs FILE  write {\"request_id\",\"output\"} JSON lines\n"
+           "      --max-response SIZE  largest accepted response (default 64M)\n"
+           "  -o, --out DIR            output directory (default results/run-<UTC stamp>)\n"
+           "      --force              write into a non-empty existing directory\n"
+           "Progress (stderr):\n"
+           "      --progress           also when stderr is not a terminal: a plain line every\n"
+           "                           --progress-interval (default: only a live line on a terminal)\n"
+           "      --progress-interval DUR  plain-line period (default %llus)\n"
+           "  -q, --quiet              no progress at all\n"
+           "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
+           "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
+           "  -h, --help\n\n"
+           "Exit: 0 all inputs ok, 1 some failed, 2 usage/setup error, 3 interrupted.\n",
+           (unsigned long long)defaults.concurrency, TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
+           defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
+           defaults.api, (unsigned long long)defaults.threads,
+           (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
+}
+
+#define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
+
+static int parse_u64_opt(const char *name, const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+    if (tg_parse_count(s, min, max, out) != 0) {
+        usage("invalid %s '%s' (expected a count in [%llu, %llu])", name, s, (unsigned long long)min,
+              (unsigned long long)max);
+        return -1;
+    }
+    return 0;
+}
+
+enum {
+    OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_API,
+    OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
+    OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
+    OPT_CACERT, OPT_INSECURE,
+};
+
+static const struct option long_opts[] = {
+    { "concurrency", required_argument, NULL, 'c' },
+    { "inputs", required_argument, NULL, 'n' },
+    { "requests", required_argument, NULL, 'n' },
+    { "duration", required_argument, NULL, 'd' },
+    { "rate", required_argument, NULL, OPT_RATE },
+    { "arrival", required_argument, NULL, OPT_ARRIVAL },
+    { "payloads", required_argument, NULL, OPT_PAYLOADS },
+    { "mode", required_argument, NULL, OPT_MODE },
+    { "batch", required_argument, NULL, OPT_BATCH },
+    { "batch-wait-ms", required_argument, NULL, OPT_BATCH_WAIT },
+    { "api", required_argument, NULL, OPT_API },
+    { "batch-format", required_argument, NULL, OPT_API },
+    { "connections", required_argument, NULL, OPT_CONNECTIONS },
+    { "no-keepalive", no_argument, NULL, OPT_NO_KEEPALIVE },
+    { "preconnect", no_argument, NULL, OPT_PRECONNECT },
+    { "header", required_argument, NULL, 'H' },
+    { "timeout", required_argument, NULL, OPT_TIMEOUT },
+    { "threads", required_argument, NULL, OPT_THREADS },
+    { "seed", required_argument, NULL, OPT_SEED },
+    { "save-outputs", required_argument, NULL, OPT_SAVE_OUTPUTS },
+    { "no-outputs", no_argument, NULL, OPT_NO_OUTPUTS },
+    { "out", required_argument, NULL, 'o' },
+    { "force", no_argument, NULL, OPT_FORCE },
+    { "max-response", required_argument, NULL, OPT_MAX_RESPONSE },
+    { "quiet", no_argument, NULL, 'q' },
+    { "progress", no_argument, NULL, OPT_PROGRESS },
+    { "progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL },
+    { "cacert", required_argument, NULL, OPT_CACERT },
+    { "insecure", no_argument, NULL, OPT_INSECURE },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+};
+
+int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
+{
+    *o = defaults;
+    bool set_c = false, set_conn = false, set_timeout = false, set_payloads = false;
+
+    optind = 1;
+    opterr = 0;
+    int ch;
+    while ((ch = getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts, NULL)) != -1) {
+        uint64_t v;
+        switch (ch) {
+        case 'c':
+            if (parse_u64_opt("-c", optarg, 1, 1000000, &o->concurrency))
+                return TG_EXIT_USAGE;
+            set_c = true;
+            break;
+        case 'n':
+            if (parse_u64_opt("-n", optarg, 1, UINT64_MAX - 1, &o->inputs))
+                return TG_EXIT_USAGE;
+            o->set_n = true;
+            break;
+        case 'd':
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->duration_ns) != 0 || o->duration_ns == 0)
+                return usage("invalid duration '%s' (e.g. 5s, 500ms, 2m)", optarg);
+            break;
+        case OPT_RATE:
+            if (tg_parse_double(optarg, 1e-6, 1e9, &o->rate) != 0)
+                return usage("invalid --rate '%s' (inputs per second, > 0)", optarg);
+            break;
+        case OPT_ARRIVAL:
+            if (strcmp(optarg, "constant") && strcmp(optarg, "poisson"))
+                return usage("invalid --arrival '%s' (constant or poisson)", optarg);
+            o->arrival = optarg;
+            break;
+        case OPT_PAYLOADS:
+            o->payloads = optarg;
+            set_payloads = true;
+            break;
+        case OPT_MODE:
+            if (strcmp(optarg, "default") && strcmp(optarg, "baseline"))
+                return usage("invalid --mode '%s' (default or baseline)", optarg);
+            o->mode = optarg;
+            break;
+        case OPT_BATCH:
+            if (parse_u64_opt("--batch", optarg, 1, 10000, &o->batch))
+                return TG_EXIT_USAGE;
+            break;
+        case OPT_BATCH_WAIT:
+            if (tg_parse_double(optarg, 0, 3.6e6, &o->batch_wait_ms) != 0)
+                return usage("invalid --batch-wait-ms '%s' (milliseconds >= 0)", optarg);
+            break;
+        case OPT_API:
+            if (!tg_api_find(optarg))
+                return usage("unknown --api '%s' (known: %s)", optarg, tg_api_names());
+            o->api = optarg;
+            break;
+        case OPT_CONNECTIONS:
+            if (parse_u64_opt("--connections", optarg, 1, 100000, &o->connections))
+                return TG_EXIT_USAGE;
+            set_conn = true;
+            break;
+        case OPT_NO_KEEPALIVE:
+            o->keepalive = false;
+            break;
+        case OPT_PRECONNECT:
+            o->preconnect = true;
+            break;
+        case 'H': {
+            const char *colon = strchr(optarg, ':');
+            if (o->nuser == TG_RUN_MAX_HEADERS)
+                return usage("too many -H headers (at most %d)", TG_RUN_MAX_HEADERS);
+            if (!colon || colon == optarg) {
+                /* Not echoed: a malformed header may still hold a secret. */
+                return usage("invalid -H header number %zu (expected 'Name: value'; not shown, it may hold a secret)",
+                             o->nuser + 1);
+            }
+            for (const char *p = optarg; p < colon; p++)
+                if (!isgraph((unsigned char)*p))
+                    return usage("invalid header name in -H header number %zu (not shown, it may hold a secret)",
+                                 o->nuser + 1);
+            if (strpbrk(optarg, "\r\n")) {
+                char name[128];
+                snprintf(name, sizeof name, "%.*s", (int)(colon - optarg), optarg);
+                return usage("invalid header '%s: ...' (line break in the value)", name);
+            }
+            char *s = strdup(optarg);
+            if (!s)
+                return usage("out of memory");
+            s[colon - optarg] = '\0';
+            char *val = s + (colon - optarg) + 1;
+            while (*val == ' ' || *val == '\t')
+                val++;
+            o->user_headers[o->nuser++] = (struct tg_http_kv){ s, val };
+            break;
+        }
+        case OPT_TIMEOUT:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->timeout_ns) != 0 || o->timeout_ns == 0)
+                return usage("invalid --timeout '%s' (e.g. 30s, 500ms)", optarg);
+            set_timeout = true;
+            break;
+        case OPT_THREADS:
+            if (parse_u64_opt("--threads", optarg, 1, 256, &o->threads))
+                return TG_EXIT_USAGE;
+            break;
+        case OPT_SEED:
+            if (parse_u64_opt("--seed", optarg, 0, UINT64_MAX, &v))
+                return TG_EXIT_USAGE;
+            o->seed = v;
+            break;
+        case OPT_SAVE_OUTPUTS:
+            o->save_outputs = optarg;
+            break;
+        case OPT_NO_OUTPUTS:
+            o->outputs = false;
+            break;
+        case 'o':
+            o->out_dir = optarg;
+            break;
+        case OPT_FORCE:
+            o->force = true;
+            break;
+        case OPT_PROGRESS:
+            o->progress = true;
+            break;
+        case OPT_PROGRESS_INTERVAL:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->progress_interval_ns) != 0 ||
+                o->progress_interval_ns < 100 * TG_NS_PER_MS)
+                return usage("invalid --progress-interval '%s' (a duration >= 100ms, e.g. 5s)", optarg);
+            break;
+        case OPT_MAX_RESPONSE:
+            if (tg_parse_size(optarg, &o->max_response) != 0 || o->max_response < 1024 ||
+                o->max_response > (1ULL << 32))
+                return usage("invalid --max-response '%s' (1k..4G)", optarg);
+            break;
+        case 'q':
+            o->quiet = true;
+            break;
+        case OPT_CACERT:
+            o->cacert = optarg;
+            break;
+        case OPT_INSECURE:
+            o->insecure = true;
+            break;
+        case 'h':
+            help();
+            return TG_EXIT_OK;
+        case ':':
+            return usage("option '%s' needs a value", argv[optind - 1]);
+        default:
+            return usage("unknown option '%s' (see tailgate run --help)", argv[optind - 1]);
+        }
+    }
+
+    bool baseline = o->baseline = !strcmp(o->mode, "baseline");
+    const char *url_s = optind < argc ? argv[optind] : NULL;
+    if (optind + 1 < argc)
+        return usage("unexpected argument '%s' (one URL only)", argv[optind + 1]);
+    if (baseline) {
+        /* input.py's environment variables and defaults */
+        if (!url_s)
+            url_s = getenv("API_URL") ? getenv("API_URL") : "http://127.0.0.1:8000/v1/infer";
+        if (!set_payloads && getenv("PAYLOADS"))
+            o->payloads = getenv("PAYLOADS");
+        if (!set_c)
+            o->concurrency = BASELINE_CONCURRENCY;
+        if (!o->set_n && !o->duration_ns)
+            o->inputs = BASELINE_INPUTS;
+        if (!set_conn)
+            o->connections = BASELINE_POOL;
+        if (!set_timeout)
+            o->timeout_ns = 30 * TG_NS_PER_S;
+        if (o->batch > 1)
+            return usage("--mode baseline sends one input per request; drop --batch");
+    }
+    if (!url_s)
+        return usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
+    o->url = url_s;
+    if (o->rate == 0 && strcmp(o->arrival, "constant"))
+        return usage("--arrival needs --rate");
+    if (!o->outputs && o->save_outputs)
+        return usage("--save-outputs needs the outputs (drop --no-outputs)");
+    if (o->rate > 0 && !set_c && !baseline)
+        o->concurrency = TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
+    if (o->threads > o->concurrency)
+        o->threads = o->concurrency;
+    if (o->connections && o->threads > o->connections)
+        o->threads = o->connections;   /* every worker needs a connection of its own */
+    return -1;
+}
+
+void tg_run_opts_free(struct run_opts *o)
+{
+    for (size_t i = 0; i < o->nuser; i++)
+        free((char *)o->user_headers[i].name);   /* one strdup holds name and value */
+    o->nuser = 0;
+}
+
+size_t tg_run_headers(const struct run_opts *o, struct tg_http_kv *out)
+{
+    size_t nh = 0;
+    if (o->baseline) {
+        for (size_t i = 0; i < sizeof baseline_headers / sizeof baseline_headers[0]; i++)
+            out[nh++] = baseline_headers[i];
+    } else {
+        out[nh++] = (struct tg_http_kv){ "User-Agent", "tailgate/" TG_VERSION };
+        out[nh++] = (struct tg_http_kv){ "Content-Type", "application/json" };
+    }
+    for (size_t i = 0; i < o->nuser; i++) {
+        size_t j;
+        for (j = 0; j < nh; j++)
+            if (!strcasecmp(out[j].name, o->user_headers[i].name))
+                break;
+        out[j] = o->user_headers[i];
+        if (j == nh)
+            nh++;
+    }
+    return nh;
+}

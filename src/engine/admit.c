@@ -1,0 +1,122 @@
+/*
+ * admit.c - admission of inputs, request slots and batching: an admitted
+ * input is sent at once as its prebuilt request, or joins its group's batch,
+ * which becomes one request through the dialect's build_batch.
+ */
+#include "engine/worker_internal.h"
+
+#include "api/api.h"
+#include "core/time.h"
+
+#include <string.h>
+
+#define LATE_NS (10 * TG_NS_PER_MS)
+
+static struct req *req_alloc(struct worker *w)
+{
+    uint32_t i = w->free_req;
+    if (i == TG_WK_NONE)
+        return NULL;   /* cannot happen: one request slot per input slot */
+    struct req *r = &w->reqs[i];
+    w->free_req = r->next_free;
+    memset(r->t, 0, sizeof r->t);
+    r->n = 0;
+    r->bytes_in = 0;
+    r->status = 0;
+    r->sq = r->sc = -1;
+    r->connect_ns = 0;
+    r->tls_ns = 0;
+    r->woff = 0;
+    r->http_id = w->http_seq++ * w->count + w->index;
+    return r;
+}
+
+void tg_wk_req_free(struct worker *w, struct req *r)
+{
+    r->state = REQ_FREE;
+    r->next_free = w->free_req;
+    w->free_req = (uint32_t)(r - w->reqs);
+}
+
+void tg_wk_req_fail(struct worker *w, struct req *r, enum tg_errc errc, const char *detail)
+{
+    req_set_state(w, r, REQ_DONE);
+    r->t[REQ_DONE] = 0;   /* no last byte: service time stays empty */
+    for (uint32_t k = 0; k < r->n; k++)
+        tg_wk_finish_input(w, r->inputs[k], r, errc, detail, NULL, NULL, 0);
+    tg_wk_req_free(w, r);
+}
+
+static void send_single(struct worker *w, uint32_t slot)
+{
+    struct req *r = req_alloc(w);
+    struct input *in = &w->inputs[slot];
+    r->inputs[0] = slot;
+    r->n = 1;
+    r->batched = false;
+    r->wbuf = w->sh->prebuilt[in->payload].data;
+    r->wlen = w->sh->prebuilt[in->payload].len;
+    tg_wk_dispatch(w, r);
+}
+
+void tg_wk_send_batch(struct worker *w, uint32_t model)
+{
+    const struct tg_engine_config *cfg = w->cfg;
+    uint32_t n = tg_batcher_take(&w->batcher, model, w->take);
+    if (!n)
+        return;
+    struct req *r = req_alloc(w);
+    memcpy(r->inputs, w->take, n * sizeof *r->inputs);
+    r->n = n;
+    r->batched = true;
+    r->model = model;
+    const char *items[n];
+    size_t lens[n];
+    for (uint32_t k = 0; k < n; k++) {
+        const struct tg_payload *pl = &cfg->payloads->items[w->inputs[w->take[k]].payload];
+        items[k] = pl->item;
+        lens[k] = pl->item_len;
+    }
+    tg_buf_reset(&r->body);
+    tg_buf_reset(&r->wire);
+    int rc = cfg->api->build_batch(&r->body, cfg->payloads->groups[model], items, lens, n);
+    if (!rc)
+        rc = tg_http_write_request(&r->wire, "POST", &cfg->url, cfg->headers, cfg->nheaders,
+                                   r->body.data, r->body.len, cfg->keepalive);
+    if (rc) {
+        w->st.http_requests++;
+        tg_wk_req_fail(w, r, TG_ERRC_WRITE, "out of memory building the batch request");
+        return;
+    }
+    r->wbuf = r->wire.data;
+    r->wlen = r->wire.len;
+    tg_wk_dispatch(w, r);
+}
+
+void tg_wk_admit(struct worker *w, uint64_t id, uint64_t intended)
+{
+    uint32_t slot = w->free_input;
+    struct input *in = &w->inputs[slot];
+    w->free_input = in->next_free;
+    w->in_flight++;
+    uint64_t now = tg_loop_now(w->loop);
+    in->id = id;
+    in->payload = (uint32_t)(id % w->cfg->payloads->n);
+    in->ready_ns = intended;
+    in->start_ns = now;
+    if (w->sched.open) {
+        uint64_t lag = now > intended ? now - intended : 0;
+        w->st.lag_sum_ns += (double)lag;
+        if (lag > w->st.max_lag_ns)
+            w->st.max_lag_ns = lag;
+        if (lag > LATE_NS)
+            w->st.late_inputs++;
+    }
+    if (w->cfg->batch <= 1) {
+        send_single(w, slot);
+        return;
+    }
+    uint32_t model = w->cfg->payloads->items[in->payload].group;
+    if (tg_batcher_add(&w->batcher, model, slot, intended))
+        tg_wk_send_batch(w, model);
+}
