@@ -1,4 +1,4 @@
-#include "server/server.h"
+#include "server/internal.h"
 #include "server/metrics.h"
 #include "server/model.h"
 #include "core/buf.h"
@@ -15,364 +15,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* What a path is: a dialect's INFER / HEALTH / METADATA route, the server's
- * own /metrics, or nothing. */
-enum route { ROUTE_NONE, ROUTE_INFER, ROUTE_HEALTH, ROUTE_METADATA, ROUTE_METRICS };
-
-/* The life of one inference request: RECEIVING (body arriving) -> QUEUED
- * (connection suspended, job in the accelerator) -> answered. */
-enum phase { PHASE_RECEIVING, PHASE_QUEUED, PHASE_ANSWERED };
-
-/* Dialects served (tg_server_serves), in tg_api_all() order. */
-#define MAX_DIALECTS 16
-
-struct tg_server {
-    struct tg_server_config cfg;
-    struct MHD_Daemon *daemon;
-    struct tg_accel *accel;
-    struct tg_metrics metrics;
-    struct tg_api_server_limits lim;
-    const struct tg_api *apis[MAX_DIALECTS];
-    size_t napis;
-    char not_found[1024];  /* the 404 message, listing every route */
-    atomic_int draining;
-    atomic_long inflight; /* inference requests accepted into the queue, not yet finished */
-    unsigned port;
-    /* --fault: the timer resumes stalled and trickling connections. */
-    struct tg_fault_timer *timer;  /* NULL without faults */
-    atomic_int fault_stop;         /* set before the timer stops: no new suspension */
-    atomic_ullong fault_seq;       /* inference requests seen, numbers tg_fault_pick's n */
-    atomic_ullong faults[TG_FAULT_KIND_COUNT];
-    atomic_long stalled;           /* connections suspended by --fault stall */
-    atomic_long open_conns;        /* accepted connections, for the --max-connections 503 */
-};
-
-/* Connections past max_connections (up to this many more) are accepted and
- * answered 503 + Connection: close; past that, libmicrohttpd closes them at
- * accept. */
-#define OVERFLOW_CONNECTIONS 64u
-static char over_limit; /* socket context of a connection past the limit */
-
-struct req_ctx {
-    struct tg_server *srv;
-    struct MHD_Connection *conn;
-    enum route route;
-    const struct tg_api *api; /* the dialect owning the path; NULL: /metrics or unknown */
-    char path_model[128];     /* the model named by the path ("" when none) */
-    int declared;             /* the path is the dialect's health_route or metadata_route */
-    enum phase phase;
-    int is_post;
-    int too_big;
-    int submit_rc;           /* tg_accel_submit() result */
-    int counted;             /* contributes to srv->inflight */
-    enum tg_fault_kind fault; /* injected into this request's answer */
-    int stalled;             /* --fault stall: suspended, closed when resumed */
-    atomic_int job_done;
-    struct tg_buf body;      /* capped at max_body */
-    struct tg_buf out;       /* the 200 answer, built while the job is queued */
-    struct tg_api_request req;
-    struct tg_accel_job job;
-};
-
-/* One response header. */
-struct hdr {
-    const char *name, *value;
-};
-
-/* The timing headers of an inference answer: Server-Timing (unless
- * --no-server-timing) and the dialect's own queue/compute headers (TEI's
- * x-queue-time / x-inference-time: integer milliseconds, truncated, as TEI's
- * Duration::as_millis() writes them; always sent, a real TEI does). */
-struct timing {
-    struct hdr h[3];
-    size_t n;
-    char st[96], q[24], cpt[24];
-};
-
-static void timing_fill(struct timing *t, const struct tg_server *s, const struct tg_api *a,
-                        int ok, double qms, double cms)
-{
-    t->n = 0;
-    if (!s->cfg.no_server_timing) {
-        snprintf(t->st, sizeof t->st, "queue;dur=%.3f, compute;dur=%.3f", qms, cms);
-        t->h[t->n++] = (struct hdr){ "Server-Timing", t->st };
-    }
-    if (!ok || !a)
-        return; /* TEI sends its timing headers with answers only */
-    if (a->queue_time_header) {
-        snprintf(t->q, sizeof t->q, "%llu", (unsigned long long)(qms > 0 ? qms : 0));
-        t->h[t->n++] = (struct hdr){ a->queue_time_header, t->q };
-    }
-    if (a->compute_time_header) {
-        snprintf(t->cpt, sizeof t->cpt, "%llu", (unsigned long long)(cms > 0 ? cms : 0));
-        t->h[t->n++] = (struct hdr){ a->compute_time_header, t->cpt };
-    }
-}
-
-/* The one place a request changes phase: a request only moves forward. */
-static void set_phase(struct req_ctx *c, enum phase next)
-{
-    if (next > c->phase)
-        c->phase = next;
-}
-
-/* Adds h[0..n) and, while draining, Connection: close unless h sets a
- * Connection header itself. */
-static void add_headers(struct tg_server *s, struct MHD_Response *r, const char *ctype,
-                        const struct hdr *h, size_t n)
-{
-    int has_conn = 0;
-    MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
-    for (size_t i = 0; i < n; i++) {
-        MHD_add_response_header(r, h[i].name, h[i].value);
-        has_conn |= !strcasecmp(h[i].name, MHD_HTTP_HEADER_CONNECTION);
-    }
-    if (atomic_load(&s->draining) && !has_conn)
-        MHD_add_response_header(r, MHD_HTTP_HEADER_CONNECTION, "close");
-}
-
-/* Queues an answer whose body is b's bytes (ownership passes to MHD) with
- * headers h[0..n). */
-static enum MHD_Result answer(struct req_ctx *c, unsigned status, struct tg_buf *b,
-                              const char *ctype, const struct hdr *h, size_t n, unsigned items,
-                              double qms, double cms)
-{
-    struct MHD_Response *r;
-    if (b->data) {
-        r = MHD_create_response_from_buffer(b->len, b->data, MHD_RESPMEM_MUST_FREE);
-        if (r)
-            *b = (struct tg_buf)TG_BUF_INIT(b->max);
-    } else {
-        r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
-    }
-    if (!r)
-        return MHD_NO;
-    add_headers(c->srv, r, ctype, h, n);
-    enum MHD_Result ret = MHD_queue_response(c->conn, status, r);
-    MHD_destroy_response(r);
-    set_phase(c, PHASE_ANSWERED);
-    tg_metrics_count(&c->srv->metrics, (int)status, c->route == ROUTE_INFER, items, qms, cms);
-    return ret;
-}
-
-/* The dialect whose error shape c gets: its own, else the server's first
- * (tailgate's: tg_api_all() starts with it). */
-static const struct tg_api *error_api(const struct req_ctx *c)
-{
-    return c->api ? c->api : c->srv->apis[0];
-}
-
-/* Messages quote client bytes (a model cut at 64 bytes, a path, jansson's
- * "near '…'"), and a body must be valid JSON whatever the dialect's writer
- * does with them. */
-void tg_server_clean_message(char *out, size_t cap, const char *s)
-{
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s), o = 0;
-    for (size_t i = 0; i < n && o + 1 < cap;) {
-        unsigned char c0 = p[i];
-        size_t len = c0 < 0x80 ? 1 : c0 >= 0xc2 && c0 <= 0xdf ? 2 : c0 >= 0xe0 && c0 <= 0xef ? 3
-                   : c0 >= 0xf0 && c0 <= 0xf4 ? 4 : 0;
-        unsigned char lo = c0 == 0xe0 ? 0xa0 : c0 == 0xf0 ? 0x90 : 0x80;
-        unsigned char hi = c0 == 0xed ? 0x9f : c0 == 0xf4 ? 0x8f : 0xbf;
-        int ok = len > 0 && i + len <= n && o + len < cap;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = k == 1 ? p[i + 1] >= lo && p[i + 1] <= hi : (p[i + k] & 0xc0) == 0x80;
-        if (!ok) {
-            out[o++] = '?';
-            i++;
-            continue;
-        }
-        memcpy(out + o, p + i, len);
-        o += len;
-        i += len;
-    }
-    out[o] = '\0';
-}
-
-/* An error answer in the request's dialect, with one optional extra header. */
-static enum MHD_Result answer_error(struct req_ctx *c, unsigned status, const char *message,
-                                    const char *extra_name, const char *extra_value)
-{
-    char clean[1024];
-    tg_server_clean_message(clean, sizeof clean, message);
-    struct tg_buf b = TG_BUF_INIT(0);
-    if (error_api(c)->server_error(&b, (int)status, clean)) {
-        tg_buf_free(&b);
-        return MHD_NO;
-    }
-    struct timing t = { .n = 0 };
-    if (c->route == ROUTE_INFER)
-        timing_fill(&t, c->srv, c->api, 0, 0, 0);
-    if (extra_name)
-        t.h[t.n++] = (struct hdr){ extra_name, extra_value };
-    return answer(c, status, &b, "application/json", t.h, t.n, 0, 0, 0);
-}
-
-/* ---- fault injection (--fault) ------------------------------------------
- * Everything stays inside libmicrohttpd's life cycle, so MHD still owns and
- * closes every socket:
- *   reset     SO_LINGER {1, 0} on the connection's fd, then MHD_NO: MHD's
- *             close() sends RST
- *   close     MHD_NO: MHD closes (FIN) without a response
- *   garbage   a few non-HTTP bytes written to the fd (nothing else is queued
- *             on it at that point), then MHD_NO
- *   stall     the connection is suspended; the fault timer resumes it at the
- *             idle timeout (or shutdown) and it is then closed
- *   truncate  the real answer from a content-reader callback that declares
- *             the full Content-Length and ends with
- *             MHD_CONTENT_READER_END_WITH_ERROR half-way (MHD closes)
- *   slow      the same reader hands out TG_FAULT_SLOW_PIECES pieces; before
- *             each it suspends the connection and the timer resumes it
- *             TG_FAULT_SLOW_GAP_MS later
- *   status500 a JSON 500 error */
-struct fault_body {
-    struct tg_server *srv;
-    struct MHD_Connection *conn;
-    char *data;
-    size_t len;      /* bytes of the real answer (the declared Content-Length) */
-    size_t limit;    /* bytes actually sent before the error end */
-    size_t piece;    /* slow: bytes per piece, else 0 */
-    int due;         /* slow: the gap before the next piece has passed */
-};
-
-static void resume_conn(void *arg) { MHD_resume_connection(arg); }
-
-/* Suspends conn until at_ns; 0, or TG_ECLOSED when shutting down (then the
- * connection is not suspended). */
-static int suspend_until(struct tg_server *s, struct MHD_Connection *conn, uint64_t at_ns)
-{
-    if (atomic_load(&s->fault_stop))
-        return TG_ECLOSED;
-    MHD_suspend_connection(conn);
-    if (tg_fault_timer_add(s->timer, at_ns, resume_conn, conn)) {
-        MHD_resume_connection(conn);
-        return TG_ECLOSED;
-    }
-    return 0;
-}
-
-static ssize_t fault_read(void *cls, uint64_t pos, char *buf, size_t max)
-{
-    struct fault_body *fb = cls;
-    if (pos >= fb->limit || atomic_load(&fb->srv->fault_stop))
-        return pos >= fb->len ? MHD_CONTENT_READER_END_OF_STREAM
-                              : MHD_CONTENT_READER_END_WITH_ERROR;
-    size_t n = fb->limit - (size_t)pos;
-    if (fb->piece) {
-        if (!fb->due) {
-            fb->due = 1;
-            uint64_t at = tg_now_ns() + TG_FAULT_SLOW_GAP_MS * TG_NS_PER_MS;
-            if (suspend_until(fb->srv, fb->conn, at))
-                return MHD_CONTENT_READER_END_WITH_ERROR;
-            return 0; /* called again once resumed */
-        }
-        fb->due = 0;
-        if (n > fb->piece)
-            n = fb->piece;
-    }
-    if (n > max)
-        n = max;
-    memcpy(buf, fb->data + pos, n);
-    return (ssize_t)n;
-}
-
-static void fault_body_free(void *cls)
-{
-    struct fault_body *fb = cls;
-    free(fb->data);
-    free(fb);
-}
-
-/* The 200 answer in c->out, truncated or trickled. */
-static enum MHD_Result answer_faulty(struct req_ctx *c, const struct timing *t, double qms)
-{
-    struct fault_body *fb = calloc(1, sizeof *fb);
-    if (!fb)
-        return MHD_NO;
-    *fb = (struct fault_body){ .srv = c->srv, .conn = c->conn, .data = c->out.data,
-                               .len = c->out.len, .limit = c->out.len };
-    if (c->fault == TG_FAULT_TRUNCATE)
-        fb->limit = fb->len / 2;
-    else
-        fb->piece = (fb->len + TG_FAULT_SLOW_PIECES - 1) / TG_FAULT_SLOW_PIECES;
-    struct MHD_Response *r =
-        MHD_create_response_from_callback(fb->len, 4096, fault_read, fb, fault_body_free);
-    if (!r) {
-        free(fb);
-        return MHD_NO;
-    }
-    c->out = (struct tg_buf)TG_BUF_INIT(c->out.max); /* the data belongs to fb now */
-    add_headers(c->srv, r, "application/json", t->h, t->n);
-    enum MHD_Result ret = MHD_queue_response(c->conn, 200, r);
-    MHD_destroy_response(r);
-    set_phase(c, PHASE_ANSWERED);
-    tg_metrics_count(&c->srv->metrics, 200, 1, c->job.items, qms, c->job.compute_ms);
-    return ret;
-}
-
-static int conn_fd(struct MHD_Connection *conn)
-{
-    const union MHD_ConnectionInfo *ci =
-        MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-    return ci ? ci->connect_fd : -1;
-}
-
-/* The request is complete and valid HTTP: misbehave now if this request
- * drew reset/close/garbage/stall/status500.  Returns 1 with *ret set when
- * the fault took over, 0 to carry on (truncate and slow act on the answer). */
-static int inject_early(struct tg_server *s, struct req_ctx *c, enum MHD_Result *ret)
-{
-    uint64_t n = atomic_fetch_add(&s->fault_seq, 1);
-    c->fault = tg_fault_pick(&s->cfg.fault, n);
-    atomic_fetch_add(&s->faults[c->fault], 1);
-    int fd;
-    switch (c->fault) {
-    case TG_FAULT_RESET:
-        fd = conn_fd(c->conn);
-        if (fd >= 0) {
-            struct linger lg = { 1, 0 };
-            setsockopt(fd, SOL_SOCKET, SO_LINGER, &lg, sizeof lg);
-        }
-        *ret = MHD_NO;
-        return 1;
-    case TG_FAULT_GARBAGE:
-        fd = conn_fd(c->conn);
-        if (fd >= 0) {
-            static const char junk[] = "\x16\x03\x01 NOT-HTTP \x00\xff\xfe garbage (--fault garbage)\r\n\r\n";
-            ssize_t w = send(fd, junk, sizeof junk - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-            (void)w; /* best effort: the close follows either way */
-        }
-        *ret = MHD_NO;
-        return 1;
-    case TG_FAULT_CLOSE:
-        *ret = MHD_NO;
-        return 1;
-    case TG_FAULT_STALL: {
-        uint64_t at = s->cfg.conn_timeout_s
-                          ? tg_now_ns() + (uint64_t)s->cfg.conn_timeout_s * TG_NS_PER_S
-                          : UINT64_MAX - 1;
-        c->stalled = 1;
-        if (!suspend_until(s, c->conn, at))
-            atomic_fetch_add(&s->stalled, 1);
-        else
-            c->stalled = 2; /* shutting down: close at once */
-        *ret = c->stalled == 2 ? MHD_NO : MHD_YES;
-        return 1;
-    }
-    case TG_FAULT_STATUS500:
-        *ret = answer_error(c, 500, "injected fault (tailgate serve --fault status500)", NULL, NULL);
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-void tg_server_fault_counts(struct tg_server *s, uint64_t out[TG_FAULT_KIND_COUNT])
-{
-    for (int k = 0; k < TG_FAULT_KIND_COUNT; k++)
-        out[k] = atomic_load(&s->faults[k]);
-}
+/* socket context of a connection past the limit */
+static char over_limit;
 
 static void job_done(struct tg_accel_job *job)
 {
@@ -443,7 +87,7 @@ static enum MHD_Result handle_metrics(struct req_ctx *c)
         tg_buf_free(&b);
         return MHD_NO;
     }
-    return answer(c, 200, &b, "text/plain; version=0.0.4; charset=utf-8", NULL, 0, 0, 0, 0);
+    return tg_srv_answer(c, 200, &b, "text/plain; version=0.0.4; charset=utf-8", NULL, 0, 0, 0, 0);
 }
 
 /* A dialect's HEALTH or METADATA route: the body is the dialect's
@@ -460,18 +104,18 @@ static enum MHD_Result handle_meta(struct req_ctx *c)
         char msg[256];
         snprintf(msg, sizeof msg, "unknown model \"%.64s\" (this server has \"%s\")",
                  c->path_model, s->lim.model);
-        return answer_error(c, 404, msg, NULL, NULL);
+        return tg_srv_answer_error(c, 404, msg, NULL, NULL);
     }
     if (c->route == ROUTE_HEALTH && atomic_load(&s->draining))
-        return answer_error(c, 503, "server is draining (shutting down)", NULL, NULL);
+        return tg_srv_answer_error(c, 503, "server is draining (shutting down)", NULL, NULL);
     struct tg_buf b = TG_BUF_INIT(0);
     enum tg_api_route kind = c->route == ROUTE_HEALTH ? TG_API_ROUTE_HEALTH : TG_API_ROUTE_METADATA;
     const char *model = c->path_model[0] ? c->path_model : c->declared ? s->lim.model : "";
     if (c->api->server_meta(&b, kind, model, &s->lim)) {
         tg_buf_free(&b);
-        return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
+        return tg_srv_answer_error(c, 500, "out of memory building the answer", NULL, NULL);
     }
-    return answer(c, 200, &b, "application/json", NULL, 0, 0, 0, 0);
+    return tg_srv_answer(c, 200, &b, "application/json", NULL, 0, 0, 0, 0);
 }
 
 /* The whole body is in: the dialect parses it, the job is queued, and the
@@ -483,25 +127,25 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     char msg[256];
     if (c->too_big) {
         snprintf(msg, sizeof msg, "request body exceeds the limit of %zu bytes", s->cfg.max_body);
-        return answer_error(c, 413, msg, NULL, NULL);
+        return tg_srv_answer_error(c, 413, msg, NULL, NULL);
     }
     if (a->server_parse(c->body.data ? c->body.data : "", c->body.len, c->path_model, &s->lim,
                         &c->req)) {
         int st = c->req.status;
         if (st < 400 || st > 599) /* a dialect that forgot its status: still an error */
             st = 400;
-        return answer_error(c, (unsigned)st, c->req.message[0] ? c->req.message : "bad request",
+        return tg_srv_answer_error(c, (unsigned)st, c->req.message[0] ? c->req.message : "bad request",
                             NULL, NULL);
     }
     tg_buf_free(&c->body);
     if (c->req.n == 0 || !c->req.texts) {
         snprintf(msg, sizeof msg, "%s: the request holds no input", a->name);
-        return answer_error(c, 400, msg, NULL, NULL);
+        return tg_srv_answer_error(c, 400, msg, NULL, NULL);
     }
     if (c->req.n > s->lim.max_batch) { /* the dialects check it; never trust, never crash */
         snprintf(msg, sizeof msg, "batch of %zu inputs exceeds the maximum of %zu", c->req.n,
                  s->lim.max_batch);
-        return answer_error(c, 413, msg, NULL, NULL);
+        return tg_srv_answer_error(c, 413, msg, NULL, NULL);
     }
 
     c->job.items = (unsigned)c->req.n;
@@ -510,7 +154,7 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
     /* Suspend before the job can complete: a resume is only acted on by this
      * thread after the handler returns, so it can never overtake us. */
     MHD_suspend_connection(c->conn);
-    set_phase(c, PHASE_QUEUED);
+    tg_srv_set_phase(c, PHASE_QUEUED);
     /* Counted before it can be queued, so a drain never sees a gap. */
     c->counted = 1;
     atomic_fetch_add(&s->inflight, 1);
@@ -538,18 +182,18 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
 static enum MHD_Result handle_resumed(struct req_ctx *c)
 {
     if (c->submit_rc == TG_EAGAIN)
-        return answer_error(c, 429, "queue full: the accelerator has too many pending inputs",
+        return tg_srv_answer_error(c, 429, "queue full: the accelerator has too many pending inputs",
                             "Retry-After", "1");
     if (c->submit_rc || c->job.status)
-        return answer_error(c, 503, "server is shutting down", NULL, NULL);
+        return tg_srv_answer_error(c, 503, "server is shutting down", NULL, NULL);
     if (!c->out.data)
-        return answer_error(c, 500, "out of memory building the answer", NULL, NULL);
+        return tg_srv_answer_error(c, 500, "out of memory building the answer", NULL, NULL);
     double qms = (double)(c->job.start_ns - c->job.enqueue_ns) / 1e6;
     struct timing t;
-    timing_fill(&t, c->srv, c->api, 1, qms, c->job.compute_ms);
+    tg_srv_timing_fill(&t, c->srv, c->api, 1, qms, c->job.compute_ms);
     if (c->fault == TG_FAULT_TRUNCATE || c->fault == TG_FAULT_SLOW)
-        return answer_faulty(c, &t, qms);
-    return answer(c, 200, &c->out, "application/json", t.h, t.n, c->job.items, qms,
+        return tg_srv_answer_faulty(c, &t, qms);
+    return tg_srv_answer(c, 200, &c->out, "application/json", t.h, t.n, c->job.items, qms,
                   c->job.compute_ms);
 }
 
@@ -582,7 +226,7 @@ static enum MHD_Result first_call(struct tg_server *s, struct req_ctx *c)
         char msg[128];
         snprintf(msg, sizeof msg, "too many connections: this server takes %u (--max-connections)",
                  s->cfg.max_connections);
-        return answer_error(c, 503, msg, MHD_HTTP_HEADER_CONNECTION, "close");
+        return tg_srv_answer_error(c, 503, msg, MHD_HTTP_HEADER_CONNECTION, "close");
     }
     if (c->route != ROUTE_INFER || !c->is_post || atomic_load(&s->draining))
         return MHD_YES;
@@ -595,7 +239,7 @@ static enum MHD_Result first_call(struct tg_server *s, struct req_ctx *c)
             char msg[128];
             snprintf(msg, sizeof msg, "request body of %llu bytes exceeds the limit of %zu bytes",
                      n, s->cfg.max_body);
-            return answer_error(c, 413, msg, NULL, NULL);
+            return tg_srv_answer_error(c, 413, msg, NULL, NULL);
         }
         if (n > 0 && tg_buf_reserve(&c->body, (size_t)n))
             return MHD_NO;
@@ -609,23 +253,23 @@ static enum MHD_Result final_call(struct tg_server *s, struct req_ctx *c, const 
     int is_get = !strcmp(method, MHD_HTTP_METHOD_GET) || !strcmp(method, MHD_HTTP_METHOD_HEAD);
     switch (c->route) {
     case ROUTE_NONE:
-        return answer_error(c, 404, s->not_found, NULL, NULL);
+        return tg_srv_answer_error(c, 404, s->not_found, NULL, NULL);
     case ROUTE_HEALTH:
     case ROUTE_METADATA:
     case ROUTE_METRICS:
         if (!is_get)
-            return answer_error(c, 405, "method not allowed (use GET)", MHD_HTTP_HEADER_ALLOW,
+            return tg_srv_answer_error(c, 405, "method not allowed (use GET)", MHD_HTTP_HEADER_ALLOW,
                                 "GET, HEAD");
         return c->route == ROUTE_METRICS ? handle_metrics(c) : handle_meta(c);
     case ROUTE_INFER:
         break;
     }
     if (!c->is_post)
-        return answer_error(c, 405, "method not allowed (use POST)", MHD_HTTP_HEADER_ALLOW, "POST");
+        return tg_srv_answer_error(c, 405, "method not allowed (use POST)", MHD_HTTP_HEADER_ALLOW, "POST");
     if (atomic_load(&s->draining))
-        return answer_error(c, 503, "server is shutting down", NULL, NULL);
+        return tg_srv_answer_error(c, 503, "server is shutting down", NULL, NULL);
     enum MHD_Result ret;
-    if (s->timer && inject_early(s, c, &ret))
+    if (s->timer && tg_srv_inject_early(s, c, &ret))
         return ret;
     return handle_body_complete(c);
 }
