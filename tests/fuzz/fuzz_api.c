@@ -50,6 +50,15 @@ static void is_json_object(const struct tg_buf *b)
     json_decref(doc);
 }
 
+/* An answer may be an object or (TEI's) an array. */
+static void is_json_doc(const struct tg_buf *b)
+{
+    json_t *doc = json_loadb(b->data ? b->data : "", b->len, 0, NULL);
+    if (!json_is_object(doc) && !json_is_array(doc))
+        abort();
+    json_decref(doc);
+}
+
 static void client_side(const struct tg_api *a, const char *in, size_t size, uint8_t b0)
 {
     char why[256];
@@ -112,7 +121,7 @@ static void server_side(const struct tg_api *a, const char *in, size_t size, uin
                 vecs[i] = tg_api_round8((double)i / 7.0 - 2.0);
             if (!a->server_write || a->server_write(&b, &r, vecs, lim.dim))
                 abort();
-            is_json_object(&b);
+            is_json_doc(&b);
             /* the client side reads tailgate serve's answer back */
             if (a->split) {
                 struct seen s = { 0 };
