@@ -271,6 +271,18 @@ static int cmp_pred(const void *a, const void *b)
     return (int)y->cfg.connections - (int)x->cfg.connections;
 }
 
+/* Appends s to the NUL-terminated r[0..n), cut to fit. */
+static void append(char *r, size_t n, const char *s)
+{
+    size_t l = strlen(r), m = strlen(s);
+    if (l + 1 >= n)
+        return;
+    if (m > n - l - 1)
+        m = n - l - 1;
+    memcpy(r + l, s, m);
+    r[l + m] = '\0';
+}
+
 /* The reason in words when nothing was chosen or the choice misses the SLA. */
 static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
 {
@@ -302,8 +314,10 @@ static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
                          "without failures and with equal outputs", measured);
         if (failed && k > 0 && (size_t)k < n)
             k += snprintf(r + k, n - (size_t)k, " (%zu with failed inputs)", failed);
-        if (differ[0] && k > 0 && (size_t)k < n)
-            snprintf(r + k, n - (size_t)k, "; %s", differ);
+        if (differ[0] && k > 0 && (size_t)k < n) {
+            append(r, n, "; ");
+            append(r, n, differ);
+        }
     } else if (!t->meets_sla) {
         snprintf(r, n, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)%s%s",
                  t->best_p95_ms, o->sla_p95_ms, differ[0] ? "; " : "", differ);
