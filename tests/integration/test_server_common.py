@@ -18,6 +18,7 @@ SANITIZED = os.environ.get("TG_SANITIZED") == "1"
 
 _passed = 0
 _failed = 0
+_skipped = 0
 
 
 def check(name, cond, *details):
@@ -33,8 +34,15 @@ def check(name, cond, *details):
     return cond
 
 
+def skip(name, reason):
+    """A check that cannot run here: counted as skipped, never as passed."""
+    global _skipped
+    _skipped += 1
+    print(f"skip {name} ({reason})", flush=True)
+
+
 def finish():
-    print(f"{_passed} passed, {_failed} failed", flush=True)
+    print(f"{_passed} passed, {_failed} failed, {_skipped} skipped", flush=True)
     sys.exit(1 if _failed else 0)
 
 
