@@ -10,6 +10,7 @@
 #include "analyze/prows.h"
 #include "analyze/report.h"
 #include "cli/cli.h"
+#include "cli/endpoint.h"
 #include "cli/commands.h"
 #include "core/fs.h"
 #include "core/error.h"
@@ -30,15 +31,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define MAX_HEADERS TG_PROBE_MAX_HEADERS
 
 struct analyze_opts {
     const char *probe;
-    const char *api;
-    const char *headers[MAX_HEADERS + 1];   /* -H lines as given (never printed) */
-    size_t nheaders;
-    const char *cacert;
-    bool insecure;
+    struct tg_cli_endpoint ep;  /* --api, -H, --cacert, --insecure of the probes */
     const char *payloads;
     uint64_t concurrency;      /* 0: the run's, else 20 */
     const char *baseline_csv;
@@ -48,7 +44,7 @@ struct analyze_opts {
 };
 
 static const struct analyze_opts defaults = {
-    .api = "tailgate",
+    .ep = { .api = "tailgate" },
     .payloads = "workload/requests.jsonl",
     .budget_s = 5,
 };
@@ -77,7 +73,7 @@ static void help(void)
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
            "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
-           defaults.api, tg_api_names(), defaults.payloads, defaults.budget_s);
+           defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
@@ -158,14 +154,11 @@ static size_t passive_points(const struct tg_prows *r, struct tg_batch_point *pt
     return n;
 }
 
-enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_API, OPT_CACERT, OPT_INSECURE };
+enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET };
 
 static const struct option long_opts[] = {
     { "probe", required_argument, NULL, OPT_PROBE },
-    { "api", required_argument, NULL, OPT_API },
-    { "header", required_argument, NULL, 'H' },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "insecure", no_argument, NULL, OPT_INSECURE },
+    TG_CLI_ENDPOINT_LONG_OPTS,
     { "payloads", required_argument, NULL, OPT_PAYLOADS },
     { "concurrency", required_argument, NULL, 'c' },
     { "baseline-csv", required_argument, NULL, OPT_BASELINE },
@@ -196,20 +189,14 @@ int tg_cmd_analyze(int argc, char **argv)
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":c:o:qhH:", long_opts, NULL)) != -1) {
+        int ec;
+        if (tg_cli_endpoint_opt("analyze", &o.ep, ch, optarg, &ec)) {
+            if (ec)
+                return ec;
+            continue;
+        }
         switch (ch) {
         case OPT_PROBE: o.probe = optarg; break;
-        case OPT_API:
-            if (!tg_api_find(optarg))
-                return usage("unknown --api '%s' (one of %s)", optarg, tg_api_names());
-            o.api = optarg;
-            break;
-        case 'H':
-            if (o.nheaders == MAX_HEADERS)
-                return usage("too many -H headers (at most %d)", MAX_HEADERS);
-            o.headers[o.nheaders++] = optarg;
-            break;
-        case OPT_CACERT: o.cacert = optarg; break;
-        case OPT_INSECURE: o.insecure = true; break;
         case OPT_PAYLOADS: o.payloads = optarg; break;
         case 'c':
             if (tg_parse_count(optarg, 1, 4096, &o.concurrency) != 0)
@@ -234,8 +221,8 @@ int tg_cmd_analyze(int argc, char **argv)
         return usage("nothing to analyze: give a RUN directory, --probe URL, or both");
     if (o.baseline_csv && !run_path)
         return usage("--baseline-csv needs the replica's RUN to compare with");
-    if ((o.nheaders || o.cacert || o.insecure) && !o.probe)
-        return usage("%s applies to --probe only", o.nheaders ? "-H" : o.cacert ? "--cacert" : "--insecure");
+    if ((o.ep.nheaders || o.ep.cacert || o.ep.insecure) && !o.probe)
+        return usage("%s applies to --probe only", o.ep.nheaders ? "-H" : o.ep.cacert ? "--cacert" : "--insecure");
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
 
     uint64_t conc = 0;
@@ -277,24 +264,9 @@ int tg_cmd_analyze(int argc, char **argv)
     /* the run's own point on the sweep: it has the concurrency's rows already */
     bool run_has_phases = run_path && (run.have & TG_PROWS_PHASES);
     if (o.probe) {
-        const struct tg_api *api = tg_api_find(o.api);
         have_target = true;
-        if (tg_probe_target_init(&target, api, o.probe, o.payloads, err, sizeof err) != 0) {
-            rc = usage("%s", err);
+        if ((rc = tg_cli_endpoint_target("analyze", &o.ep, o.probe, o.payloads, &target)) != 0)
             goto out;
-        }
-        if ((o.cacert || o.insecure) && tg_probe_target_tls(&target, o.cacert, o.insecure, err, sizeof err) != 0) {
-            rc = usage("%s", err);
-            goto out;
-        }
-        for (size_t i = 0; i < o.nheaders; i++)
-            if (tg_probe_target_header(&target, o.headers[i], err, sizeof err) != 0) {
-                rc = usage("%s", err);
-                goto out;
-            }
-        if (target.url.tls && o.insecure)
-            fprintf(stderr, "tailgate analyze: WARNING: --insecure: TLS certificates and host names are NOT "
-                            "verified\n");
         struct tg_active_opts ao = {
             .concurrency = (uint32_t)conc,
             .sweep_top = !run_has_phases,
@@ -425,7 +397,7 @@ int tg_cmd_analyze(int argc, char **argv)
         a.cause = TG_CAUSE_UNKNOWN;
     a.probe_s = act.elapsed_s;
     a.probe_inputs = act.probe_inputs;
-    const struct tg_api *dialect = tg_api_find(o.api);
+    const struct tg_api *dialect = tg_api_find(o.ep.api);
     char time_headers[160] = "";
     if (dialect->queue_time_header || dialect->compute_time_header) {
         snprintf(time_headers, sizeof time_headers, "%s%s%s", dialect->queue_time_header ? dialect->queue_time_header : "",
@@ -451,17 +423,7 @@ int tg_cmd_analyze(int argc, char **argv)
     doc = tg_analysis_json(&a);
     if (doc && o.probe) {
         /* how the probes reached the endpoint: header names, secret values redacted */
-        json_t *hj = json_array();
-        for (size_t i = 2; i < target.nheaders; i++) {
-            char line[400];
-            snprintf(line, sizeof line, "%s: %s", target.headers[i].name, tg_probe_header_shown(&target.headers[i]));
-            json_array_append_new(hj, json_string(line));
-        }
-        json_object_set_new(json_object_get(doc, "source"), "headers", hj);
-        json_object_set_new(json_object_get(doc, "source"), "tls",
-                            target.url.tls ? json_pack("{s:b, s:s}", "verify", !o.insecure, "ca",
-                                                       o.insecure ? "none" : o.cacert ? o.cacert : "system")
-                                           : json_null());
+        tg_cli_endpoint_record(json_object_get(doc, "source"), &o.ep, &target);
     }
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;

@@ -11,6 +11,7 @@
 #include "analyze/report.h"
 #include "analyze/tune.h"
 #include "cli/cli.h"
+#include "cli/endpoint.h"
 #include "cli/commands.h"
 #include "core/fs.h"
 #include "core/error.h"
@@ -29,14 +30,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#define MAX_HEADERS TG_PROBE_MAX_HEADERS
 
 struct tune_cli {
-    const char *api;
-    const char *headers[MAX_HEADERS + 1];   /* -H lines as given (never printed) */
-    size_t nheaders;
-    const char *cacert;
-    bool insecure;
+    struct tg_cli_endpoint ep;  /* --api, -H, --cacert, --insecure */
     struct tg_tolerance tol;
     double sla_p95_ms;
     const char *payloads;
@@ -53,7 +49,7 @@ struct tune_cli {
 };
 
 static const struct tune_cli defaults = {
-    .api = "tailgate",
+    .ep = { .api = "tailgate" },
     .sla_p95_ms = 800,
     .payloads = "workload/requests.jsonl",
     .concurrency = 20,
@@ -96,7 +92,7 @@ static void help(void)
            "  -h, --help\n\n"
            "Exit: 0 a configuration meets the SLA, 1 none does or none could be chosen (tune.json\n"
            "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
-           defaults.sla_p95_ms, defaults.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
+           defaults.sla_p95_ms, defaults.ep.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
            (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
 }
 
@@ -108,13 +104,10 @@ static void on_progress(void *ctx, const char *what)
 }
 
 enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED,
-       OPT_API, OPT_CACERT, OPT_INSECURE, OPT_TOL };
+       OPT_TOL };
 
 static const struct option long_opts[] = {
-    { "api", required_argument, NULL, OPT_API },
-    { "header", required_argument, NULL, 'H' },
-    { "cacert", required_argument, NULL, OPT_CACERT },
-    { "insecure", no_argument, NULL, OPT_INSECURE },
+    TG_CLI_ENDPOINT_LONG_OPTS,
     { "output-tolerance", required_argument, NULL, OPT_TOL },
     { "sla-p95", required_argument, NULL, OPT_SLA },
     { "payloads", required_argument, NULL, OPT_PAYLOADS },
@@ -151,19 +144,13 @@ int tg_cmd_tune(int argc, char **argv)
     opterr = 0;
     int ch;
     while ((ch = getopt_long(argc, argv, ":c:n:o:qhH:", long_opts, NULL)) != -1) {
+        int ec;
+        if (tg_cli_endpoint_opt("tune", &o.ep, ch, optarg, &ec)) {
+            if (ec)
+                return ec;
+            continue;
+        }
         switch (ch) {
-        case OPT_API:
-            if (!tg_api_find(optarg))
-                return usage("unknown --api '%s' (one of %s)", optarg, tg_api_names());
-            o.api = optarg;
-            break;
-        case 'H':
-            if (o.nheaders == MAX_HEADERS)
-                return usage("too many -H headers (at most %d)", MAX_HEADERS);
-            o.headers[o.nheaders++] = optarg;
-            break;
-        case OPT_CACERT: o.cacert = optarg; break;
-        case OPT_INSECURE: o.insecure = true; break;
         case OPT_TOL:
             if (tg_tolerance_parse(optarg, &o.tol) != 0)
                 return usage("invalid --output-tolerance '%s' (a number >= 0, abs:T or cosine:EPS)", optarg);
@@ -214,21 +201,8 @@ int tg_cmd_tune(int argc, char **argv)
 
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
     have_target = true;
-    if (tg_probe_target_init(&target, tg_api_find(o.api), url, o.payloads, err, sizeof err) != 0) {
-        rc = usage("%s", err);
+    if ((rc = tg_cli_endpoint_target("tune", &o.ep, url, o.payloads, &target)) != 0)
         goto out;
-    }
-    if ((o.cacert || o.insecure) && tg_probe_target_tls(&target, o.cacert, o.insecure, err, sizeof err) != 0) {
-        rc = usage("%s", err);
-        goto out;
-    }
-    for (size_t i = 0; i < o.nheaders; i++)
-        if (tg_probe_target_header(&target, o.headers[i], err, sizeof err) != 0) {
-            rc = usage("%s", err);
-            goto out;
-        }
-    if (target.url.tls && o.insecure)
-        fprintf(stderr, "tailgate tune: WARNING: --insecure: TLS certificates and host names are NOT verified\n");
     if (o.reference && tg_prows_load(o.reference, &ref, err, sizeof err) != 0) {
         rc = usage("%s", err);
         goto out;
@@ -303,17 +277,8 @@ int tg_cmd_tune(int argc, char **argv)
     char url_shown[2048]; /* the URL as recorded: secrets redacted */
     doc = tg_tune_json(&tune, &to, &model, tg_redact_url(url, url_shown, sizeof url_shown), model_source);
     if (doc) {
-        json_t *hj = json_array();
-        for (size_t i = 2; i < target.nheaders; i++) {
-            char hl[400];
-            snprintf(hl, sizeof hl, "%s: %s", target.headers[i].name, tg_probe_header_shown(&target.headers[i]));
-            json_array_append_new(hj, json_string(hl));
-        }
         json_object_set_new(doc, "api", json_string(target.api->name));
-        json_object_set_new(doc, "headers", hj);
-        json_object_set_new(doc, "tls", target.url.tls ? json_pack("{s:b, s:s}", "verify", !o.insecure, "ca",
-                                                                   o.insecure ? "none" : o.cacert ? o.cacert : "system")
-                                                       : json_null());
+        tg_cli_endpoint_record(doc, &o.ep, &target);
     }
     snprintf(path, sizeof path, "%s/tune.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
