@@ -155,7 +155,8 @@ struct tg_api {
     /* -- server side (tailgate serve); all NULL for a client-only dialect -- */
 
     /* Classifies path (no query string) for method-independent routing.
-     * For routes with {model}, the path's model goes to model[0..cap). */
+     * For routes with {model}, the path's model goes to model[0..cap);
+     * otherwise model is set to "". */
     enum tg_api_route (*server_route)(const char *path, char *model, size_t cap);
 
     /* Parses an inference body (path_model: the model from the path, or "").

@@ -203,6 +203,8 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
+    if (cap)
+        model[0] = '\0'; /* no route of this API names a model */
     if (!strcmp(path, "/v1/embeddings"))
         return TG_API_ROUTE_INFER;
     if (!strcmp(path, "/v1/models"))
@@ -381,7 +383,7 @@ static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *mod
         return tg_buf_puts(b, "{\"status\":\"ok\"}");
     /* "created" is fixed so that the body is deterministic. */
     int rc = tg_buf_puts(b, "{\"object\":\"list\",\"data\":[{\"id\":");
-    rc = rc ? rc : tg_api_put_string(b, model, strlen(model));
+    rc = rc ? rc : tg_api_put_text(b, model);
     return rc ? rc : tg_buf_puts(b, ",\"object\":\"model\",\"created\":0,\"owned_by\":\"tailgate\"}]}");
 }
 

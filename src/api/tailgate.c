@@ -68,6 +68,8 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
+    if (cap)
+        model[0] = '\0'; /* no route of this API names a model */
     if (!strcmp(path, "/v1/infer"))
         return TG_API_ROUTE_INFER;
     if (!strcmp(path, "/healthz"))

@@ -109,6 +109,8 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
+    if (cap)
+        model[0] = '\0'; /* no route of this API names a model */
     if (!strcmp(path, "/embed"))
         return TG_API_ROUTE_INFER;
     if (!strcmp(path, "/health"))
@@ -237,7 +239,7 @@ static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *mod
     if (kind != TG_API_ROUTE_METADATA)
         return 0; /* /health: 200 with an empty body, as TEI answers */
     int rc = tg_buf_puts(b, "{\"model_id\":");
-    rc = rc ? rc : tg_api_put_string(b, model, strlen(model));
+    rc = rc ? rc : tg_api_put_text(b, model);
     return rc ? rc
               : tg_buf_printf(b,
                               ",\"model_sha\":null,\"model_dtype\":\"float32\","
