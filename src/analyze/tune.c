@@ -340,6 +340,23 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     struct tg_tune_cand **order = NULL;
     int rc = 0;
     out->best = out->confirm = -1;
+    if (o->reference_outputs && o->tol.kind != TG_TOL_EXACT) {
+        /* The reference run's own outputs cover every payload it sent; the
+         * baseline probe covers only what it sent within its window. */
+        size_t np = t->payloads->n;
+        if (!(num.by = calloc(np, sizeof *num.by))) {
+            rc = TG_ENOMEM;
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        num.n = np;
+        for (size_t i = 0; i < np; i++)
+            if (o->reference_outputs[i] && !(num.by[i] = strdup(o->reference_outputs[i]))) {
+                rc = TG_ENOMEM;
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+    }
 
     /* every grid point, predicted */
     struct tg_tune_cand grid[512];

@@ -97,7 +97,10 @@ struct tg_tune_opts {
     uint32_t top_k;                /* grid points measured beyond the ablation (default 4) */
     const struct tg_prows *reference;  /* outputs to match (borrowed); NULL: the baseline's */
     struct tg_tolerance tol;       /* how outputs are matched (zeroed: exactly); numbers are
-                                      compared against the baseline's own outputs */
+                                      compared against reference_outputs, else against the
+                                      baseline's own outputs */
+    char *const *reference_outputs; /* per payload index: the reference run's output JSON
+                                       (borrowed; NULL entries: none); NULL: the baseline's */
     uint64_t seed;
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;

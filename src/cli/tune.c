@@ -106,6 +106,66 @@ static void on_progress(void *ctx, const char *what)
 enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED,
        OPT_TOL };
 
+/* The reference run's saved outputs (its `--save-outputs` file, named in
+ * its summary.json), by payload index: what --output-tolerance compares
+ * numbers against.  *out stays NULL when the run kept none.  Returns 0, or
+ * a negative code with a one-line reason in err. */
+static int load_reference_outputs(const char *run, size_t npayloads, char ***out, char *err,
+                                  size_t errlen)
+{
+    *out = NULL;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/summary.json", run);
+    json_t *sum = json_load_file(path, 0, NULL);
+    json_t *so = json_object_get(json_object_get(sum, "config"), "save_outputs");
+    if (!json_is_string(so) || !json_string_value(so)[0]) {
+        json_decref(sum);
+        return 0;
+    }
+    const char *name = json_string_value(so);
+    if (name[0] == '/')
+        snprintf(path, sizeof path, "%s", name);
+    else
+        snprintf(path, sizeof path, "%s/%s", run, name);
+    json_decref(sum);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        int e = errno;
+        snprintf(err, errlen, "--reference %.200s: cannot read its saved outputs %.200s: %s", run, path,
+                 strerror(e));
+        return -e;
+    }
+    char **by = calloc(npayloads ? npayloads : 1, sizeof *by);
+    int rc = by ? 0 : TG_ENOMEM;
+    char *line = NULL;
+    size_t cap = 0;
+    for (size_t lineno = 1; !rc && getline(&line, &cap, f) > 0; lineno++) {
+        json_t *o = json_loads(line, JSON_DECODE_ANY, NULL);
+        json_t *id = json_object_get(o, "request_id"), *v = json_object_get(o, "output");
+        if (!json_is_integer(id) || json_integer_value(id) < 0 || !v) {
+            snprintf(err, errlen, "%.300s:%zu: not a {\"request_id\",\"output\"} line", path, lineno);
+            rc = TG_EPARSE;
+        } else {
+            size_t k = (size_t)json_integer_value(id) % npayloads;
+            if (!by[k] && !(by[k] = json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT)))
+                rc = TG_ENOMEM;
+        }
+        json_decref(o);
+    }
+    free(line);
+    fclose(f);
+    if (rc) {
+        for (size_t i = 0; by && i < npayloads; i++)
+            free(by[i]);
+        free(by);
+        if (rc == TG_ENOMEM)
+            snprintf(err, errlen, "out of memory reading %.300s", path);
+        return rc;
+    }
+    *out = by;
+    return 0;
+}
+
 static const struct option long_opts[] = {
     TG_CLI_ENDPOINT_LONG_OPTS,
     { "output-tolerance", required_argument, NULL, OPT_TOL },
@@ -132,6 +192,8 @@ int tg_cmd_tune(int argc, char **argv)
     struct tg_probe_target target;
     bool have_target = false;
     struct tg_prows ref = { 0 };
+    char **ref_outputs = NULL;  /* the reference's saved outputs by payload index */
+    size_t nref_outputs = 0;
     struct tg_active act = { 0 };
     struct tg_tune tune = { 0 };
     double *jitter = NULL;
@@ -207,6 +269,17 @@ int tg_cmd_tune(int argc, char **argv)
         rc = usage("%s", err);
         goto out;
     }
+    if (o.reference && o.tol.kind != TG_TOL_EXACT) {
+        nref_outputs = target.payloads->n;
+        if (load_reference_outputs(o.reference, nref_outputs, &ref_outputs, err, sizeof err) != 0) {
+            rc = usage("%s", err);
+            goto out;
+        }
+        if (!ref_outputs)
+            fprintf(stderr, "tailgate tune: note: --reference %s kept no outputs (tailgate run --save-outputs): "
+                            "numbers are compared with tune's own unbatched baseline, which covers only "
+                            "the payloads it sent\n", o.reference);
+    }
     const char *out_dir = o.out;
     if (!out_dir) {
         char stamp[32];
@@ -261,6 +334,7 @@ int tg_cmd_tune(int argc, char **argv)
         .top_k = (uint32_t)o.top_k,
         .reference = o.reference ? &ref : NULL,
         .tol = o.tol,
+        .reference_outputs = ref_outputs,
         .seed = o.seed,
         .progress = o.quiet ? NULL : on_progress,
         .progress_ctx = "measuring ",
@@ -329,6 +403,9 @@ out:
     tg_tune_free(&tune);
     tg_active_free(&act);
     tg_prows_free(&ref);
+    for (size_t i = 0; ref_outputs && i < nref_outputs; i++)
+        free(ref_outputs[i]);
+    free(ref_outputs);
     if (have_target)
         tg_probe_target_free(&target);
     return rc;
