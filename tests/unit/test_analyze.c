@@ -531,6 +531,13 @@ TEST(tune_outputs_within_tolerance)
     /* without the numbers (no kept outputs) a differing hash stays different */
     CHECK_INT_EQ(0, tg_tune_outputs_tol(&ref, NULL, &cand, cand_out, 2, &abs5, &c));
     CHECK_UINT_EQ(2, c.outputs_different);
+    /* numbers kept, but none for one payload: that output is unverified (missing), not different */
+    char *partial[2] = { ref_out[0], NULL };
+    CHECK_INT_EQ(0, tg_tune_outputs_tol(&ref, partial, &cand, cand_out, 2, &abs5, &c));
+    CHECK_UINT_EQ(1, c.outputs_compared);
+    CHECK_UINT_EQ(1, c.outputs_within_tolerance);
+    CHECK_UINT_EQ(0, c.outputs_different);
+    CHECK_UINT_EQ(1, c.outputs_missing);
     tg_prows_free(&ref);
     tg_prows_free(&cand);
 }
