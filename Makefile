@@ -4,6 +4,7 @@
 #   make asan       the same tests on an ASan+UBSan build (make test runs it too when CI is set)
 #   make tsan       the multi-threaded paths (serve, run --threads 2) under TSan
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang)
+#   make bench      micro-benchmarks (bench/micro.c) and tailgate vs wrk (bench/run): figures
 #   make clean
 # Sources are found by wildcard: a new src/<module>/*.c or tests/unit/test_*.c
 # needs no Makefile change.
@@ -122,7 +123,14 @@ fuzz: fuzz-build
 	  else f=$$((f + 1)); echo "FAIL fuzz $$name (see $$log)"; tail -n 30 $$log; fi; \
 	done; echo "fuzz: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
-bench: tailgate
+# Micro-benchmarks of the hot paths (bench/micro.c: figures, never a test),
+# then the load benchmarks against nginx and wrk (bench/run).
+$(BUILD)/bench/micro: bench/micro.c $(LIB) build/config.mk
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
+bench: tailgate $(BUILD)/bench/micro
+	$(BUILD)/bench/micro
 	bench/run
 
 # check-report: renders the report of tests/data/report in headless Chromium to

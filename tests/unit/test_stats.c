@@ -223,22 +223,18 @@ TEST(hist_merge_equals_recording_all)
     tg_hist_free(other);
 }
 
-TEST(hist_record_is_cheap)
+/* Many samples over the whole range: none lost.  (The cost per sample is a
+ * figure of `make bench`, bench/micro.c, not a check here.) */
+TEST(hist_record_many_loses_none)
 {
-    if (getenv("TG_SANITIZED"))
-        return;
     struct tg_hist *h = tg_hist_new(60000000);
     REQUIRE(h);
-    enum { N = 4000000 };
+    enum { N = 400000 };
     uint64_t x = 12345;
-    uint64_t t0 = tg_now_ns();
     for (int i = 0; i < N; i++) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         tg_hist_record(h, (x >> 40) % 60000000);
     }
-    double ns = (double)(tg_now_ns() - t0) / N;
-    printf("     hist_record: %.1f ns per sample\n", ns);
-    CHECK(ns < 50);   /* generous: shared 2-core machine */
     CHECK_UINT_EQ(N, tg_hist_count(h));
     tg_hist_free(h);
 }
@@ -413,7 +409,12 @@ TEST(bootstrap_matches_naive_resampling)
     CHECK_DBL_NEAR(hi, fast.hi, 0.2 * width);
 }
 
-TEST(bootstrap_large_n_is_fast)
+/* n = 1e6 per side: the interval holds the true P99 shift.  P99 of
+ * LogNormal(log m, 0.4) is m * exp(0.4 * 2.3263), so the shift from m = 500 to
+ * 400 is -100 * 2.5357 = -253.6 ms; with a million samples the sample P99s
+ * sit within about 1 % of the true ones.  (Its duration is a figure of
+ * `make bench`.) */
+TEST(bootstrap_large_n_holds_the_true_shift)
 {
     enum { N = 1000000 };
     double *b = malloc(N * sizeof *b), *a = malloc(N * sizeof *a);
@@ -425,10 +426,10 @@ TEST(bootstrap_large_n_is_fast)
         a[i] = tg_rng_lognormal(&r, log(400), 0.4);
     }
     struct tg_ci c;
-    uint64_t t0 = tg_now_ns();
     CHECK_INT_EQ(0, tg_bootstrap_delta_ci(b, N, a, N, 99, 2000, 0.95, 1, &c));
-    printf("     bootstrap n=1e6 x2, 2000 resamples: %.0f ms\n", (tg_now_ns() - t0) / 1e6);
     CHECK(c.lo < c.hi && c.hi < 0);
+    CHECK(c.lo < -253.6 * 0.97 && c.hi > -253.6 * 1.03);
+    CHECK(c.hi - c.lo < 20);   /* a million samples: a narrow interval */
     free(b);
     free(a);
 }
