@@ -177,6 +177,8 @@ double tg_progress_rate(const struct tg_progress *p)
     return (double)(now->done - ref->done) * 1e9 / (double)(now->t_ns - ref->t_ns);
 }
 
+uint64_t tg_progress_samples(const struct tg_progress *p) { return p->n; }
+
 uint64_t tg_progress_percentile(const struct tg_progress *p, double pct)
 {
     if (!p->n)

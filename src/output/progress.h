@@ -58,6 +58,9 @@ void tg_progress_update(struct tg_progress *p, uint64_t now_ns, uint64_t done, u
 /* The done count of the last update. */
 uint64_t tg_progress_done(const struct tg_progress *p);
 
+/* How many ok latencies have been collected so far. */
+uint64_t tg_progress_samples(const struct tg_progress *p);
+
 /* The running percentile (p in [0, 100]) of the ok latencies collected so
  * far, µs; 0 when none. */
 uint64_t tg_progress_percentile(const struct tg_progress *p, double pct);
