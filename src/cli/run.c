@@ -24,6 +24,7 @@
 #include <fcntl.h>
 #include <netdb.h>
 #include <signal.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +154,7 @@ struct run {
     bool live, show;               /* progress: a live line / any progress */
     json_t *config, *summary_doc;
     int csv_fd, out_fd;
+    pthread_mutex_t csv_lock, outs_lock; /* held by a worker's writer while it flushes */
     const char *out_dir;
     char out_dir_buf[256];
     char path[4200];
@@ -267,6 +269,8 @@ static int setup_engine(struct run *x)
     for (uint64_t i = 0; i < o->threads; i++) {
         tg_writer_init(&x->wctx[i].csv, x->csv_fd, 64 * 1024);
         tg_writer_init(&x->wctx[i].outs, x->out_fd, 256 * 1024);
+        tg_writer_set_lock(&x->wctx[i].csv, &x->csv_lock);
+        tg_writer_set_lock(&x->wctx[i].outs, &x->outs_lock);
         x->wctx[i].save = x->out_fd >= 0;
         x->wptr[i] = &x->wctx[i];
     }
@@ -463,6 +467,8 @@ int tg_cmd_run(int argc, char **argv)
     if (!x)
         return usage("out of memory");
     x->csv_fd = x->out_fd = -1;
+    pthread_mutex_init(&x->csv_lock, NULL);
+    pthread_mutex_init(&x->outs_lock, NULL);
     const struct tg_engine_totals *t = NULL;
     int rc = tg_run_parse_opts(argc, argv, &x->o);
     if (rc < 0)
@@ -483,6 +489,8 @@ int tg_cmd_run(int argc, char **argv)
         rc = report(x, t);
 done:
     run_free(x);
+    pthread_mutex_destroy(&x->csv_lock);
+    pthread_mutex_destroy(&x->outs_lock);
     free(x);
     return rc;
 }

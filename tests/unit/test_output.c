@@ -1,6 +1,7 @@
 /* test_output.c - requests.csv rows, the append writer, summary.json keys. */
 #include "test.h"
 
+#include "core/error.h"
 #include "output/csv.h"
 #include "output/summary.h"
 #include "output/writer.h"
@@ -98,6 +99,30 @@ TEST(writer_appends_whole_lines)
     unlink(path);
     CHECK_INT_EQ(27, n);
     CHECK_STR_EQ("a1\na2-long-line-over-16\nb1\n", got);
+}
+
+/* A line that cannot be buffered is not dropped silently: the writer's
+ * sticky error says so at close, and a later line does not clear it. */
+TEST(writer_lost_line_is_an_error)
+{
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/tg-test-writer-oom-%d", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND, 0600);
+    REQUIRE(fd >= 0);
+    struct tg_writer w;
+    pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+    tg_writer_init(&w, fd, 1 << 20);
+    tg_writer_set_lock(&w, &lock);
+    w.buf.max = 8;                            /* the buffer's hard cap: 8 bytes */
+    CHECK_INT_EQ(0, tg_writer_add(&w, "ok\n", 3));
+    CHECK(tg_writer_reserve(&w, 64) == NULL);  /* over the cap */
+    CHECK_INT_EQ(TG_ENOMEM, w.err);
+    CHECK_INT_EQ(TG_ENOMEM, tg_writer_add(&w, "x\n", 2));
+    CHECK_INT_EQ(TG_ENOMEM, tg_writer_close(&w));
+    CHECK_INT_EQ(0, pthread_mutex_trylock(&lock));   /* the flush released the lock */
+    pthread_mutex_unlock(&lock);
+    close(fd);
+    unlink(path);
 }
 
 TEST(summary_json_keys)
