@@ -1,7 +1,8 @@
 /*
  * reader.c - reading one HTTP response on a connection: bytes into the
- * connection's buffer, the head parsed (re-parsed from the start until
- * complete), the body framed by Content-Length, chunked coding or the close,
+ * connection's buffer, the head parsed once it is complete (its end is
+ * searched for incrementally, so a head dripped byte by byte costs linear
+ * time, not quadratic), the body framed by Content-Length, chunked coding or the close,
  * and kept in the buffer only when someone will read it.  A complete
  * response goes to outputs.c; then the connection is reused or closed.
  */
@@ -18,6 +19,7 @@
 void tg_wk_conn_reset_parse(struct conn *c)
 {
     c->head = false;
+    c->head_scan = 0;
     c->body_start = c->body_len = 0;
     c->body_total = 0;
     memset(&c->ch, 0, sizeof c->ch);
@@ -53,10 +55,41 @@ static void parse_fail(struct worker *w, struct conn *c)
     tg_wk_after_close(w);
 }
 
+/* True when c->rb holds the blank line that ends a head ("\n\n" or
+ * "\n\r\n": the parser takes bare LF too).  The search resumes where the
+ * last one stopped, so every byte is looked at about once. */
+static bool head_complete(struct conn *c)
+{
+    const char *d = c->rb.data;
+    size_t len = c->rb.len, i = c->head_scan;
+    while (i < len) {
+        const char *nl = memchr(d + i, '\n', len - i);
+        if (!nl)
+            break;
+        size_t k = (size_t)(nl - d);
+        if (k + 1 < len && d[k + 1] == '\n')
+            return true;
+        if (k + 2 < len && d[k + 1] == '\r' && d[k + 2] == '\n')
+            return true;
+        if (k + 2 >= len) {
+            c->head_scan = k; /* the bytes after this LF decide: look again */
+            return false;
+        }
+        i = k + 1;
+    }
+    c->head_scan = len;
+    return false;
+}
+
 /* Consumes what is in c->rb.  Returns true when the response is complete. */
 static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
 {
     if (!c->head) {
+        /* The parser runs on the first bytes (garbage is refused at once),
+         * then only once the head is complete or too long. */
+        bool first = c->head_scan == 0;
+        if (!head_complete(c) && !first && c->rb.len < TG_HTTP_MAX_HEAD_BYTES)
+            return false;
         int n = tg_http_parse_response_head_watch(c->rb.data, c->rb.len, false, w->watchp, &c->resp);
         if (n == TG_EPARTIAL)
             return false;
@@ -71,6 +104,7 @@ static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
             /* 1xx interim response: drop it and parse what follows */
             tg_buf_consume(&c->rb, (size_t)n);
             c->head = false;
+            c->head_scan = 0;
             return conn_parse(w, c, leftover);
         }
         /* An error body is kept whatever --no-outputs says: its message goes

@@ -88,6 +88,7 @@ struct conn {
     struct req *req;
     struct tg_buf rb;
     bool head;                 /* response head parsed */
+    size_t head_scan;          /* rb bytes already searched for the head's end */
     bool keep;                 /* body kept in rb: outputs are parsed, or an error body (its message) */
     struct tg_http_response resp;
     size_t body_start;         /* offset of the body in rb */
