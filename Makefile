@@ -5,6 +5,8 @@
 #   make tsan       the multi-threaded paths (serve, run --threads 2) under TSan
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang)
 #   make bench      micro-benchmarks (bench/micro.c) and tailgate vs wrk (bench/run): figures
+#   make coverage   the suite on a gcov build; HTML in build/coverage/html, last line
+#                   "lines: NN.N% functions: NN.N%" for src/ (installs Debian's lcov)
 #   make clean
 # Sources are found by wildcard: a new src/<module>/*.c or tests/unit/test_*.c
 # needs no Makefile change.
@@ -35,7 +37,7 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libtailgate.a
 
-.PHONY: all test unit-tests asan tsan fuzz fuzz-build bench clean bootstrap
+.PHONY: all test unit-tests asan tsan fuzz fuzz-build bench coverage clean bootstrap
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fuzz builds' among them) between runs.
 .SECONDARY:
@@ -132,6 +134,29 @@ $(BUILD)/bench/micro: bench/micro.c $(LIB) build/config.mk
 bench: tailgate $(BUILD)/bench/micro
 	$(BUILD)/bench/micro
 	bench/run
+
+# coverage: the whole suite on a gcov-instrumented build (build/coverage), then
+# lcov over src/ only: an HTML report in build/coverage/html and, last, one
+# line "lines: NN.N% functions: NN.N%".  A failing test does not stop the
+# report (its log is build/coverage/tests.log; the runner's verdict line is
+# printed).  Installs Debian's lcov on first use (only this target needs it).
+coverage:
+	@command -v lcov >/dev/null 2>&1 && command -v genhtml >/dev/null 2>&1 || { \
+	  sudo=""; [ "$$(id -u)" = 0 ] || sudo=sudo; \
+	  echo "coverage: installing lcov: $$sudo apt-get install -y --no-install-recommends lcov" >&2; \
+	  DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends lcov >&2 || \
+	  { $$sudo apt-get update -qq >&2 && \
+	    DEBIAN_FRONTEND=noninteractive $$sudo apt-get install -y --no-install-recommends lcov >&2; } || \
+	  { echo "coverage: cannot install lcov" >&2; exit 2; }; }
+	$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 SAN=--coverage build/coverage/tailgate unit-tests
+	@find build/coverage -name '*.gcda' -delete
+	@TG_BIN=$(CURDIR)/build/coverage/tailgate TG_TESTBIN=$(CURDIR)/build/coverage/tests TG_SANITIZED=1 \
+	  tests/run >build/coverage/tests.log 2>&1; echo "coverage: tests: $$(tail -n 1 build/coverage/tests.log)"
+	@lcov --quiet --capture --directory build/coverage --output-file build/coverage/all.info 2>/dev/null
+	@lcov --quiet --extract build/coverage/all.info '$(CURDIR)/src/*' --output-file build/coverage/src.info 2>/dev/null
+	@genhtml --quiet --output-directory build/coverage/html build/coverage/src.info >/dev/null 2>&1
+	@lcov --summary build/coverage/src.info 2>&1 | awk '/lines\.*:/ {l=$$2} /functions\.*:/ {f=$$2} \
+	  END {print "coverage report: build/coverage/html/index.html"; print "lines: " l " functions: " f}'
 
 # check-report: renders the report of tests/data/report in headless Chromium to
 # build/report.png (1280 px wide) for a visual check.  Installs the Debian
