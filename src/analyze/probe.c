@@ -11,6 +11,7 @@
 #include "core/redact.h"
 #include "core/time.h"
 #include "engine/engine.h"
+#include "engine/resolve.h"
 #include "engine/tls.h"
 #include "stats/percentile.h"
 
@@ -50,17 +51,12 @@ int tg_probe_target_init(struct tg_probe_target *t, const struct tg_api *api, co
             return trc;
         }
     }
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-    char port[8];
-    snprintf(port, sizeof port, "%u", t->url.port);
-    int g = getaddrinfo(t->url.host, port, &hints, &ai);
-    if (g != 0 || !ai) {
-        snprintf(err, errlen, "cannot resolve '%s': %s", t->url.host, gai_strerror(g));
+    /* Every address of the name, in order, before failing (engine/resolve.h). */
+    size_t naddr = 0;
+    char tried[256];
+    if (tg_resolve_pick(t->url.host, t->url.port, 2 * TG_NS_PER_S, &t->addr, &t->addrlen, &naddr, tried,
+                        sizeof tried, err, errlen) != 0)
         return TG_EINVAL;
-    }
-    memcpy(&t->addr, ai->ai_addr, ai->ai_addrlen);
-    t->addrlen = ai->ai_addrlen;
-    freeaddrinfo(ai);
     t->api = api;
     t->timeout_ns = 30 * TG_NS_PER_S;
     char why_buf[320];

@@ -13,6 +13,7 @@
 #include "core/redact.h"
 #include "core/time.h"
 #include "engine/engine.h"
+#include "engine/resolve.h"
 #include "engine/tls.h"
 #include "output/csv.h"
 #include "output/progress.h"
@@ -180,15 +181,18 @@ static int resolve(struct run *x)
             return trc == TG_EINVAL ? usage("%s", twhy) : usage("TLS set-up: %s", tg_strerror(trc));
         cfg->tls = x->tls;
     }
-    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM }, *ai = NULL;
-    char port[8];
-    snprintf(port, sizeof port, "%u", cfg->url.port);
-    int g = getaddrinfo(cfg->url.host, port, &hints, &ai);
-    if (g != 0 || !ai)
-        return usage("cannot resolve '%s': %s", cfg->url.host, gai_strerror(g));
-    memcpy(&cfg->addr, ai->ai_addr, ai->ai_addrlen);
-    cfg->addrlen = ai->ai_addrlen;
-    freeaddrinfo(ai);
+    /* Every address of the name, in order, before failing (resolve.h). */
+    char tried[512], rwhy[300];
+    size_t naddr = 0;
+    if (tg_resolve_pick(cfg->url.host, cfg->url.port, 2 * TG_NS_PER_S, &cfg->addr, &cfg->addrlen, &naddr,
+                        tried, sizeof tried, rwhy, sizeof rwhy) != 0)
+        return usage("%s", rwhy);
+    if (naddr > 1 && tried[0]) {
+        char used[80];
+        tg_resolve_format((const struct sockaddr *)&cfg->addr, used, sizeof used);
+        fprintf(stderr, "tailgate run: '%s' has %zu addresses; tried %s; using %s\n", cfg->url.host, naddr,
+                tried, used);
+    }
     return 0;
 }
 

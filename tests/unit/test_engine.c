@@ -8,12 +8,16 @@
 #include "engine/engine.h"
 #include "engine/loop.h"
 #include "engine/payload.h"
+#include "engine/resolve.h"
 #include "engine/sched.h"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <pthread.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -536,4 +540,72 @@ TEST(engine_status_detail_has_the_server_message)
     run_against("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n{ }", &s, &st, &hd);
     CHECK_INT_EQ(0, s.ok);
     CHECK_STR_EQ("fake: response is not an array", s.detail);
+}
+
+/* ---- resolve: every address, in order --------------------------------------- */
+
+static struct sockaddr_storage loopback(unsigned port, socklen_t *len)
+{
+    struct sockaddr_storage ss;
+    memset(&ss, 0, sizeof ss);
+    struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+    a->sin_family = AF_INET;
+    a->sin_port = htons((uint16_t)port);
+    a->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *len = sizeof *a;
+    return ss;
+}
+
+/* A port nobody listens on: bound, read back, closed. */
+static unsigned closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    socklen_t l;
+    struct sockaddr_storage ss = loopback(0, &l);
+    bind(fd, (struct sockaddr *)&ss, l);
+    getsockname(fd, (struct sockaddr *)&ss, &l);
+    close(fd);
+    return ntohs(((struct sockaddr_in *)&ss)->sin_port);
+}
+
+TEST(resolve_tries_every_address_in_order)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    socklen_t l;
+    struct sockaddr_storage ls = loopback(0, &l);
+    REQUIRE(bind(lfd, (struct sockaddr *)&ls, l) == 0 && listen(lfd, 4) == 0);
+    REQUIRE(getsockname(lfd, (struct sockaddr *)&ls, &l) == 0);
+    unsigned open_port = ntohs(((struct sockaddr_in *)&ls)->sin_port), dead = closed_port();
+
+    struct sockaddr_storage list[2];
+    socklen_t lens[2];
+    list[0] = loopback(dead, &lens[0]);      /* refused */
+    list[1] = loopback(open_port, &lens[1]); /* listening */
+    size_t picked = 9;
+    char tried[256];
+    CHECK_INT_EQ(0, tg_resolve_first_reachable(list, lens, 2, TG_NS_PER_S, &picked, tried, sizeof tried));
+    CHECK_UINT_EQ(1, picked);
+    char want[64];
+    snprintf(want, sizeof want, "127.0.0.1:%u (Connection refused)", dead);
+    CHECK_STR_EQ(want, tried);
+
+    list[1] = loopback(dead, &lens[1]);      /* none reachable: the first, every one named */
+    CHECK(tg_resolve_first_reachable(list, lens, 2, TG_NS_PER_S, &picked, tried, sizeof tried) < 0);
+    CHECK_UINT_EQ(0, picked);
+    CHECK(strstr(tried, want) == tried && strstr(tried + 1, want) != NULL);
+    close(lfd);
+
+    struct sockaddr_storage out;
+    socklen_t outlen;
+    size_t n = 0;
+    char why[128];
+    CHECK_INT_EQ(0, tg_resolve_pick("127.0.0.1", 8000, TG_NS_PER_S, &out, &outlen, &n, tried, sizeof tried,
+                                    why, sizeof why));
+    CHECK_UINT_EQ(1, n);      /* one address: kept untried */
+    CHECK_STR_EQ("", tried);
+    tg_resolve_format((struct sockaddr *)&out, why, sizeof why);
+    CHECK_STR_EQ("127.0.0.1:8000", why);
+    CHECK_INT_EQ(TG_EINVAL, tg_resolve_pick("no-such-host.invalid", 80, TG_NS_PER_S, &out, &outlen, &n,
+                                            tried, sizeof tried, why, sizeof why));
+    CHECK(strstr(why, "cannot resolve 'no-such-host.invalid'") == why);
 }
