@@ -358,8 +358,12 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
             tg_progress_print_line(x->progress, stderr);
         }
     }
-    if (tg_engine_join(x->engine, t) != 0)
-        return usage("out of memory merging statistics");
+    if (tg_engine_join(x->engine, t) != 0) {
+        /* The inputs ran and their rows are on disk: a failed run, not a usage error. */
+        fprintf(stderr, "tailgate run: out of memory merging statistics: no summary.json; the rows are in "
+                        "%s/requests.csv\n", x->out_dir);
+        return TG_EXIT_FAIL;
+    }
     return 0;
 }
 

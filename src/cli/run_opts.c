@@ -105,7 +105,9 @@ static void help(void)
            "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
            "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
            "  -h, --help\n\n"
-           "Exit: 0 all inputs ok, 1 some failed, 2 usage/setup error, 3 interrupted.\n",
+           "Exit: 0 all inputs ok; 1 some failed, or the results could not be written whole (a lost\n"
+           "row, out of memory once inputs ran: the rows on disk are kept); 2 usage or set-up error\n"
+           "(out of memory or no worker thread before the first input included); 3 interrupted.\n",
            (unsigned long long)defaults.concurrency, TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
            defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
            defaults.api, (unsigned long long)defaults.threads,
