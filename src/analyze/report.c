@@ -1,8 +1,11 @@
 /*
- * report.c - the analysis and tune documents.  Numbers that were not
+ * report.c - the analysis documents (the sentence, its evidence,
+ * analysis.json, analysis.md, the cost model read back) and the atomic JSON
+ * writer; tune.json / tune.md are report_tune.c.  Numbers that were not
  * measured are JSON null and "n/a" in Markdown, never a guess.
  */
 #include "analyze/report.h"
+#include "analyze/report_internal.h"
 #include "core/fs.h"
 
 #include "compare/rows.h"
@@ -16,20 +19,20 @@
 #include <string.h>
 #include <unistd.h>
 
-static json_t *num(double v)
+json_t *tg_rep_num(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();
 }
 
-static json_t *r3(double v)   /* rounded to µs: stable, readable files */
+json_t *tg_rep_r3(double v)   /* rounded to µs: stable, readable files */
 {
     return isfinite(v) ? json_real(round(v * 1000) / 1000) : json_null();
 }
 
-static json_t *cfg_json(const struct tg_client_cfg *c)
+json_t *tg_rep_cfg_json(const struct tg_client_cfg *c)
 {
     return json_pack("{s:i, s:b, s:i, s:o}", "connections", (json_int_t)c->connections, "keepalive",
-                     c->keepalive, "batch", (json_int_t)c->batch, "batch_wait_ms", num(c->batch_wait_ms));
+                     c->keepalive, "batch", (json_int_t)c->batch, "batch_wait_ms", tg_rep_num(c->batch_wait_ms));
 }
 
 /* ---- the sentence ----------------------------------------------------------- */
@@ -192,8 +195,8 @@ static json_t *sweep_json(const struct tg_sweep_point *p, size_t n)
         json_array_append_new(a, json_pack("{s:i, s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:s}", "concurrency",
                                            (json_int_t)p[i].concurrency, "inputs", (json_int_t)p[i].inputs, "ok",
                                            (json_int_t)p[i].ok, "failed", (json_int_t)p[i].failed,
-                                           "throughput_ips", r3(p[i].throughput_ips), "p50_ms", r3(p[i].p50_ms),
-                                           "p95_ms", r3(p[i].p95_ms), "mean_ms", r3(p[i].mean_ms), "source",
+                                           "throughput_ips", tg_rep_r3(p[i].throughput_ips), "p50_ms", tg_rep_r3(p[i].p50_ms),
+                                           "p95_ms", tg_rep_r3(p[i].p95_ms), "mean_ms", tg_rep_r3(p[i].mean_ms), "source",
                                            p[i].from_run ? "run" : "probe"));
     return a;
 }
@@ -211,7 +214,7 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
                                                   a->baseline_csv ? json_string(a->baseline_csv) : json_null()));
     json_object_set_new(root, "concurrency", a->concurrency ? json_integer(a->concurrency) : json_null());
     json_object_set_new(root, "dominant_cause", json_string(tg_cause_name(a->cause)));
-    json_object_set_new(root, "dominant_share", r3(a->cause_share));
+    json_object_set_new(root, "dominant_share", tg_rep_r3(a->cause_share));
     json_object_set_new(root, "sentence", json_string(a->sentence));
     json_t *ev = json_array();
     for (size_t i = 0; i < a->nevidence; i++)
@@ -222,13 +225,13 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     json_object_set_new(root, "saturation",
                         json_pack("{s:s, s:o, s:o}", "evidence", a->saturation_evidence ? a->saturation_evidence : "none",
                                   "knee_concurrency", a->knee ? json_integer(a->knee) : json_null(),
-                                  "slots_estimate", r3(a->slots)));
+                                  "slots_estimate", tg_rep_r3(a->slots)));
     if (a->has_run)
         json_object_set_new(root, "run", json_pack("{s:I, s:I, s:I, s:o, s:{s:o, s:o, s:o, s:o}}", "inputs",
                                                    (json_int_t)a->inputs, "ok", (json_int_t)a->ok, "failed",
-                                                   (json_int_t)a->failed, "wall_time_s", r3(a->wall_s),
-                                                   "latency_ms", "p50", r3(a->p50_ms), "p95", r3(a->p95_ms),
-                                                   "p99", r3(a->p99_ms), "mean", r3(a->mean_ms)));
+                                                   (json_int_t)a->failed, "wall_time_s", tg_rep_r3(a->wall_s),
+                                                   "latency_ms", "p50", tg_rep_r3(a->p50_ms), "p95", tg_rep_r3(a->p95_ms),
+                                                   "p99", tg_rep_r3(a->p99_ms), "mean", tg_rep_r3(a->mean_ms)));
     else
         json_object_set_new(root, "run", json_null());
 
@@ -241,14 +244,14 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
             for (int j = 0; j < TG_COMP_COUNT; j++) {
                 if (!isfinite(b->comp_ms[j]))
                     continue;
-                json_object_set_new(comp, tg_comp_names[j], r3(b->comp_ms[j]));
+                json_object_set_new(comp, tg_comp_names[j], tg_rep_r3(b->comp_ms[j]));
                 json_object_set_new(share, tg_comp_names[j],
-                                    r3(b->band_latency_ms > 0 ? b->comp_ms[j] / b->band_latency_ms : NAN));
+                                    tg_rep_r3(b->band_latency_ms > 0 ? b->comp_ms[j] / b->band_latency_ms : NAN));
             }
             json_array_append_new(bands, json_pack("{s:f, s:[f,f], s:I, s:o, s:o, s:o, s:o}", "percentile", b->pct,
                                                    "rank_window", b->lo_pct, b->hi_pct, "rows", (json_int_t)b->n,
-                                                   "latency_ms", r3(b->latency_ms), "band_latency_ms",
-                                                   r3(b->band_latency_ms), "components_ms", comp, "shares", share));
+                                                   "latency_ms", tg_rep_r3(b->latency_ms), "band_latency_ms",
+                                                   tg_rep_r3(b->band_latency_ms), "components_ms", comp, "shares", share));
         }
         const char *missing = !d->phases ? "no per-request phases: nothing can be separated"
                               : !d->server_timing ? "no server-reported time (no Server-Timing or time headers): server "
@@ -264,11 +267,11 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     }
     if (a->has_little)
         json_object_set_new(root, "littles_law",
-                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "throughput_ips", r3(a->little.throughput_ips),
-                                      "mean_latency_ms", r3(a->little.mean_latency_ms), "in_flight",
-                                      r3(a->little.in_flight), "concurrency", num(a->little.concurrency),
-                                      "ratio", r3(a->little.ratio), "server_in_flight",
-                                      r3(a->little.server_in_flight)));
+                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "throughput_ips", tg_rep_r3(a->little.throughput_ips),
+                                      "mean_latency_ms", tg_rep_r3(a->little.mean_latency_ms), "in_flight",
+                                      tg_rep_r3(a->little.in_flight), "concurrency", tg_rep_num(a->little.concurrency),
+                                      "ratio", tg_rep_r3(a->little.ratio), "server_in_flight",
+                                      tg_rep_r3(a->little.server_in_flight)));
     else
         json_object_set_new(root, "littles_law", json_null());
     json_object_set_new(root, "sweep", sweep_json(a->sweep, a->nsweep));
@@ -277,26 +280,26 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
         json_t *pts = json_array();
         for (size_t i = 0; i < a->nbpts; i++)
             json_array_append_new(pts, json_pack("{s:i, s:I, s:o, s:o, s:o}", "batch", (json_int_t)a->bpts[i].batch,
-                                                 "n", (json_int_t)a->bpts[i].n, "median_ms", r3(a->bpts[i].median_ms),
-                                                 "min_ms", r3(a->bpts[i].min_ms), "max_ms", r3(a->bpts[i].max_ms)));
+                                                 "n", (json_int_t)a->bpts[i].n, "median_ms", tg_rep_r3(a->bpts[i].median_ms),
+                                                 "min_ms", tg_rep_r3(a->bpts[i].min_ms), "max_ms", tg_rep_r3(a->bpts[i].max_ms)));
         json_t *jit = json_array();
         for (size_t i = 0; i < a->njitter; i++)
             json_array_append_new(jit, json_real(round(a->jitter[i] * 1e4) / 1e4));
         json_object_set_new(root, "batch_fit",
                             json_pack("{s:o, s:o, s:o, s:o, s:I, s:s, s:o, s:o, s:i, s:o, s:o, s:o, s:o}",
-                                      "alpha_ms", r3(a->bfit.fit.alpha), "beta_ms", r3(a->bfit.fit.beta), "r2",
-                                      num(round(a->bfit.fit.r2 * 1e5) / 1e5), "rmse_ms", r3(a->bfit.fit.rmse),
+                                      "alpha_ms", tg_rep_r3(a->bfit.fit.alpha), "beta_ms", tg_rep_r3(a->bfit.fit.beta), "r2",
+                                      tg_rep_num(round(a->bfit.fit.r2 * 1e5) / 1e5), "rmse_ms", tg_rep_r3(a->bfit.fit.rmse),
                                       "n_points", (json_int_t)a->bfit.fit.n,
                                       "source", a->exec_source ? a->exec_source
                                                 : a->bfit.from_server_timing ? "server_timing_compute" : "service_time",
                                       "points", pts, "max_batch", a->max_batch ? json_integer(a->max_batch) : json_null(),
                                       "batch_at_concurrency", (json_int_t)a->bfit.batch_at_c,
-                                      "gain_at_concurrency", r3(a->bfit.gain_at_c), "efficiency_at_concurrency",
-                                      r3(a->bfit.efficiency_at_c), "gain_limit", r3(a->bfit.gain_limit),
+                                      "gain_at_concurrency", tg_rep_r3(a->bfit.gain_at_c), "efficiency_at_concurrency",
+                                      tg_rep_r3(a->bfit.efficiency_at_c), "gain_limit", tg_rep_r3(a->bfit.gain_limit),
                                       "jitter_factors", jit));
         json_object_set_new(json_object_get(root, "batch_fit"), "max_batch_exact", json_boolean(a->max_batch_exact));
         json_object_set_new(json_object_get(root, "batch_fit"), "time_budget_cut", json_boolean(a->budget_cut));
-        json_object_set_new(json_object_get(root, "batch_fit"), "rtt_subtracted_ms", r3(a->rtt_ms));
+        json_object_set_new(json_object_get(root, "batch_fit"), "rtt_subtracted_ms", tg_rep_r3(a->rtt_ms));
         json_object_set_new(json_object_get(root, "batch_fit"), "max_batch_evidence",
                             json_pack("{s:o, s:o, s:o, s:o}", "how",
                                       a->max_batch_evidence ? json_string(a->max_batch_evidence) : json_null(),
@@ -309,39 +312,39 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     }
     if (a->has_model)
         json_object_set_new(root, "model",
-                            json_pack("{s:o, s:o, s:o, s:i, s:o, s:o}", "alpha_ms", r3(a->model.alpha_ms), "beta_ms",
-                                      r3(a->model.beta_ms), "slots", r3(a->slots), "max_batch",
-                                      (json_int_t)a->model.max_batch, "overhead_ms", r3(a->model.overhead_ms),
-                                      "connect_ms", r3(a->model.connect_ms)));
+                            json_pack("{s:o, s:o, s:o, s:i, s:o, s:o}", "alpha_ms", tg_rep_r3(a->model.alpha_ms), "beta_ms",
+                                      tg_rep_r3(a->model.beta_ms), "slots", tg_rep_r3(a->slots), "max_batch",
+                                      (json_int_t)a->model.max_batch, "overhead_ms", tg_rep_r3(a->model.overhead_ms),
+                                      "connect_ms", tg_rep_r3(a->model.connect_ms)));
     else
         json_object_set_new(root, "model",
-                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "alpha_ms", a->has_fit ? r3(a->bfit.fit.alpha) : json_null(),
-                                      "beta_ms", a->has_fit ? r3(a->bfit.fit.beta) : json_null(), "slots", r3(a->slots),
+                            json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "alpha_ms", a->has_fit ? tg_rep_r3(a->bfit.fit.alpha) : json_null(),
+                                      "beta_ms", a->has_fit ? tg_rep_r3(a->bfit.fit.beta) : json_null(), "slots", tg_rep_r3(a->slots),
                                       "max_batch", a->max_batch ? json_integer(a->max_batch) : json_null(),
-                                      "overhead_ms", r3(a->overhead_ms), "connect_ms",
-                                      a->has_conn ? r3(a->conn.new_connect_ms) : json_null()));
+                                      "overhead_ms", tg_rep_r3(a->overhead_ms), "connect_ms",
+                                      a->has_conn ? tg_rep_r3(a->conn.new_connect_ms) : json_null()));
     if (a->has_conn)
         json_object_set_new(root, "connection_cost",
                             json_pack("{s:I, s:I, s:o, s:o, s:o, s:o}", "new", (json_int_t)a->conn.n_new, "reused",
-                                      (json_int_t)a->conn.n_reused, "new_connect_ms", r3(a->conn.new_connect_ms),
-                                      "new_service_ms", r3(a->conn.new_service_ms), "reused_service_ms",
-                                      r3(a->conn.reused_service_ms), "extra_ms", r3(a->conn.extra_ms)));
+                                      (json_int_t)a->conn.n_reused, "new_connect_ms", tg_rep_r3(a->conn.new_connect_ms),
+                                      "new_service_ms", tg_rep_r3(a->conn.new_service_ms), "reused_service_ms",
+                                      tg_rep_r3(a->conn.reused_service_ms), "extra_ms", tg_rep_r3(a->conn.extra_ms)));
     else
         json_object_set_new(root, "connection_cost", json_null());
     if (a->has_client) {
         const struct tg_client_overhead *c = &a->client;
         json_object_set_new(root, "client_overhead",
                             json_pack("{s:{s:I, s:o, s:o, s:o}, s:{s:I, s:o, s:o, s:o}, s:{s:o, s:o, s:o}}",
-                                      "baseline", "n", (json_int_t)c->baseline_n, "p50_ms", r3(c->baseline_p50_ms),
-                                      "p95_ms", r3(c->baseline_p95_ms), "mean_ms", r3(c->baseline_mean_ms),
-                                      "replica", "n", (json_int_t)c->replica_n, "p50_ms", r3(c->replica_p50_ms),
-                                      "p95_ms", r3(c->replica_p95_ms), "mean_ms", r3(c->replica_mean_ms),
-                                      "delta", "p50_ms", r3(c->delta_p50_ms), "p95_ms", r3(c->delta_p95_ms),
-                                      "mean_ms", r3(c->delta_mean_ms)));
+                                      "baseline", "n", (json_int_t)c->baseline_n, "p50_ms", tg_rep_r3(c->baseline_p50_ms),
+                                      "p95_ms", tg_rep_r3(c->baseline_p95_ms), "mean_ms", tg_rep_r3(c->baseline_mean_ms),
+                                      "replica", "n", (json_int_t)c->replica_n, "p50_ms", tg_rep_r3(c->replica_p50_ms),
+                                      "p95_ms", tg_rep_r3(c->replica_p95_ms), "mean_ms", tg_rep_r3(c->replica_mean_ms),
+                                      "delta", "p50_ms", tg_rep_r3(c->delta_p50_ms), "p95_ms", tg_rep_r3(c->delta_p95_ms),
+                                      "mean_ms", tg_rep_r3(c->delta_mean_ms)));
     } else {
         json_object_set_new(root, "client_overhead", json_null());
     }
-    json_object_set_new(root, "probe", a->probe_url ? json_pack("{s:o, s:I}", "elapsed_s", r3(a->probe_s), "inputs",
+    json_object_set_new(root, "probe", a->probe_url ? json_pack("{s:o, s:I}", "elapsed_s", tg_rep_r3(a->probe_s), "inputs",
                                                                 (json_int_t)a->probe_inputs)
                                                     : json_null());
     return root;
@@ -349,7 +352,7 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
 
 /* ---- analysis.md ----------------------------------------------------------------- */
 
-static const char *fmt_ms(char *b, size_t n, double v)
+const char *tg_rep_fmt_ms(char *b, size_t n, double v)
 {
     if (isfinite(v))
         snprintf(b, n, "%.1f", v);
@@ -374,7 +377,7 @@ int tg_analysis_md(FILE *f, const struct tg_analysis *a)
     if (a->has_run)
         fprintf(f, "Run: %llu inputs, %llu ok, %llu failed; P50 %s ms, P95 %s ms, P99 %s ms.\n\n",
                 (unsigned long long)a->inputs, (unsigned long long)a->ok, (unsigned long long)a->failed,
-                fmt_ms(x, sizeof x, a->p50_ms), fmt_ms(y, sizeof y, a->p95_ms), fmt_ms(z, sizeof z, a->p99_ms));
+                tg_rep_fmt_ms(x, sizeof x, a->p50_ms), tg_rep_fmt_ms(y, sizeof y, a->p95_ms), tg_rep_fmt_ms(z, sizeof z, a->p99_ms));
 
     fprintf(f, "## Where the time goes\n\n");
     if (a->has_decomp && a->decomp.phases) {
@@ -409,9 +412,9 @@ int tg_analysis_md(FILE *f, const struct tg_analysis *a)
     if (a->has_little)
         fprintf(f, "Little's law: throughput %.2f inputs/s x mean latency %.1f ms = %.2f inputs in flight "
                 "(client concurrency %s, ratio %.2f)%s%s%s.\n\n", a->little.throughput_ips,
-                a->little.mean_latency_ms, a->little.in_flight, fmt_ms(x, sizeof x, a->little.concurrency),
+                a->little.mean_latency_ms, a->little.in_flight, tg_rep_fmt_ms(x, sizeof x, a->little.concurrency),
                 a->little.ratio, isfinite(a->little.server_in_flight) ? "; inside the server " : "",
-                isfinite(a->little.server_in_flight) ? fmt_ms(y, sizeof y, a->little.server_in_flight) : "",
+                isfinite(a->little.server_in_flight) ? tg_rep_fmt_ms(y, sizeof y, a->little.server_in_flight) : "",
                 isfinite(a->little.server_in_flight) ? " on average" : "");
     if (a->nsweep) {
         fprintf(f, "| concurrency | throughput (inputs/s) | P50 ms | P95 ms | inputs | source |\n|---|---|---|---|---|---|\n");
@@ -533,221 +536,6 @@ int tg_analysis_load_model(const char *path, struct tg_costmodel *m, double **ji
 out:
     json_decref(root);
     return rc;
-}
-
-/* ---- tune.json / tune.md ------------------------------------------------------------- */
-
-static json_t *cand_json(const struct tg_tune_cand *c)
-{
-    json_t *o = json_pack("{s:s, s:o, s:{s:o, s:o, s:o}, s:b}", "role", tg_tune_role_name(c->role), "config",
-                          cfg_json(&c->cfg), "predicted", "p50_ms", r3(c->pred.p50_ms), "p95_ms", r3(c->pred.p95_ms),
-                          "throughput_ips", r3(c->pred.throughput_ips), "measured", c->measured);
-    if (c->measured)
-        json_object_set_new(o, "measurement",
-                            json_pack("{s:I, s:I, s:I, s:o, s:o, s:o, s:o, s:o, s:{s:I, s:I, s:I}, s:b}", "inputs",
-                                      (json_int_t)c->inputs, "ok", (json_int_t)c->ok, "failed", (json_int_t)c->failed,
-                                      "p50_ms", r3(c->p50_ms), "p95_ms", r3(c->p95_ms), "p99_ms", r3(c->p99_ms),
-                                      "throughput_ips", r3(c->throughput_ips), "wall_s", r3(c->wall_s), "outputs",
-                                      "compared", (json_int_t)c->outputs_compared, "different",
-                                      (json_int_t)c->outputs_different, "missing", (json_int_t)c->outputs_missing,
-                                      "eligible", tg_tune_eligible(c)));
-    if (c->measured) {
-        json_t *oj = json_object_get(json_object_get(o, "measurement"), "outputs");
-        json_object_set_new(oj, "within_tolerance", json_integer((json_int_t)c->outputs_within_tolerance));
-        json_object_set_new(oj, "max_diff", num(c->outputs_max_diff));
-        json_object_set_new(json_object_get(o, "measurement"), "verdict",
-                            json_string(c->failed ? "failed inputs" : c->outputs_different ? "outputs differ"
-                                        : !c->outputs_compared ? "no output compared" : "eligible"));
-    }
-    return o;
-}
-
-static const struct tg_tune_cand *find_role(const struct tg_tune *t, enum tg_tune_role r)
-{
-    for (size_t i = 0; i < t->n; i++)
-        if (t->cands[i].role == r)
-            return &t->cands[i];
-    return NULL;
-}
-
-static const char *lever_name(enum tg_tune_role r)
-{
-    switch (r) {
-    case TG_ROLE_BASELINE: return "baseline (pool = concurrency, keep-alive, no batching)";
-    case TG_ROLE_POOL: return "pool size alone (1 connection)";
-    case TG_ROLE_KEEPALIVE: return "keep-alive alone (off)";
-    case TG_ROLE_BATCH: return "batch size alone";
-    case TG_ROLE_BATCH_WAIT: return "batch wait alone (batch 1)";
-    case TG_ROLE_CONFIRM: return "combined (the choice, full workload)";
-    default: return "search";
-    }
-}
-
-json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m,
-                     const char *url, const char *model_source)
-{
-    char now[32], args[160] = "";
-    tg_utc_iso(now, sizeof now);
-    json_t *root = json_object();
-    json_object_set_new(root, "schema", json_string(TG_TUNE_SCHEMA));
-    json_object_set_new(root, "generated_utc", json_string(now));
-    json_object_set_new(root, "url", json_string(url ? url : ""));
-    json_object_set_new(root, "sla_p95_ms", num(o->sla_p95_ms));
-    json_object_set_new(root, "concurrency", json_integer(o->concurrency));
-    json_object_set_new(root, "inputs_per_candidate", json_integer((json_int_t)(o->inputs ? o->inputs : 200)));
-    json_object_set_new(root, "model", json_pack("{s:s, s:o, s:o, s:i, s:i, s:o, s:o, s:I}", "source", model_source,
-                                                 "alpha_ms", r3(m->alpha_ms), "beta_ms", r3(m->beta_ms), "slots",
-                                                 (json_int_t)m->slots, "max_batch", (json_int_t)m->max_batch,
-                                                 "overhead_ms", r3(m->overhead_ms), "connect_ms", r3(m->connect_ms),
-                                                 "jitter_factors", (json_int_t)m->njitter));
-    if (t->best >= 0) {
-        tg_tune_args(&t->cands[t->best].cfg, args, sizeof args);
-        const struct tg_tune_cand *cf = t->confirm >= 0 ? &t->cands[t->confirm] : NULL;
-        json_object_set_new(root, "best", json_pack("{s:o, s:s, s:o, s:o, s:o, s:o}", "config",
-                                                     cfg_json(&t->cands[t->best].cfg), "run_args", args, "p95_ms",
-                                                     r3(t->best_p95_ms), "search_p95_ms",
-                                                     r3(t->cands[t->best].p95_ms), "predicted_p95_ms",
-                                                     r3(t->cands[t->best].pred.p95_ms), "confirmation",
-                                                     cf ? cand_json(cf) : json_null()));
-    } else {
-        json_object_set_new(root, "best", json_null());
-    }
-    json_object_set_new(root, "theoretical_best_p95_ms", r3(t->theoretical_best_p95_ms));
-    json_object_set_new(root, "theoretical_best_with_jitter_p95_ms", r3(t->theoretical_best_jitter_p95_ms));
-    json_object_set_new(root, "theoretical_best_batch", json_integer(t->theoretical_best_batch));
-    json_object_set_new(root, "ratio_to_theoretical_best", r3(t->ratio));
-    json_object_set_new(root, "meets_sla", json_boolean(t->meets_sla));
-    char tol[48];
-    tg_tolerance_format(&o->tol, tol, sizeof tol);
-    json_object_set_new(root, "output_tolerance", json_string(tol));
-    json_object_set_new(root, "reason", t->reason[0] ? json_string(t->reason) : json_null());
-    json_object_set_new(root, "outputs_differ", json_pack("{s:I, s:I}", "candidates", (json_int_t)t->n_outputs_differ,
-                                                          "batched", (json_int_t)t->n_batched_differ));
-    json_t *ss = json_pack("{s:o, s:o, s:o}", "dynamic_batching_p95_ms", r3(t->dyn_batching_p95_ms), "slots_needed",
-                           t->slots_needed ? json_integer(t->slots_needed) : json_null(), "slots_p95_ms",
-                           r3(t->slots_p95_ms));
-    json_object_set_new(root, "server_side", ss);
-    json_t *abl = json_array();
-    const struct tg_tune_cand *base = find_role(t, TG_ROLE_BASELINE);
-    for (int r = TG_ROLE_BASELINE; r < TG_ROLE_COUNT; r++) {
-        const struct tg_tune_cand *c = find_role(t, (enum tg_tune_role)r);
-        if (!c)
-            continue;
-        json_t *row = cand_json(c);
-        json_object_set_new(row, "lever", json_string(lever_name(c->role)));
-        json_object_set_new(row, "delta_p95_ms", c->measured && base && base->measured
-                                                     ? r3(c->p95_ms - base->p95_ms) : json_null());
-        if (c->role == TG_ROLE_BATCH_WAIT && !c->measured)
-            json_object_set_new(row, "note", json_string("no effect without batching (batch 1): not measured"));
-        json_array_append_new(abl, row);
-    }
-    json_object_set_new(root, "ablation", abl);
-    json_t *cands = json_array();
-    for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(cands, cand_json(&t->cands[i]));
-    json_object_set_new(root, "candidates", cands);
-    json_object_set_new(root, "elapsed_s", r3(t->elapsed_s));
-    json_object_set_new(root, "probe_inputs", json_integer((json_int_t)t->probe_inputs));
-    return root;
-}
-
-void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o, char *out, size_t outlen)
-{
-    if (t->best < 0) {
-        snprintf(out, outlen, "tune: %s", t->reason[0] ? t->reason
-                                                        : "no candidate finished without failures and with equal outputs");
-        return;
-    }
-    char args[160];
-    tg_tune_args(&t->cands[t->best].cfg, args, sizeof args);
-    int n = snprintf(out, outlen, "tune: best %s: P95 %.1f ms (SLA %.0f ms: %s); theoretical best %.1f ms "
-                     "(batch %u), ratio %.2f", args, t->best_p95_ms, o->sla_p95_ms, t->meets_sla ? "met" : "NOT met",
-                     t->theoretical_best_p95_ms, t->theoretical_best_batch, t->ratio);
-    if (!t->meets_sla && n > 0 && (size_t)n < outlen) {
-        if (t->slots_needed)
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA: server-side "
-                     "dynamic batching would give about %.0f ms, %u execution slots about %.0f ms",
-                     t->n_outputs_differ ? "with equal outputs " : "", t->dyn_batching_p95_ms, t->slots_needed,
-                     t->slots_p95_ms);
-        else
-            snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA, and the model "
-                     "finds no server-side change that would", t->n_outputs_differ ? "with equal outputs " : "");
-    }
-    size_t k = strlen(out);
-    if (t->n_outputs_differ && k + 1 < outlen)
-        snprintf(out + k, outlen - k, "; outputs differ for %zu candidate(s) (%zu batched): not chosen",
-                 t->n_outputs_differ, t->n_batched_differ);
-}
-
-int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m)
-{
-    char line[512], a[32], b[32];
-    tg_tune_summary_line(t, o, line, sizeof line);
-    fprintf(f, "# Client configuration search\n\n**%s**\n\n", line);
-    char tol[48];
-    tg_tolerance_format(&o->tol, tol, sizeof tol);
-    fprintf(f, "Outputs compared: %s%s.%s%s\n\n", tol,
-            o->tol.kind == TG_TOL_EXACT ? " (equal output hashes)" : " (numbers against tune's unbatched baseline)",
-            t->reason[0] ? " " : "", t->reason);
-    fprintf(f, "Cost model: t(b) = %.2f + %.3f*b ms, %u slot(s), max batch %u, %.2f ms per request outside the "
-            "server, %.3f ms per new connection, %zu measured jitter factors. Concurrency %u, SLA P95 <= %.0f ms.\n\n",
-            m->alpha_ms, m->beta_ms, m->slots, m->max_batch, m->overhead_ms, m->connect_ms, m->njitter,
-            o->concurrency, o->sla_p95_ms);
-    fprintf(f, "## Ablation\n\n| lever | config | predicted P95 ms | measured P95 ms | vs baseline | inputs | failed | outputs |\n"
-               "|---|---|---|---|---|---|---|---|\n");
-    const struct tg_tune_cand *base = find_role(t, TG_ROLE_BASELINE);
-    for (int r = TG_ROLE_BASELINE; r < TG_ROLE_COUNT; r++) {
-        const struct tg_tune_cand *c = find_role(t, (enum tg_tune_role)r);
-        if (!c)
-            continue;
-        char args[160], out[96];
-        tg_tune_args(&c->cfg, args, sizeof args);
-        if (c->measured && c->outputs_different)
-            snprintf(out, sizeof out, "outputs differ (%llu of %llu)", (unsigned long long)c->outputs_different,
-                     (unsigned long long)c->outputs_compared);
-        else if (c->measured && c->outputs_within_tolerance)
-            snprintf(out, sizeof out, "%llu/%llu equal (%llu within tolerance)",
-                     (unsigned long long)(c->outputs_compared - c->outputs_different), (unsigned long long)c->inputs,
-                     (unsigned long long)c->outputs_within_tolerance);
-        else if (c->measured)
-            snprintf(out, sizeof out, "%llu/%llu equal", (unsigned long long)(c->outputs_compared - c->outputs_different),
-                     (unsigned long long)c->inputs);
-        else
-            snprintf(out, sizeof out, "-");
-        fprintf(f, "| %s | `%s` | %s | %s | %s | %llu | %llu | %s |\n", lever_name(c->role), args,
-                fmt_ms(a, sizeof a, c->pred.p95_ms), c->measured ? fmt_ms(b, sizeof b, c->p95_ms) : "not measured",
-                c->measured && base && base->measured && c != base
-                    ? (snprintf(line, sizeof line, "%+.1f ms", c->p95_ms - base->p95_ms), line) : "",
-                (unsigned long long)c->inputs, (unsigned long long)c->failed, out);
-    }
-    fprintf(f, "\nTheoretical best P95 at concurrency %u from the fitted cost model (ideal client, batch %u, "
-            "exact t(b)): %.1f ms (%.1f ms with the measured execution jitter); achieved %.1f ms (ratio %.2f).\n\n",
-            o->concurrency, t->theoretical_best_batch, t->theoretical_best_p95_ms, t->theoretical_best_jitter_p95_ms,
-            t->best_p95_ms, t->ratio);
-    if (!t->meets_sla) {
-        fprintf(f, "## Server-side options (model estimates)\n\n- dynamic batching on the server (up to %u per "
-                "execution): P95 about %.0f ms\n", m->max_batch, t->dyn_batching_p95_ms);
-        if (t->slots_needed)
-            fprintf(f, "- %u execution slots (e.g. more replicas): P95 about %.0f ms\n\n", t->slots_needed, t->slots_p95_ms);
-        else
-            fprintf(f, "- no slot count up to 64 meets the SLA\n\n");
-    }
-    fprintf(f, "## Measured candidates\n\n| role | config | predicted P95 | measured P50 | P95 | P99 | inputs | eligible |\n"
-               "|---|---|---|---|---|---|---|---|\n");
-    for (size_t i = 0; i < t->n; i++) {
-        const struct tg_tune_cand *c = &t->cands[i];
-        if (!c->measured)
-            continue;
-        char args[160], p[32], q[32], s[32];
-        tg_tune_args(&c->cfg, args, sizeof args);
-        fprintf(f, "| %s%s | `%s` | %s | %s | %s | %s | %llu | %s |\n", tg_tune_role_name(c->role),
-                (int)i == t->best ? " (chosen)" : "", args, fmt_ms(a, sizeof a, c->pred.p95_ms),
-                fmt_ms(p, sizeof p, c->p50_ms), fmt_ms(q, sizeof q, c->p95_ms), fmt_ms(s, sizeof s, c->p99_ms),
-                (unsigned long long)c->inputs, tg_tune_eligible(c) ? "yes" : "no");
-    }
-    fprintf(f, "\n%zu configurations predicted, searched in %.1f s (%llu probe inputs).\n", t->n, t->elapsed_s,
-            (unsigned long long)t->probe_inputs);
-    return ferror(f) ? -EIO : 0;
 }
 
 /* ---- files ------------------------------------------------------------------------------ */
