@@ -203,6 +203,9 @@ void tg_api_error_generic(int status, const char *body, size_t len, struct tg_ap
 
 /* ---- shared helpers ------------------------------------------------------------ */
 
+/* Length of the valid UTF-8 sequence (RFC 3629) at s[0..n), 0 when invalid. */
+size_t tg_api_utf8_seq(const unsigned char *s, size_t n);
+
 /* llround(v * 1e8) / 1e8, with -0 made 0: the placeholder's output values. */
 double tg_api_round8(double v);
 /* Appends v (a tg_api_round8 value) as fixed point with exactly 8 decimals. */

@@ -62,7 +62,7 @@ int tg_api_put_string(struct tg_buf *b, const char *s, size_t n)
 }
 
 /* Length of the valid UTF-8 sequence at s[0..n) (RFC 3629), 0 when invalid. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
+size_t tg_api_utf8_seq(const unsigned char *s, size_t n)
 {
     unsigned char c = s[0];
     size_t len = c < 0x80 ? 1 : c >= 0xc2 && c <= 0xdf ? 2 : c >= 0xe0 && c <= 0xef ? 3
@@ -86,7 +86,7 @@ int tg_api_put_text(struct tg_buf *b, const char *s)
     if (!clean)
         return TG_ENOMEM;
     for (size_t i = 0; i < n;) {
-        size_t k = utf8_seq((const unsigned char *)s + i, n - i);
+        size_t k = tg_api_utf8_seq((const unsigned char *)s + i, n - i);
         if (k == 0) {
             clean[i++] = '?';
         } else {
@@ -275,6 +275,11 @@ int tg_api_splice_list(struct tg_buf *out, const char *group, const char *key,
             rc = tg_buf_append(out, items[i], item_lens[i]);
     }
     return rc ? rc : tg_buf_puts(out, "]}");
+}
+
+size_t tg_api_batch_limit(const struct tg_api_server_limits *lim, size_t spec)
+{
+    return lim->max_batch && lim->max_batch < spec ? lim->max_batch : spec;
 }
 
 bool tg_api_all_integers(const json_t *arr, size_t *bad)

@@ -51,6 +51,10 @@ int tg_api_put_string(struct tg_buf *b, const char *s, size_t n);
  * body stays valid JSON. */
 int tg_api_put_text(struct tg_buf *b, const char *s);
 
+/* The inputs one request may carry: the server's limit, capped by the
+ * dialect's documented one (spec). */
+size_t tg_api_batch_limit(const struct tg_api_server_limits *lim, size_t spec);
+
 /* True when every element of array arr is a JSON integer; else false with
  * *bad the first other index. */
 bool tg_api_all_integers(const json_t *arr, size_t *bad);

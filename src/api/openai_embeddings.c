@@ -212,11 +212,6 @@ static enum tg_api_route server_route(const char *path, char *model, size_t cap)
     return TG_API_ROUTE_NONE;
 }
 
-static size_t batch_limit(const struct tg_api_server_limits *lim)
-{
-    return lim->max_batch && lim->max_batch < SPEC_MAX_BATCH ? lim->max_batch : SPEC_MAX_BATCH;
-}
-
 /* Checks "input" and points r->texts at its strings. */
 static int take_input(struct tg_api_request *r, const json_t *input,
                       const struct tg_api_server_limits *lim)
@@ -233,7 +228,7 @@ static int take_input(struct tg_api_request *r, const json_t *input,
     }
     if (!json_is_array(input))
         return tg_api_reject(r, TG_EPARSE, 400, "'input' must be a string or an array of strings");
-    size_t n = json_array_size(input), max = batch_limit(lim);
+    size_t n = json_array_size(input), max = tg_api_batch_limit(lim, SPEC_MAX_BATCH);
     if (n == 0)
         return tg_api_reject(r, TG_EPARSE, 400, "'input' must not be an empty array");
     if (n > max)

@@ -120,11 +120,6 @@ static enum tg_api_route server_route(const char *path, char *model, size_t cap)
     return TG_API_ROUTE_NONE;
 }
 
-static size_t batch_limit(const struct tg_api_server_limits *lim)
-{
-    return lim->max_batch && lim->max_batch < SPEC_MAX_BATCH ? lim->max_batch : SPEC_MAX_BATCH;
-}
-
 static int check_options(struct tg_api_request *r, const json_t *root)
 {
     json_t *normalize = json_object_get(root, "normalize"), *truncate = json_object_get(root, "truncate");
@@ -163,7 +158,7 @@ static int server_parse(const char *body, size_t len, const char *path_model,
         r->texts = &r->one;
         r->n = 1;
     } else if (json_is_array(inputs)) {
-        size_t n = json_array_size(inputs), max = batch_limit(lim);
+        size_t n = json_array_size(inputs), max = tg_api_batch_limit(lim, SPEC_MAX_BATCH);
         if (n == 0)
             return tg_api_reject(r, TG_EINVAL, 413, "`inputs` cannot be empty");
         for (size_t i = 0; i < n; i++) {
@@ -249,7 +244,7 @@ static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *mod
                               "\"max_client_batch_size\":%zu,\"auto_truncate\":false,"
                               "\"tokenization_workers\":1,\"version\":\"tailgate\","
                               "\"sha\":null,\"docker_label\":null}",
-                              batch_limit(lim));
+                              tg_api_batch_limit(lim, SPEC_MAX_BATCH));
 }
 
 const struct tg_api tg_api_tei = {

@@ -86,14 +86,8 @@ void tg_server_clean_message(char *out, size_t cap, const char *s)
     const unsigned char *p = (const unsigned char *)s;
     size_t n = strlen(s), o = 0;
     for (size_t i = 0; i < n && o + 1 < cap;) {
-        unsigned char c0 = p[i];
-        size_t len = c0 < 0x80 ? 1 : c0 >= 0xc2 && c0 <= 0xdf ? 2 : c0 >= 0xe0 && c0 <= 0xef ? 3
-                   : c0 >= 0xf0 && c0 <= 0xf4 ? 4 : 0;
-        unsigned char lo = c0 == 0xe0 ? 0xa0 : c0 == 0xf0 ? 0x90 : 0x80;
-        unsigned char hi = c0 == 0xed ? 0x9f : c0 == 0xf4 ? 0x8f : 0xbf;
-        int ok = len > 0 && i + len <= n && o + len < cap;
-        for (size_t k = 1; ok && k < len; k++)
-            ok = k == 1 ? p[i + 1] >= lo && p[i + 1] <= hi : (p[i + k] & 0xc0) == 0x80;
+        size_t len = tg_api_utf8_seq(p + i, n - i);
+        int ok = len > 0 && o + len < cap; /* a sequence that does not fit whole is cut too */
         if (!ok) {
             out[o++] = '?';
             i++;
