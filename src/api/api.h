@@ -101,10 +101,52 @@ struct tg_api_request {
     char model[128];            /* model asked for (from the body or the path) */
     unsigned flags;             /* dialect-private (e.g. OpenAI encoding_format base64) */
     char id[128];               /* request id to echo (KServe "id"); "" when none */
+    /* generative dialects (openai-chat, openai-completions) */
+    bool stream;                /* "stream": true */
+    bool include_usage;         /* "stream_options": {"include_usage": true} */
+    int64_t max_tokens;         /* max_tokens / max_completion_tokens; -1 when absent */
     int status;                 /* 200 when valid, else the HTTP status to answer */
     char message[256];          /* what is wrong, when status != 200 */
 };
 void tg_api_request_free(struct tg_api_request *r);
+
+/* ---- streaming ---------------------------------------------------------------- */
+
+/* What one SSE event of a streaming response is (stream_event). */
+enum tg_api_event_kind {
+    TG_API_EV_OTHER,    /* no content for choice 0 (role-only, empty delta, another
+                           choice's chunk, a finish_reason-only chunk, a comment) */
+    TG_API_EV_CONTENT,  /* non-empty content for choice 0 (appended to text) */
+    TG_API_EV_DONE,     /* "data: [DONE]": the stream's end marker */
+    TG_API_EV_ERROR,    /* an error event ("event: error", or a chunk {"error":…}):
+                           message says what */
+};
+
+struct tg_api_stream_event {
+    enum tg_api_event_kind kind;
+    size_t content_len;            /* bytes appended to text (CONTENT only) */
+    /* usage.completion_tokens when this chunk carries a usage object (the
+     * final include_usage chunk, or vLLM's continuous usage stats on every
+     * chunk: cumulative); -1 when it carries none.  Any kind may carry it. */
+    int64_t completion_tokens;
+    int64_t prompt_tokens;         /* usage.prompt_tokens, or -1 */
+    char finish_reason[24];        /* choice 0's finish_reason when set ("stop", "length"), else "" */
+    char message[200];             /* ERROR: the server's message, one line */
+};
+
+/* Appends the canonical text (JSON string, jansson escaping) of generated
+ * text[0..len) (UTF-8; invalid bytes become U+FFFD) to out. */
+int tg_api_canon_text(struct tg_buf *out, const char *text, size_t len);
+
+/* Server side of the generative dialects: what one generation is, for the
+ * writers below (the placeholder LLM of tailgate serve fills it). */
+struct tg_api_gen {
+    const char *id;                /* "chatcmpl-…" / "cmpl-…", the server's response id */
+    const char *model;
+    int64_t created;               /* Unix seconds */
+    uint32_t prompt_tokens, completion_tokens;
+    const char *finish_reason;     /* "stop" or "length"; NULL while generating */
+};
 
 /* ---- the table --------------------------------------------------------------- */
 
@@ -147,10 +189,25 @@ struct tg_api {
      * reader (tg_api_error_generic). */
     void (*read_error)(int status, const char *body, size_t len, struct tg_api_error *out);
 
-    /* Streaming (openai-chat / openai-completions, the streaming issue):
-     * reads one SSE event's data into content bytes / token counts.  NULL: the
-     * API does not stream.  The exact contract comes with that issue. */
-    int (*stream_event)(const char *data, size_t len, void *state);
+    /* Streaming (openai-chat, openai-completions).  NULL: the API does not
+     * stream.  Reads one SSE event (type event[0..elen), "" for the default;
+     * data[0..len), NUL-terminated) of a 2xx text/event-stream response into
+     * *ev (zeroed by the callee first): the content it carries is appended
+     * to text (the generated text, unescaped UTF-8).  Pure: all state across
+     * events is the caller's.  Returns 0 (see ev->kind), TG_EPARSE (data is
+     * neither "[DONE]" nor a JSON object: why says so), TG_ENOMEM. */
+    int (*stream_event)(const char *event, size_t elen, const char *data, size_t len,
+                        struct tg_buf *text, struct tg_api_stream_event *ev, char *why, size_t whylen);
+
+    /* The generated text of a non-streaming 2xx response (choices[0]
+     * .message.content / choices[0].text), appended to text, and its usage
+     * (completion_tokens, -1 when absent).  NULL for non-generative APIs.
+     * Returns 0, TG_EPARSE, TG_EMISMATCH (why names the field), TG_ENOMEM.
+     * The engine hashes tg_api_canon_text(text): the same text streamed or
+     * not gives the same output_hash.  (split does the same for these
+     * dialects, so --no-stream runs hash alike.) */
+    int (*read_text)(const char *body, size_t len, struct tg_buf *text, int64_t *completion_tokens,
+                     char *why, size_t whylen);
 
     /* -- server side (tailgate serve); all NULL for a client-only dialect -- */
 
@@ -178,6 +235,22 @@ struct tg_api {
     /* Appends the GET body of a HEALTH or METADATA route for model. */
     int (*server_meta)(struct tg_buf *b, enum tg_api_route kind, const char *model,
                        const struct tg_api_server_limits *lim);
+
+    /* -- server side of the generative dialects; NULL for the others.  For
+     * these, server_parse gives one text (the prompt: chat messages' contents
+     * joined by "\n", in order) and stream/include_usage/max_tokens. -- */
+
+    /* Appends one SSE event ("data: {…}\n\n") carrying text[0..len) as the
+     * content of choice 0 (len 0 with g->finish_reason set: the final chunk
+     * with finish_reason; chat's first chunk carries the role: first). */
+    int (*server_chunk)(struct tg_buf *b, const struct tg_api_gen *g, const char *text, size_t len,
+                        bool first);
+    /* Appends the end of a stream: the usage chunk when include_usage
+     * (choices [] and usage from g), then "data: [DONE]\n\n". */
+    int (*server_stream_end)(struct tg_buf *b, const struct tg_api_gen *g, bool include_usage);
+    /* Appends the non-streaming body: the whole text[0..len) in choice 0 with
+     * g->finish_reason, and usage. */
+    int (*server_complete)(struct tg_buf *b, const struct tg_api_gen *g, const char *text, size_t len);
 };
 
 /* The dialect called name, or NULL. */

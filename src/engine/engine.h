@@ -67,6 +67,21 @@ struct tg_input_result {
     enum tg_errc errc;
     const char *error_detail;     /* one line, or "" */
     uint32_t worker;
+    const char *x_request_id;     /* the X-Request-Id sent with its HTTP request; NULL when none */
+    /* Streaming: set when the response was a text/event-stream of a dialect
+     * with stream_event (docs/formats.md, "Streaming"). */
+    bool streamed;
+    int64_t ttft_ns;              /* ready -> first content event; -1 when none */
+    double tpot_ms;               /* (last - first content event) / (output_tokens - 1); < 0 when < 2 tokens */
+    int64_t itl_max_ns;           /* largest gap between consecutive content events; -1 when < 2 events */
+    uint64_t output_tokens;       /* usage.completion_tokens when reported, else content_events */
+    bool tokens_from_usage;
+    uint32_t content_events;
+    uint64_t send_ns;             /* monotonic: its request's write start (0: never written) */
+    /* cfg.keep_stream only: monotonic read time of each content event and its
+     * token count (1 unless the server's cumulative usage says more) */
+    const uint64_t *event_ns;
+    const uint32_t *event_tokens;
 };
 
 typedef void (*tg_engine_result_fn)(void *worker_ctx, const struct tg_input_result *r);
@@ -99,7 +114,13 @@ struct tg_engine_config {
     uint32_t threads;
     bool parse_outputs;            /* false: --no-outputs (bodies are read, not parsed) */
     bool keep_outputs;             /* pass canonical outputs to the callback */
-    size_t max_response_bytes;     /* hard cap on one response */
+    size_t max_response_bytes;     /* hard cap on one response (a stream: on one event's data) */
+    bool keep_stream;              /* pass event_ns/event_tokens to the callback (--save-stream) */
+    /* X-Request-Id values "<run_token>-<http id, 12 hex>": every HTTP request
+     * carries one (prebuilt requests too) unless !request_ids (--mode
+     * baseline: input.py's exact bytes).  run_token: 8 lowercase hex. */
+    bool request_ids;
+    char run_token[9];
     tg_engine_result_fn on_result;
     tg_engine_flush_fn on_flush;   /* about every 100 ms and when a worker ends */
     void **worker_ctx;             /* threads entries */
@@ -137,6 +158,13 @@ struct tg_engine_totals {
     char tls_protocol[16], tls_cipher[64];  /* of the first handshake; "" when none */
     char first_tls_error[160];     /* first tls-class failure's detail; "" when none */
     bool tls_verify_failed;        /* that failure was a certificate / host-name verification */
+    /* streaming: over the ok inputs that streamed */
+    uint64_t streamed;             /* ok inputs whose response streamed */
+    struct tg_hist *ttft;          /* µs */
+    struct tg_hist *tpot;          /* µs, inputs with >= 2 output tokens */
+    struct tg_hist *itl;           /* µs, every gap, pooled */
+    uint64_t output_tokens;        /* sum of the inputs' output_tokens */
+    uint64_t tokens_from_usage;    /* inputs whose count came from usage */
 };
 
 struct tg_engine;
