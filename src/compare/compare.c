@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "compare/compare_slo.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/time.h"
@@ -226,8 +227,16 @@ int tg_compare_build(const struct tg_side *before, const struct tg_side *after,
     }
     if (!c->workload_identical)
         add_reason(c, "workload differs: %s", c->workload_diff);
+    if ((rc = tg_compare_slos_build(before, after, c, err, errlen)) < 0)
+        return rc;
     c->met = c->reasons[0] == '\0';
-    c->verdict = c->met && c->sla.verdict != TG_VERDICT_FAIL ? c->sla.verdict : TG_VERDICT_FAIL;
+    enum tg_verdict slos = tg_compare_slos_verdict(c);
+    if (!c->met || c->sla.verdict == TG_VERDICT_FAIL || slos == TG_VERDICT_FAIL)
+        c->verdict = TG_VERDICT_FAIL;
+    else if (c->sla.verdict == TG_VERDICT_PASS && slos == TG_VERDICT_PASS)
+        c->verdict = TG_VERDICT_PASS;
+    else
+        c->verdict = TG_VERDICT_INCONCLUSIVE;
     return 0;
 }
 
@@ -432,11 +441,12 @@ static json_t *comparison_json(const struct tg_comparison *c)
 
     char stamp[64];
     tg_utc_iso(stamp, sizeof stamp);
-    return json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:o}",
+    return json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o*, s:o*}",
                      "schema", TG_COMPARISON_SCHEMA, "tool", "name", "tailgate", "version",
                      c->opts.tool_version ? c->opts.tool_version : "unknown", "generated_utc", stamp,
                      "before", side_json(&c->before), "after", side_json(&c->after),
-                     "delta", delta, "workload", workload, "outputs", outputs, "sla", sla);
+                     "delta", delta, "workload", workload, "outputs", outputs, "sla", sla,
+                     "slos", tg_compare_slos_json(c), "goodput", tg_compare_goodput_json(c));
 }
 
 static int check_stream(FILE *f)
@@ -574,8 +584,10 @@ int tg_compare_write_table(FILE *f, const struct tg_comparison *c)
 void tg_compare_verdict_line(const struct tg_comparison *c, char *buf, size_t len)
 {
     buf[0] = '\0';
-    appendf(buf, len, "SLA P95 <= %g ms: %s — after P95 ", c->opts.sla_p95_ms,
-            tg_verdict_name(c->verdict));
+    appendf(buf, len, "SLA P95 <= %g ms", c->opts.sla_p95_ms);
+    if (c->opts.nslos)
+        appendf(buf, len, " and %zu SLO%s", c->opts.nslos, c->opts.nslos == 1 ? "" : "s");
+    appendf(buf, len, ": %s — after P95 ", tg_verdict_name(c->verdict));
     if (isfinite(c->after.lat.p95))
         appendf(buf, len, "%.1f ms", c->after.lat.p95);
     else
@@ -584,9 +596,10 @@ void tg_compare_verdict_line(const struct tg_comparison *c, char *buf, size_t le
     if (c->after.failed)
         appendf(buf, len, " (%zu failed)", c->after.failed);
     appendf(buf, len, ", %g %% confidence", 100 * c->opts.confidence);
-    if (c->met && c->verdict == TG_VERDICT_INCONCLUSIVE)
+    if (c->met && c->sla.verdict == TG_VERDICT_INCONCLUSIVE)
         appendf(buf, len, " (over-limit share up to %.2f %% > 5 %%: more inputs needed)",
                 100 * c->sla.frac_over_hi);
+    tg_compare_slos_line(c, buf, len);
     const struct tg_output_cmp *o = &c->outputs;
     if (c->opts.ignore_outputs)
         appendf(buf, len, "; outputs ignored (--ignore-outputs)");
@@ -645,6 +658,10 @@ int tg_compare_write_md(FILE *f, const struct tg_comparison *c)
                "bounds on that share: [%.2f %%, %.2f %%] (PASS needs the upper bound ≤ 5 %%)\n\n",
             c->sla.over_limit, c->sla.n, c->opts.sla_p95_ms, 100 * c->opts.confidence,
             100 * c->sla.frac_over_lo, 100 * c->sla.frac_over_hi);
+    if ((rc = tg_compare_write_slo_table(f, c)) < 0)
+        return rc;
+    if (c->opts.nslos)
+        fputc('\n', f);
     tg_compare_verdict_line(c, line, sizeof line);
     fprintf(f, "**%s**\n", line);
     return check_stream(f);
