@@ -282,13 +282,22 @@ static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
         tg_tune_missed_slos(o, cf, missed, sizeof missed);
         if (!missed[0] && cf != &t->cands[t->best])
             tg_tune_missed_slos(o, &t->cands[t->best], missed, sizeof missed);
-        if (!(t->best_p95_ms <= o->sla_p95_ms) || !missed[0])
-            snprintf(r, n, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)%s%s%s%s",
-                     t->best_p95_ms, o->sla_p95_ms, missed[0] ? " and the SLOs " : "", missed,
-                     differ[0] ? "; " : "", differ);
-        else
-            snprintf(r, n, "the best measured configuration misses the SLOs %s%s%s", missed,
-                     differ[0] ? "; " : "", differ);
+        r[0] = '\0';
+        if (!(t->best_p95_ms <= o->sla_p95_ms) || !missed[0]) {
+            char head[128];
+            snprintf(head, sizeof head, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)",
+                     t->best_p95_ms, o->sla_p95_ms);
+            append(r, n, head);
+            if (missed[0])
+                append(r, n, " and the SLOs ");
+        } else {
+            append(r, n, "the best measured configuration misses the SLOs ");
+        }
+        append(r, n, missed);
+        if (differ[0]) {
+            append(r, n, "; ");
+            append(r, n, differ);
+        }
     } else {
         snprintf(r, n, "%s", differ);
     }
