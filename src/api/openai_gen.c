@@ -293,6 +293,20 @@ int tg_api_gen_event_jansson(enum tg_api_gen_dialect d, const char *event, size_
     return rc;
 }
 
+/* The ordinary chunk by the fast reader, everything else (errors, [DONE],
+ * anything unusual or invalid) by jansson. */
+static int stream_event(enum tg_api_gen_dialect d, const char *event, size_t elen, const char *data,
+                        size_t len, struct tg_buf *text, struct tg_api_stream_event *ev, char *why,
+                        size_t whylen)
+{
+    if (!(elen == 5 && !memcmp(event, "error", 5))) {
+        int rc = tg_api_gen_event_scan(d, data, len, text, ev);
+        if (rc)
+            return rc < 0 ? rc : 0;
+    }
+    return tg_api_gen_event_jansson(d, event, elen, data, len, text, ev, why, whylen);
+}
+
 /* ---- the tables ----------------------------------------------------------------- */
 
 #define WRAP(pre, D)                                                                                   \
@@ -315,7 +329,7 @@ int tg_api_gen_event_jansson(enum tg_api_gen_dialect d, const char *event, size_
                                   struct tg_buf *text, struct tg_api_stream_event *ev, char *why,      \
                                   size_t whylen)                                                       \
     {                                                                                                  \
-        return tg_api_gen_event_jansson(D, event, elen, data, len, text, ev, why, whylen);             \
+        return stream_event(D, event, elen, data, len, text, ev, why, whylen);                         \
     }                                                                                                  \
     static enum tg_api_route pre##_route(const char *path, char *model, size_t cap)                   \
     {                                                                                                  \
