@@ -101,6 +101,13 @@ int tg_api_gen_complete(enum tg_api_gen_dialect d, struct tg_buf *b, const struc
 int tg_api_gen_event_jansson(enum tg_api_gen_dialect d, const char *event, size_t elen,
                              const char *data, size_t len, struct tg_buf *text,
                              struct tg_api_stream_event *ev, char *why, size_t whylen);
+/* The fast reader of an ordinary chunk (openai_gen_scan.c): validates all of
+ * data[0..len) as JSON and, when it is a chunk it answers for, fills *ev,
+ * appends the content to text and returns 1; returns 0 (nothing touched:
+ * ask tg_api_gen_event_jansson) for anything else, or TG_ENOMEM.  Gives
+ * exactly what tg_api_gen_event_jansson gives whenever it returns 1. */
+int tg_api_gen_event_scan(enum tg_api_gen_dialect d, const char *data, size_t len,
+                          struct tg_buf *text, struct tg_api_stream_event *ev);
 /* OpenAI's error body {"error":{"message","type","param","code"}} for status. */
 int tg_api_gen_error(struct tg_buf *b, int status, const char *message);
 

@@ -257,6 +257,91 @@ TEST(chat_stream_events)
     }
 }
 
+/* The fast reader answers for the ordinary chunks and agrees with jansson on
+ * every input; what it declines (repeated or escaped keys, exponents, NUL
+ * escapes, deep nesting, errors) jansson reads. */
+static void compare_readers(enum tg_api_gen_dialect d, const char *data, size_t len, int want_scan)
+{
+    struct tg_buf t1 = TG_BUF_INIT(0), t2 = TG_BUF_INIT(0);
+    struct tg_api_stream_event e1, e2;
+    memset(&e1, 0, sizeof e1);
+    int scanned = tg_api_gen_event_scan(d, data, len, &t1, &e1);
+    char why[200];
+    int rc = tg_api_gen_event_jansson(d, "", 0, data, len, &t2, &e2, why, sizeof why);
+    if (want_scan >= 0 && scanned != want_scan)
+        TG_FAIL_AT("scan of %.*s: expected %d, got %d", (int)len, data, want_scan, scanned);
+    if (scanned == 1) {
+        CHECK_INT_EQ(0, rc);
+        CHECK_INT_EQ(e2.kind, e1.kind);
+        CHECK_UINT_EQ(e2.content_len, e1.content_len);
+        CHECK_MEM_EQ(t2.data ? t2.data : "", t2.len, t1.data ? t1.data : "", t1.len);
+        CHECK_INT_EQ(e2.completion_tokens, e1.completion_tokens);
+        CHECK_INT_EQ(e2.prompt_tokens, e1.prompt_tokens);
+        CHECK_STR_EQ(e2.finish_reason, e1.finish_reason);
+    } else {
+        CHECK_INT_EQ(0, scanned);
+        CHECK_UINT_EQ(0, t1.len);
+    }
+    tg_buf_free(&t1);
+    tg_buf_free(&t2);
+}
+
+TEST(chat_fast_reader_agrees)
+{
+    for (size_t i = 0; i < sizeof ev_cases / sizeof ev_cases[0]; i++) {
+        const struct ev_case *c = &ev_cases[i];
+        int ordinary = c->rc == 0 && c->kind != TG_API_EV_ERROR && c->kind != TG_API_EV_DONE && c->data[0] == '{' &&
+                       strcmp(c->source, "escapes");
+        for (int k = 0; k < 2; k++)
+            compare_readers(k ? TG_API_GEN_COMPLETIONS : TG_API_GEN_CHAT, c->data, strlen(c->data),
+                            ordinary ? 1 : c->rc || c->kind == TG_API_EV_ERROR || c->kind == TG_API_EV_DONE ? 0 : -1);
+    }
+    static const struct { const char *data; int chat, cmpl; } tricky[] = {
+        { "{\"choices\":[{\"delta\":{\"content\":\"a\",\"content\":\"b\"}}]}", 0, 1 },
+        { "{\"choices\":[{\"index\":1,\"index\":0,\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
+        { "{\"choices\":[],\"choices\":[{\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
+        { "{\"ch\\u006fices\":[{\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
+        { "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"completion_tokens\":1e2}}", 0, 0 },
+        { "{\"choices\":[{\"delta\":{\"content\":\"a\\u0000\"}}]}", 0, 0 },
+        { "{\"x\":\"\\ud800\"}", 0, 0 },
+        { "{\"x\":\"\\udc00\"}", 0, 0 },
+        { "{\"x\":1234567890123456789}", 0, 0 },
+        { "{\"x\":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}", 0, 0 },
+        { "{\"object\":\"error\",\"message\":\"x\"}", 0, 0 },
+        { "{\"object\":\"\\u0065rror\",\"message\":\"x\"}", 0, 0 },
+        { "{\"error\":null,\"choices\":[{\"delta\":{\"content\":\"a\"}}]}", 0, 0 },
+        { "{\"x\":01}", 0, 0 },
+        { "{\"x\":-}", 0, 0 },
+        { "{\"x\":1.}", 0, 0 },
+        { "{\"x\":tru}", 0, 0 },
+        { "{\"x\":1,}", 0, 0 },
+        { "{\"x\" 1}", 0, 0 },
+        { "{\"x\":\"\t\"}", 0, 0 },
+        { "{\"x\":\"\\q\"}", 0, 0 },
+        { "{}\f", 0, 0 },
+        { "{} x", 0, 0 },
+        { "\xef\xbb\xbf{}", 0, 0 },
+        { "{\"x\":\"\xc3\"}", 0, 0 },
+        { " \r\n\t{ \"choices\" : [ 7 , { \"index\" : -0 , \"delta\" : { \"content\" : \"\\u00e9\\ud83d\\ude00\\/\" } } ] } \n", 1, 1 },
+        { "{\"choices\":[{\"index\":0.0,\"delta\":{\"content\":\"a\"}},{\"delta\":{\"content\":\"b\"}}]}", 1, 1 },
+        { "{\"choices\":[{\"index\":\"0\",\"text\":\"a\"},{\"index\":null,\"text\":\"b\",\"finish_reason\":\"a\\\"very\\\"long finish reason past 23 bytes\"}]}", 1, 1 },
+        { "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"completion_tokens\":-1,\"prompt_tokens\":2.5}}", 1, 1 },
+        { "{\"choices\":[{\"delta\":{\"content\":\"a\"}}],\"usage\":{\"completion_tokens\":999999999999999999}}", 1, 1 },
+        { "{\"choices\":{\"delta\":{\"content\":\"a\"}},\"usage\":[1],\"object\":7}", 1, 1 },
+        { "{\"choices\":[{\"delta\":[],\"text\":{},\"finish_reason\":false}]}", 1, 1 },
+        { "{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\",\"n\":[true,false,null,-12.5e0]}", 0, 0 },
+        { "{\"\xc3\xa9\":\"\xf0\x9f\x98\x80\",\"n\":[true,false,null,-12.50]}", 1, 1 },
+    };
+    for (size_t i = 0; i < sizeof tricky / sizeof tricky[0]; i++)
+        for (int k = 0; k < 2; k++)
+            compare_readers(k ? TG_API_GEN_COMPLETIONS : TG_API_GEN_CHAT, tricky[i].data, strlen(tricky[i].data),
+                            k ? tricky[i].cmpl : tricky[i].chat);
+    /* every prefix of an ordinary chunk: declined or agreed */
+    const char *full = ev_cases[1].data;
+    for (size_t n = 0; n <= strlen(full); n++)
+        compare_readers(TG_API_GEN_CHAT, full, n, n == strlen(full) ? 1 : 0);
+}
+
 TEST(chat_stream_error_message_is_one_line)
 {
     char data[600];
@@ -781,6 +866,14 @@ static void round_trip(const struct tg_api *a, const char *const *pieces, const 
     CHECK_UINT_EQ(nw, content);
     /* the streamed text is the written text exactly (valid UTF-8 here) */
     CHECK_MEM_EQ(whole.data ? whole.data : "", whole.len, text.data ? text.data : "", text.len);
+    /* the whole stream as one body (a reader that waits for the end) */
+    struct tg_buf again = TG_BUF_INIT(0);
+    int64_t ct = 0;
+    char why0[200] = "";
+    CHECK_INT_EQ(0, a->read_text(wire.data, wire.len, &again, &ct, why0, sizeof why0));
+    CHECK_MEM_EQ(whole.data ? whole.data : "", whole.len, again.data ? again.data : "", again.len);
+    CHECK_INT_EQ(n, ct);
+    tg_buf_free(&again);
     struct tg_buf body = TG_BUF_INIT(0), canon = TG_BUF_INIT(0);
     CHECK_INT_EQ(0, a->server_complete(&body, &g, whole.data, whole.len));
     struct one_out o = { 0 };
@@ -863,4 +956,41 @@ TEST(chat_payload_line_to_server)
     CHECK(r.stream && r.include_usage);
     CHECK_INT_EQ(32, r.max_tokens);
     tg_api_request_free(&r);
+}
+
+/* A text/event-stream body read whole: WHATWG line ends, comments, event
+ * types; an error event fails the output; an unterminated event is dropped. */
+TEST(chat_read_text_sse_body)
+{
+    static const struct { const char *body; int rc; const char *text; long long tokens; const char *why; } cases[] = {
+        { ": ping\r\n\r\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\r\n\r\n"
+          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\r\rdata:{\"choices\":[{\"index\":0,"
+          "\"delta\":{\"content\":\"lo\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"completion_tokens\":2}}\n\n"
+          "data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"after done\"}}]}\n\n",
+          0, "Hello", 2, NULL },
+        { "data: {\"choices\":[{\"delta\":\n"
+          "data: {\"content\":\"split over two data lines\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}",
+          0, "split over two data lines", -1, NULL },
+        { "event: error\ndata: {\"error\":\"Request failed during generation\"}\n\n", TG_EMISMATCH, NULL, -1,
+          "openai-chat: error event in the stream: Request failed during generation" },
+        { "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: not json\n\n", TG_EPARSE, NULL, -1,
+          "stream event data is not JSON" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tg_buf text = TG_BUF_INIT(0);
+        int64_t tokens = 0;
+        char why[200] = "";
+        int before = tg_test_failed_checks;
+        int rc = chat()->read_text(cases[i].body, strlen(cases[i].body), &text, &tokens, why, sizeof why);
+        CHECK_INT_EQ(cases[i].rc, rc);
+        if (rc == 0) {
+            CHECK_MEM_EQ(cases[i].text, strlen(cases[i].text), text.data, text.len);
+            CHECK_INT_EQ(cases[i].tokens, tokens);
+        } else if (!strstr(why, cases[i].why)) {
+            TG_FAIL_AT("why \"%s\" lacks \"%s\"", why, cases[i].why);
+        }
+        if (tg_test_failed_checks != before)
+            fprintf(stderr, "  case %zu\n", i);
+        tg_buf_free(&text);
+    }
 }
