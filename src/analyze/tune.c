@@ -284,7 +284,7 @@ static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
             tg_tune_missed_slos(o, &t->cands[t->best], missed, sizeof missed);
         r[0] = '\0';
         if (!(t->best_p95_ms <= o->sla_p95_ms) || !missed[0]) {
-            char head[128];
+            char head[400];
             snprintf(head, sizeof head, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)",
                      t->best_p95_ms, o->sla_p95_ms);
             append(r, n, head);
