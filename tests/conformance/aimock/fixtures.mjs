@@ -9,6 +9,7 @@
 //   chat.jsonl        payload k asks "[req k] <text k>" of model aimock-llm,
 //                     streaming, with stream_options.include_usage;
 //   chat-nousage.jsonl the same without stream_options (no usage chunk);
+//   chat-plain.jsonl  the same with "stream": false (one JSON response);
 //   astral.jsonl      one payload whose answer has emoji (outside the BMP)
 //                     where aimock's chunking (in UTF-16 code units) splits
 //                     them into lone surrogates;
@@ -45,13 +46,14 @@ function reply(k, text) {
   return `Answer ${k}: ${picked.join(" ")} — ${SPICE[k % SPICE.length]}, ${SPICE[(k * 3 + 1) % SPICE.length]}.`;
 }
 
-const chat = [], nousage = [], fixtures = [], expected = {};
+const chat = [], nousage = [], plain = [], fixtures = [], expected = {};
 for (let k = 0; k < n; k++) {
   const marker = `[req ${k}] `;
   const content = reply(k, texts[k]);
   const body = { model: MODEL, messages: [{ role: "user", content: marker + texts[k] }], stream: true };
   chat.push(JSON.stringify({ ...body, stream_options: { include_usage: true } }));
   nousage.push(JSON.stringify(body));
+  plain.push(JSON.stringify({ ...body, stream: false }));
   fixtures.push({ match: { userMessage: marker }, response: { content } });
   expected[k] = {
     text: content,
@@ -67,6 +69,7 @@ const astralBody = { model: MODEL, messages: [{ role: "user", content: "[astral]
 
 writeFileSync(join(dir, "chat.jsonl"), chat.join("\n") + "\n");
 writeFileSync(join(dir, "chat-nousage.jsonl"), nousage.join("\n") + "\n");
+writeFileSync(join(dir, "chat-plain.jsonl"), plain.join("\n") + "\n");
 writeFileSync(join(dir, "astral.jsonl"), JSON.stringify(astralBody) + "\n");
 writeFileSync(join(dir, "fixtures.json"), JSON.stringify({ fixtures }, null, 1) + "\n");
 writeFileSync(join(dir, "expected.json"), JSON.stringify({ chunk, requests: expected, astral }) + "\n");

@@ -2,7 +2,7 @@
 // (tests/integration/test_stream_thirdparty) with what fixtures.mjs says
 // aimock sent:
 //
-//   node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events [JOURNAL]
+//   node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]
 //   node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B
 //   node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS
 //
@@ -12,8 +12,10 @@
 // = the chunks with content aimock sent (> 0), output_tokens = aimock's usage
 // claim with tokens_source "usage" (or = content_events with "events" when the
 // payloads asked for no usage), ttft_ms <= latency_ms, and the saved output
-// and output_hash are exactly the fixture's reply.  JOURNAL (aimock's
-// GET /__aimock/journal) : every row's x_request_id reached the server.
+// and output_hash are exactly the fixture's reply.  plain (payloads with
+// "stream": false): the rows, the saved outputs and the hashes only.
+// JOURNAL (aimock's GET /__aimock/journal): every row's x_request_id
+// reached the server.
 // --same-hashes: both runs have the same output_hash for every request_id.
 // --astral: the one input whose emoji aimock split into lone surrogates is
 // either ok with exactly the reply, or failed with a reason (never ok with
@@ -57,17 +59,8 @@ function astral(label, expectedPath, dir, outputsPath) {
   if (r?.ok === "0") console.log(`     (tailgate's reason: ${r.error}: ${r.error_detail})`);
 }
 
-function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
-  const exp = readJson(expectedPath).requests ?? {};
-  const n = Object.keys(exp).length;
-  const rows = csvById(join(dir, "requests.csv"));
-  const summary = readJson(join(dir, "summary.json"));
-  const ids = [...rows.keys()].sort((x, y) => x - y);
-  check(`${label}: ${n} rows, request_id 0..${n - 1}, every one ok with HTTP 200`,
-    rows.size === n && ids.every((k, i) => k === i) && [...rows.values()].every((r) => r.ok === "1" && r.status_code === "200"),
-    `${rows.size} rows`, ...bad(rows, (k, r) => r.ok === "1" && r.status_code === "200",
-      (k, r) => `ok ${r.ok} status ${r.status_code} ${r.error} ${r.error_detail}`));
-
+// The checks of a streamed run.
+function streamChecks(label, n, exp, rows, summary, source) {
   const st = summary.stream;
   const stat = (s) => s && ["count", "min", "mean", "p50", "p90", "p95", "p99", "max"].every((f) => typeof s[f] === "number");
   check(`${label}: summary.json has "stream" with ttft_ms, tpot_ms, itl_ms statistics and output_tokens`,
@@ -100,6 +93,20 @@ function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
   const ttftOk = (k, r) => r.ttft_ms !== "" && Number(r.ttft_ms) >= 0 && Number(r.ttft_ms) <= Number(r.latency_ms);
   check(`${label}: per row 0 <= ttft_ms <= latency_ms`, rows.size > 0 && bad(rows, ttftOk, () => "").length === 0,
     ...bad(rows, ttftOk, (k, r) => `ttft_ms ${r.ttft_ms}, latency_ms ${r.latency_ms}`));
+}
+
+function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
+  const exp = readJson(expectedPath).requests ?? {};
+  const n = Object.keys(exp).length;
+  const rows = csvById(join(dir, "requests.csv"));
+  const summary = readJson(join(dir, "summary.json"));
+  const ids = [...rows.keys()].sort((x, y) => x - y);
+  check(`${label}: ${n} rows, request_id 0..${n - 1}, every one ok with HTTP 200`,
+    rows.size === n && ids.every((k, i) => k === i) && [...rows.values()].every((r) => r.ok === "1" && r.status_code === "200"),
+    `${rows.size} rows`, ...bad(rows, (k, r) => r.ok === "1" && r.status_code === "200",
+      (k, r) => `ok ${r.ok} status ${r.status_code} ${r.error} ${r.error_detail}`));
+
+  if (source !== "plain") streamChecks(label, n, exp, rows, summary, source);
 
   let saved;
   try { saved = savedOutputs(outputsPath); } catch (e) { saved = new Map(); }
@@ -124,9 +131,9 @@ function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
 
 if (args[0] === "--same-hashes" && args.length === 4) sameHashes(args[1], args[2], args[3]);
 else if (args[0] === "--astral" && args.length === 5) astral(args[1], args[2], args[3], args[4]);
-else if (args.length >= 5 && (args[4] === "usage" || args[4] === "events")) oneRun(...args);
+else if (args.length >= 5 && ["usage", "events", "plain"].includes(args[4])) oneRun(...args);
 else {
-  console.error("usage: node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events [JOURNAL]\n" +
+  console.error("usage: node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]\n" +
     "       node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B\n" +
     "       node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS");
   process.exit(2);
