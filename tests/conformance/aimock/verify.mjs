@@ -4,7 +4,7 @@
 //
 //   node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]
 //   node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B
-//   node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS
+//   node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS REF_RUN_DIR
 //
 // One run: every input ok (HTTP 200), summary.json's "stream" section with
 // ttft_ms / tpot_ms / itl_ms statistics and output_tokens; the CSV's
@@ -19,7 +19,9 @@
 // --same-hashes: both runs have the same output_hash for every request_id.
 // --astral: the one input whose emoji aimock split into lone surrogates is
 // either ok with exactly the reply, or failed with a reason (never ok with
-// another text); says which.
+// another text); says which.  A failure counts only when REF_RUN_DIR (a
+// streamed run of ordinary replies) has every input ok: else streaming as a
+// whole is broken and the failure says nothing about surrogates.
 // Prints "ok"/"FAIL" lines and "N passed, N failed"; exit 0 iff none failed.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -46,16 +48,20 @@ function sameHashes(label, a, b) {
     ra.size > 0 && ra.size === rb.size && diff.length === 0, ...diff);
 }
 
-function astral(label, expectedPath, dir, outputsPath) {
+function astral(label, expectedPath, dir, outputsPath, refDir) {
   const want = readJson(expectedPath).astral;
   const r = csvById(join(dir, "requests.csv")).get(0);
   let saved;
   try { saved = savedOutputs(outputsPath).get(0); } catch (e) { saved = undefined; }
   if (r?.ok === "1")
     check(`${label}: ok, and the text is exactly the reply`, saved === want, firstDiff(saved, want));
-  else
-    check(`${label}: the input fails with a reason`, r && r.ok === "0" && (r.error || r.error_detail),
-      r ? `ok ${r.ok}, error "${r.error}", error_detail "${r.error_detail}"` : "no row");
+  else {
+    const ref = [...csvById(join(refDir, "requests.csv")).values()];
+    check(`${label}: the input fails with a reason (while ordinary streams are ok)`,
+      r && r.ok === "0" && (r.error || r.error_detail) && ref.length > 0 && ref.every((x) => x.ok === "1"),
+      r ? `ok ${r.ok}, error "${r.error}", error_detail "${r.error_detail}"` : "no row",
+      `${refDir}: ${ref.filter((x) => x.ok === "1").length} of ${ref.length} ordinary streamed inputs ok`);
+  }
   if (r?.ok === "0") console.log(`     (tailgate's reason: ${r.error}: ${r.error_detail})`);
 }
 
@@ -130,12 +136,12 @@ function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
 }
 
 if (args[0] === "--same-hashes" && args.length === 4) sameHashes(args[1], args[2], args[3]);
-else if (args[0] === "--astral" && args.length === 5) astral(args[1], args[2], args[3], args[4]);
+else if (args[0] === "--astral" && args.length === 6) astral(args[1], args[2], args[3], args[4], args[5]);
 else if (args.length >= 5 && ["usage", "events", "plain"].includes(args[4])) oneRun(...args);
 else {
   console.error("usage: node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]\n" +
     "       node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B\n" +
-    "       node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS");
+    "       node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS REF_RUN_DIR");
   process.exit(2);
 }
 process.exit(done() ? 1 : 0);

@@ -90,58 +90,46 @@ function checkChunkShape(label, s, object, needsRole) {
     last && last.usage && Array.isArray(last.choices) && last.choices.length === 0, { last });
 }
 
-async function chatOne(k, p, rows, saved) {
-  const label = `chat ${k} (${JSON.stringify(p.messages.at(-1)?.content).slice(0, 28)}…)`;
-  const req = { ...p, stream: true, stream_options: { include_usage: true } };
-  let s;
+// One payload through the SDK: streamed (with usage) and then not streamed.
+// route is "chat" or "completions".  Returns { s, plain, streamErr, plainErr }.
+async function fetchOne(route, p) {
+  const api = route === "chat" ? client.chat.completions : client.completions;
+  const content = route === "chat" ? (c) => c.choices?.[0]?.delta?.content : (c) => c.choices?.[0]?.text;
+  const out = {};
   try {
-    s = await collect(await client.chat.completions.create(req), (c) => c.choices?.[0]?.delta?.content);
+    out.s = await collect(await api.create({ ...p, stream: true, stream_options: { include_usage: true } }), content);
   } catch (e) {
-    check(`${label}: the SDK streams the request`, false, errText(e));
-    return;
+    out.streamErr = e;
+    return out;
   }
-  compareWithTailgate(label, k, s, rows.get(k), saved);
-  checkChunkShape(label, s, "chat.completion.chunk", true);
-
   const { stream_options: _, ...plain } = { ...p, stream: false };
-  try {
-    const r = await client.chat.completions.create(plain);
-    check(`${label}, not streamed: object "chat.completion", the same text, usage and finish_reason`,
-      r.object === "chat.completion" && r.choices?.[0]?.message?.content === s.text &&
-        r.usage?.completion_tokens === s.usage?.completion_tokens && r.choices?.[0]?.finish_reason === s.finish,
-      firstDiff(r.choices?.[0]?.message?.content, s.text),
-      { object: r.object, usage: r.usage, finish_reason: r.choices?.[0]?.finish_reason },
-      { streamed: { usage: s.usage, finish_reason: s.finish } });
-  } catch (e) {
-    check(`${label}, not streamed: the SDK's create resolves`, false, errText(e));
-  }
+  try { out.plain = await api.create(plain); } catch (e) { out.plainErr = e; }
+  return out;
 }
 
-async function complOne(k, p, rows, saved) {
-  const label = `completions ${k} (${JSON.stringify(p.prompt).slice(0, 28)}…)`;
-  const req = { ...p, stream: true, stream_options: { include_usage: true } };
-  let s;
-  try {
-    s = await collect(await client.completions.create(req), (c) => c.choices?.[0]?.text);
-  } catch (e) {
-    check(`${label}: the SDK streams the request`, false, errText(e));
+// The checks of one payload, from what fetchOne got.
+function checkOne(route, k, p, got, rows, saved) {
+  const chat = route === "chat";
+  const what = chat ? p.messages.at(-1)?.content : p.prompt;
+  const label = `${route} ${k} (${JSON.stringify(what).slice(0, 28)}…)`;
+  if (got.streamErr) {
+    check(`${label}: the SDK streams the request`, false, errText(got.streamErr));
     return;
   }
+  const s = got.s;
   compareWithTailgate(label, k, s, rows.get(k), saved);
-  checkChunkShape(label, s, "text_completion", false);
-
-  const { stream_options: _, ...plain } = { ...p, stream: false };
-  try {
-    const r = await client.completions.create(plain);
-    check(`${label}, not streamed: object "text_completion", the same text, usage and finish_reason`,
-      r.object === "text_completion" && r.choices?.[0]?.text === s.text &&
-        r.usage?.completion_tokens === s.usage?.completion_tokens && r.choices?.[0]?.finish_reason === s.finish,
-      firstDiff(r.choices?.[0]?.text, s.text),
-      { object: r.object, usage: r.usage, finish_reason: r.choices?.[0]?.finish_reason },
-      { streamed: { usage: s.usage, finish_reason: s.finish } });
-  } catch (e) {
-    check(`${label}, not streamed: the SDK's create resolves`, false, errText(e));
+  checkChunkShape(label, s, chat ? "chat.completion.chunk" : "text_completion", chat);
+  if (got.plainErr) {
+    check(`${label}, not streamed: the SDK's create resolves`, false, errText(got.plainErr));
+    return;
   }
+  const r = got.plain, object = chat ? "chat.completion" : "text_completion";
+  const text = chat ? r.choices?.[0]?.message?.content : r.choices?.[0]?.text;
+  check(`${label}, not streamed: object "${object}", the same text, usage and finish_reason`,
+    r.object === object && text === s.text &&
+      r.usage?.completion_tokens === s.usage?.completion_tokens && r.choices?.[0]?.finish_reason === s.finish,
+    firstDiff(text, s.text), { object: r.object, usage: r.usage, finish_reason: r.choices?.[0]?.finish_reason },
+    { streamed: { usage: s.usage, finish_reason: s.finish } });
 }
 
 // An SDK call that must reject with error class cls and HTTP status.
@@ -165,9 +153,11 @@ async function main() {
     { chat_rows: chatRows.size, completions_rows: complRows.size });
 
   // The prompts go concurrently (the placeholder batches them), each one's
-  // streamed and plain calls in turn.
-  await Promise.all(chat.map((p, k) => chatOne(k, p, chatRows, chatSaved)));
-  await Promise.all(compl.map((p, k) => complOne(k, p, complRows, complSaved)));
+  // streamed and plain calls in turn; the checks print in payload order.
+  const chatGot = await Promise.all(chat.map((p) => fetchOne("chat", p)));
+  chat.forEach((p, k) => checkOne("chat", k, p, chatGot[k], chatRows, chatSaved));
+  const complGot = await Promise.all(compl.map((p) => fetchOne("completions", p)));
+  compl.forEach((p, k) => checkOne("completions", k, p, complGot[k], complRows, complSaved));
 
   const msgs = [{ role: "user", content: "hello" }];
   await expectError("chat, unknown model, streamed: NotFoundError 404", OpenAI.NotFoundError, 404, () =>
