@@ -15,7 +15,9 @@
 // and output_hash are exactly the fixture's reply.  plain (payloads with
 // "stream": false): the rows, the saved outputs and the hashes only.
 // JOURNAL (aimock's GET /__aimock/journal): every row's x_request_id
-// reached the server.
+// reached the server.  With AIMOCK_LATENCY_MS set (aimock's --latency, the
+// pause before every chunk), stream.itl_ms.p50 >= half of it: the events were
+// timed as they came, not after the whole body.
 // --same-hashes: both runs have the same output_hash for every request_id.
 // --astral: the one input whose emoji aimock split into lone surrogates is
 // either ok with exactly the reply, or failed with a reason (never ok with
@@ -95,6 +97,11 @@ function streamChecks(label, n, exp, rows, summary, source) {
     rows.size > 0 && bad(rows, tokOk, () => "").length === 0,
     ...bad(rows, tokOk, (k, r) => `output_tokens ${r.output_tokens} (${r.tokens_source}), content_events ${r.content_events}, ` +
       `aimock's usage ${exp[k]?.usage_completion_tokens}`));
+
+  const lat = Number(process.env.AIMOCK_LATENCY_MS || 0);
+  if (lat > 0)
+    check(`${label}: stream.itl_ms.p50 >= ${lat / 2} ms (aimock pauses ${lat} ms before every chunk)`,
+      st?.itl_ms?.p50 >= lat / 2, { itl_ms: st?.itl_ms, tpot_ms_p50: st?.tpot_ms?.p50 });
 
   const ttftOk = (k, r) => r.ttft_ms !== "" && Number(r.ttft_ms) >= 0 && Number(r.ttft_ms) <= Number(r.latency_ms);
   check(`${label}: per row 0 <= ttft_ms <= latency_ms`, rows.size > 0 && bad(rows, ttftOk, () => "").length === 0,
