@@ -13,6 +13,7 @@
 //   astral.jsonl      one payload whose answer has emoji (outside the BMP)
 //                     where aimock's chunking (in UTF-16 code units) splits
 //                     them into lone surrogates;
+//   nomatch.jsonl     one payload no fixture matches (aimock answers 404);
 //   fixtures.json     one fixture per payload: userMessage "[req k] "
 //                     (aimock matches substrings, first fixture first, so the
 //                     markers are unique) answered by reply k;
@@ -70,6 +71,7 @@ const astralBody = { model: MODEL, messages: [{ role: "user", content: "[astral]
 writeFileSync(join(dir, "chat.jsonl"), chat.join("\n") + "\n");
 writeFileSync(join(dir, "chat-nousage.jsonl"), nousage.join("\n") + "\n");
 writeFileSync(join(dir, "chat-plain.jsonl"), plain.join("\n") + "\n");
+writeFileSync(join(dir, "nomatch.jsonl"), JSON.stringify({ ...astralBody, messages: [{ role: "user", content: "[nomatch]" }] }) + "\n");
 writeFileSync(join(dir, "astral.jsonl"), JSON.stringify(astralBody) + "\n");
 writeFileSync(join(dir, "fixtures.json"), JSON.stringify({ fixtures }, null, 1) + "\n");
 writeFileSync(join(dir, "expected.json"), JSON.stringify({ chunk, requests: expected, astral }) + "\n");

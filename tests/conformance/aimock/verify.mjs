@@ -5,6 +5,7 @@
 //   node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]
 //   node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B
 //   node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS REF_RUN_DIR
+//   node verify.mjs --error LABEL RUN_DIR STATUS TEXT
 //
 // One run: every input ok (HTTP 200), summary.json's "stream" section with
 // ttft_ms / tpot_ms / itl_ms statistics and output_tokens; the CSV's
@@ -24,6 +25,8 @@
 // another text); says which.  A failure counts only when REF_RUN_DIR (a
 // streamed run of ordinary replies) has every input ok: else streaming as a
 // whole is broken and the failure says nothing about surrogates.
+// --error: the run's one input failed with HTTP STATUS and an error_detail
+// holding TEXT (the server's own message, as tailgate read it).
 // Prints "ok"/"FAIL" lines and "N passed, N failed"; exit 0 iff none failed.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -108,6 +111,13 @@ function streamChecks(label, n, exp, rows, summary, source) {
     ...bad(rows, ttftOk, (k, r) => `ttft_ms ${r.ttft_ms}, latency_ms ${r.latency_ms}`));
 }
 
+function errorRun(label, dir, status, text) {
+  const r = csvById(join(dir, "requests.csv")).get(0);
+  check(`${label}: the input fails with HTTP ${status} and the server's message "${text}"`,
+    r && r.ok === "0" && r.status_code === status && (r.error_detail ?? "").includes(text),
+    r ? `ok ${r.ok}, status ${r.status_code}, error "${r.error}", error_detail "${r.error_detail}"` : "no row");
+}
+
 function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
   const exp = readJson(expectedPath).requests ?? {};
   const n = Object.keys(exp).length;
@@ -144,11 +154,13 @@ function oneRun(label, expectedPath, dir, outputsPath, source, journalPath) {
 
 if (args[0] === "--same-hashes" && args.length === 4) sameHashes(args[1], args[2], args[3]);
 else if (args[0] === "--astral" && args.length === 6) astral(args[1], args[2], args[3], args[4], args[5]);
+else if (args[0] === "--error" && args.length === 5) errorRun(args[1], args[2], args[3], args[4]);
 else if (args.length >= 5 && ["usage", "events", "plain"].includes(args[4])) oneRun(...args);
 else {
   console.error("usage: node verify.mjs LABEL EXPECTED RUN_DIR OUTPUTS usage|events|plain [JOURNAL]\n" +
     "       node verify.mjs --same-hashes LABEL RUN_DIR_A RUN_DIR_B\n" +
-    "       node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS REF_RUN_DIR");
+    "       node verify.mjs --astral LABEL EXPECTED RUN_DIR OUTPUTS REF_RUN_DIR\n" +
+    "       node verify.mjs --error LABEL RUN_DIR STATUS TEXT");
   process.exit(2);
 }
 process.exit(done() ? 1 : 0);
