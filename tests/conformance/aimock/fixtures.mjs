@@ -14,6 +14,8 @@
 //                     where aimock's chunking (in UTF-16 code units) splits
 //                     them into lone surrogates;
 //   nomatch.jsonl     one payload no fixture matches (aimock answers 404);
+//   truncated.jsonl   one payload whose stream aimock cuts after 3 chunks
+//                     (it destroys the socket: no [DONE], no last HTTP chunk);
 //   fixtures.json     one fixture per payload: userMessage "[req k] "
 //                     (aimock matches substrings, first fixture first, so the
 //                     markers are unique) answered by reply k;
@@ -66,12 +68,15 @@ for (let k = 0; k < n; k++) {
 // chunk boundary, U+1F680 a later one.
 const astral = `${"a".repeat(chunk - 1)}😀 then ${"b".repeat(chunk)}🚀 end`;
 fixtures.push({ match: { userMessage: "[astral] " }, response: { content: astral } });
+fixtures.push({ match: { userMessage: "[truncated] " }, response: { content: "x".repeat(chunk * 10) },
+  truncateAfterChunks: 3 });
 const astralBody = { model: MODEL, messages: [{ role: "user", content: "[astral] emoji" }], stream: true };
 
 writeFileSync(join(dir, "chat.jsonl"), chat.join("\n") + "\n");
 writeFileSync(join(dir, "chat-nousage.jsonl"), nousage.join("\n") + "\n");
 writeFileSync(join(dir, "chat-plain.jsonl"), plain.join("\n") + "\n");
 writeFileSync(join(dir, "nomatch.jsonl"), JSON.stringify({ ...astralBody, messages: [{ role: "user", content: "[nomatch]" }] }) + "\n");
+writeFileSync(join(dir, "truncated.jsonl"), JSON.stringify({ ...astralBody, messages: [{ role: "user", content: "[truncated] cut" }] }) + "\n");
 writeFileSync(join(dir, "astral.jsonl"), JSON.stringify(astralBody) + "\n");
 writeFileSync(join(dir, "fixtures.json"), JSON.stringify({ fixtures }, null, 1) + "\n");
 writeFileSync(join(dir, "expected.json"), JSON.stringify({ chunk, requests: expected, astral }) + "\n");
