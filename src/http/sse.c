@@ -5,15 +5,15 @@
  * next LF and the next CR are remembered until passed, so no byte is searched
  * twice).  A line's bytes go straight to where they belong as they arrive: a
  * data value into the data buffer, an event type into p->event, an id into
- * the line buffer (it replaces the last id only when its line ends without a
- * NUL), a comment or an unknown field nowhere.  So nothing is carried from
+ * the line buffer (it replaces the last id when its line ends, unless it holds
+ * a NUL), a comment or an unknown field nowhere.  So nothing is carried from
  * one piece to the next but the field name of a line cut inside it (at most
  * five bytes: longer names are unknown fields) and an id cut inside its value.
  *
  * Choices where the spec leaves room for a byte parser: the stream is taken
  * as bytes (no UTF-8 decoding: the JSON in the data is the dialect's to
  * check); an event type or id longer than TG_SSE_MAX_FIELD is TG_ETOOBIG
- * rather than truncated; "pending" (tg_sse_end) means a non-comment line was
+ * rather than truncated (an id's length is checked before its NULs); "pending" (tg_sse_end) means a non-comment line was
  * seen since the last blank line.
  */
 #include "http/sse.h"
@@ -33,7 +33,7 @@ enum {
     ST_EVENT,      /* in an event type */
     ST_ID,         /* in an id value (kept in p->line) */
     ST_SKIP,       /* the rest of the line does not matter: comment, retry,
-                      unknown field, id with a NUL */
+                      unknown field */
 };
 
 #define NAME_MAX_BYTES 5   /* "event", "retry"; longer names are unknown */
@@ -75,11 +75,13 @@ void tg_sse_free(struct tg_sse *p)
     tg_buf_free(&p->line);
 }
 
-static int data_append(struct tg_sse *p, const char *s, size_t n)
+/* The joined data may not pass max_event: a value byte that takes the
+ * buffer past it fails at once; the LF ending a data line may take it to
+ * max_event + 1 (that LF is removed at dispatch, or another line follows and
+ * its first byte, or its LF, fails). */
+static int data_append(struct tg_sse *p, const char *s, size_t n, size_t limit)
 {
-    /* Mid-line the buffer holds no trailing LF yet, so every byte counts;
-     * the line's LF may take it to max_event + 1 (removed at dispatch). */
-    if (n > p->max_event + 1 - p->data.len)
+    if (p->data.len > limit || n > limit - p->data.len)
         return TG_ETOOBIG;
     return tg_buf_append(&p->data, s, n);
 }
@@ -127,7 +129,9 @@ static int line_bytes(struct tg_sse *p, const char *s, size_t n)
             tg_buf_reset(&p->line);
             break;
         case ST_NAME: {
-            const char *colon = memchr(s, ':', n);
+            /* no need to look further than one byte past the longest name */
+            size_t look = NAME_MAX_BYTES + 1 - p->line.len;
+            const char *colon = memchr(s, ':', n < look ? n : look);
             size_t take = colon ? (size_t)(colon - s) : n;
             if (take > NAME_MAX_BYTES - p->line.len) {
                 p->state = ST_SKIP;
@@ -156,7 +160,7 @@ static int line_bytes(struct tg_sse *p, const char *s, size_t n)
             p->state += ST_DATA - ST_SP_DATA;
             break;
         case ST_DATA:
-            return data_append(p, s, n);
+            return data_append(p, s, n, p->max_event);
         case ST_EVENT:
             if (n > TG_SSE_MAX_FIELD - p->event_len)
                 return TG_ETOOBIG;
@@ -164,10 +168,8 @@ static int line_bytes(struct tg_sse *p, const char *s, size_t n)
             p->event_len += n;
             return 0;
         case ST_ID:
-            if (memchr(s, '\0', n)) {
-                p->state = ST_SKIP;   /* WHATWG: an id with a NUL is ignored */
-                return 0;
-            }
+            /* The length is checked whatever the bytes, so that a NUL later
+             * in a long id cannot make the verdict depend on the split. */
             if (n > TG_SSE_MAX_FIELD - p->line.len)
                 return TG_ETOOBIG;
             return tg_buf_append(&p->line, s, n);
@@ -194,12 +196,16 @@ static int line_end(struct tg_sse *p, tg_sse_event_fn fn, void *ctx)
         return dispatch(p, fn, ctx);
     case ST_SP_DATA:
     case ST_DATA:
-        rc = data_append(p, "\n", 1);
+        rc = data_append(p, "\n", 1, p->max_event + 1);
         break;
     case ST_SP_ID:
     case ST_ID:
-        memcpy(p->id, p->line.data ? p->line.data : "", p->line.len);
-        p->id_len = p->line.len;
+        /* WHATWG: an id with a NUL is ignored (a look at <= 256 bytes again) */
+        if (p->line.len == 0 || !memchr(p->line.data, '\0', p->line.len)) {
+            if (p->line.len)
+                memcpy(p->id, p->line.data, p->line.len);
+            p->id_len = p->line.len;
+        }
         tg_buf_reset(&p->line);
         break;
     default:

@@ -128,6 +128,10 @@ static const struct sse_case CASES[] = {
     { "limit: joined one over", "data: ab\ndata: cd\n\n", 0, 4, 0, TG_ETOOBIG, "", false, "" },
     { "limit: trailing empty line over", "data: abcd\ndata\n\n", 0, 4, 0, TG_ETOOBIG, "", false, "" },
     { "limit: after an event", "data: a\n\ndata: abcdef\n\n", 0, 4, 0, TG_ETOOBIG, "[]a|", false, "" },
+    { "limit: unterminated over", "data: abcde", 0, 4, 0, TG_ETOOBIG, "", false, "" },
+    { "limit: full, then an empty line unterminated", "data: abcd\ndata:", 0, 4, 0, 0, "", true, "" },
+    { "limit: full, then a byte", "data: abcd\ndata: x", 0, 4, 0, TG_ETOOBIG, "", false, "" },
+    { "limit: zero-length events at the limit", "data\n\ndata: abcd\n\n", 0, 4, 0, 0, "[]|[]abcd|", false, "" },
     { "limit: per event", "data: abcd\n\ndata: efgh\n\n", 0, 4, 0, 0, "[]abcd|[]efgh|", false, "" },
     { "callback stops", "data: a\n\ndata: b\n\ndata: c\n\n", 0, 0, 2, STOP_CODE, "[]a|[]b|", false, "" },
     { "callback stops at first", "data: a\n\ndata: b\n\n", 0, 0, 1, STOP_CODE, "[]a|", false, "" },
@@ -262,6 +266,12 @@ TEST(sse_field_limits)
     v[TG_SSE_MAX_FIELD + 1] = '\0';
     snprintf(in, sizeof in, "id: %s\n", v);
     c = (struct sse_case){ "id over the limit", in, 0, 0, 0, TG_ETOOBIG, "", false, "" };
+    check_case(&c);
+
+    /* the length is checked before the NUL rule, whatever the split */
+    size_t n = (size_t)snprintf(in, sizeof in, "id: %s\n", v);
+    in[10] = '\0';
+    c = (struct sse_case){ "id over the limit with a NUL", in, n, 0, 0, TG_ETOOBIG, "", false, "" };
     check_case(&c);
 }
 
