@@ -79,7 +79,7 @@ static const struct sse_case CASES[] = {
     { "bom prefix is content", "\xEF" "data: a\n\n", 0, 0, 0, 0, "", false, "" },
     { "bom prefix 2 is content", "\xEF\xBB" "data: a\n\ndata: b\n\n", 0, 0, 0, 0, "[]b|", false, "" },
     { "bom alone", "\xEF\xBB\xBF", 0, 0, 0, 0, "", false, "" },
-    { "bom prefix alone", "\xEF\xBB", 0, 0, 0, 0, "", false, "" },
+    { "bom prefix alone is a line", "\xEF\xBB", 0, 0, 0, 0, "", true, "" },
     { "empty", "", 0, 0, 0, 0, "", false, "" },
     { "comments", ": keepalive\ndata: a\n: mid\n\n:\n\n", 0, 0, 0, 0, "[]a|", false, "" },
     { "comment alone then blank", ": c\n\n", 0, 0, 0, 0, "", false, "" },
