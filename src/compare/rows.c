@@ -25,6 +25,7 @@
 
 enum col_kind {
     K_IGNORE, K_REQUEST_ID, K_TIMESTAMP, K_LATENCY, K_STATUS, K_OK, K_HTTP_ID, K_HASH, K_ERROR,
+    K_TTFT, K_TPOT, K_ITL_MAX, K_OUTPUT_TOKENS,
 };
 
 static const struct { const char *name; enum col_kind kind; unsigned bit; } known[] = {
@@ -36,6 +37,10 @@ static const struct { const char *name; enum col_kind kind; unsigned bit; } know
     { "http_request_id", K_HTTP_ID, TG_COL_HTTP_REQUEST_ID },
     { "output_hash", K_HASH, TG_COL_OUTPUT_HASH },
     { "error", K_ERROR, TG_COL_ERROR },
+    { "ttft_ms", K_TTFT, TG_COL_TTFT_MS },
+    { "tpot_ms", K_TPOT, TG_COL_TPOT_MS },
+    { "itl_max_ms", K_ITL_MAX, TG_COL_ITL_MAX_MS },
+    { "output_tokens", K_OUTPUT_TOKENS, TG_COL_OUTPUT_TOKENS },
 };
 
 struct scanner {
@@ -273,7 +278,9 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
             break;   /* blank lines at the very end are harmless */
         if (*s.p == '\n' || (*s.p == '\r' && s.p + 1 < s.end && s.p[1] == '\n'))
             return fail(&s, line, "empty line");
-        struct tg_row row = { .timestamp_ms = NAN, .latency_ms = NAN, .line = line };
+        struct tg_row row = { .timestamp_ms = NAN, .latency_ms = NAN, .ttft_ms = NAN,
+                              .tpot_ms = NAN, .itl_max_ms = NAN, .output_tokens = -1,
+                              .line = line };
         int ok = -1;
         char errclass[48] = "";
         size_t col = 0;
@@ -298,6 +305,26 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
                 if (flen && (!parse_num(field, &row.latency_ms) || row.latency_ms < 0))
                     return fail(&s, line, "latency_ms '%.40s' is not a non-negative number", field);
                 break;
+            case K_TTFT:
+            case K_TPOT:
+            case K_ITL_MAX: {
+                double *dst = kinds[col] == K_TTFT ? &row.ttft_ms
+                              : kinds[col] == K_TPOT ? &row.tpot_ms : &row.itl_max_ms;
+                const char *cname = kinds[col] == K_TTFT ? "ttft_ms"
+                                    : kinds[col] == K_TPOT ? "tpot_ms" : "itl_max_ms";
+                if (flen && (!parse_num(field, dst) || *dst < 0))
+                    return fail(&s, line, "%s '%.40s' is not a non-negative number", cname, field);
+                break;
+            }
+            case K_OUTPUT_TOKENS: {
+                uint64_t v;
+                if (flen) {
+                    if (!parse_u64(field, &v) || v > INT64_MAX)
+                        return fail(&s, line, "output_tokens '%.40s' is not a non-negative integer", field);
+                    row.output_tokens = (int64_t)v;
+                }
+                break;
+            }
             case K_STATUS: {
                 uint64_t v = 0;
                 if (flen && (!parse_u64(field, &v) || v > 999))

@@ -5,7 +5,9 @@
  *
  * Columns are found by header NAME, in any order; unknown columns are
  * ignored.  Required: request_id, latency_ms, and status_code or ok.
- * Used when present: timestamp_ms, ok, http_request_id, output_hash, error.
+ * Used when present: timestamp_ms, ok, http_request_id, output_hash, error,
+ * and the streaming columns ttft_ms, tpot_ms, itl_max_ms (non-negative ms)
+ * and output_tokens (a non-negative integer); an empty field is "no value".
  * RFC 4180 quoting, LF or CRLF line ends, an optional UTF-8 BOM.  Anything
  * else malformed (wrong field count, a bad number, a duplicate request_id, a
  * stray quote, NUL bytes) is an error whose message is one line
@@ -39,6 +41,10 @@ enum {
     TG_COL_HTTP_REQUEST_ID = 1 << 5,
     TG_COL_OUTPUT_HASH = 1 << 6,
     TG_COL_ERROR = 1 << 7,
+    TG_COL_TTFT_MS = 1 << 8,
+    TG_COL_TPOT_MS = 1 << 9,
+    TG_COL_ITL_MAX_MS = 1 << 10,
+    TG_COL_OUTPUT_TOKENS = 1 << 11,
 };
 
 struct tg_row {
@@ -46,6 +52,9 @@ struct tg_row {
     uint64_t http_request_id;  /* valid when has_http_id */
     double timestamp_ms;       /* as written (input.py: Unix ms); NAN when absent */
     double latency_ms;         /* NAN when absent (allowed for failed rows only) */
+    double ttft_ms, tpot_ms;   /* NAN when absent or empty */
+    double itl_max_ms;         /* NAN when absent or empty */
+    int64_t output_tokens;     /* -1 when absent or empty */
     uint32_t hash_off;         /* into tg_rows.strings; hash_len 0: no output hash */
     uint16_t hash_len;
     int16_t status_code;       /* 0 when absent */

@@ -37,14 +37,19 @@ struct tg_slo_eval {
 };
 
 /* Judges slos[0..n) on rows (and stream_path, NULL or a missing file: no
- * per-event times) at confidence; wall_s for goodput.  Returns 0, TG_EINVAL
- * (n > TG_SLO_MAX), TG_EPARSE (a malformed stream file: err says
- * "path:line: reason") or TG_ENOMEM. */
+ * per-event times) at confidence; wall_s for goodput.  The stream file is
+ * read only when an itl SLO is among slos; for goodput an input's largest
+ * gap is its row's itl_max_ms, else the one of its stream line.  A metric
+ * whose column the rows lack is INCONCLUSIVE with note "no ttft_ms column in
+ * the rows".  Returns 0, TG_EINVAL (n > TG_SLO_MAX), TG_EPARSE (a malformed
+ * stream file: err says "path:line: reason"), -errno (a stream file that
+ * exists but cannot be read: "path: reason") or TG_ENOMEM. */
 int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struct tg_slo *slos, size_t n,
                 double confidence, double wall_s, struct tg_slo_eval *out, char *err, size_t errlen);
 
 /* [{"slo","metric","p","limit_ms","estimate_ms","n","over","verdict",
- *   "confidence","note"}] (a new reference, NULL on allocation failure). */
+ *   "confidence","note","frac_over_lo","frac_over_hi"}] (a new reference,
+ * NULL on allocation failure; estimate_ms and note null when none). */
 json_t *tg_slo_eval_json(const struct tg_slo_eval *e, double confidence);
 
 /* One line per SLO: "ttft:p95<=250ms  PASS  p95 212.4 ms, 3/400 over (99% confidence)". */

@@ -5,7 +5,8 @@
  *
  * Grammar: METRIC ":" "p" NN ["." D…] "<=" VALUE, where NN in (0, 100)
  * ("p95", "p99.9", "p50") and VALUE a duration of the units module
- * ("800ms", "1.5s", "40" = ms).  "latency:p95<=800ms" is exactly
+ * ("800ms", "1.5s", "40" = ms; > 0), NN with at most 6 decimals, no spaces.
+ * "latency:p95<=800ms" is exactly
  * `--sla-p95 800`.  Text is kept (normalised: "ttft:p99<=250ms") for
  * reports.
  *
@@ -19,7 +20,8 @@
  * hi <= 1 - p, FAIL when lo > 1 - p, else INCONCLUSIVE (n == 0 too).
  *
  * Per input (goodput): an input meets latency/ttft/tpot SLOs when its value
- * is <= the limit (tpot with < 2 tokens: met), and an itl SLO when its
+ * is <= the limit (tpot with < 2 tokens, ttft of a response that did not
+ * stream: met; a NAN latency: not met), and an itl SLO when its
  * largest gap is <= the limit (none: met); it counts toward goodput when it
  * is ok and meets every SLO.  Goodput = such inputs / wall time.
  *
