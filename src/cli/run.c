@@ -1,11 +1,13 @@
 /*
  * run.c - `tailgate run`: options (run_opts.c) -> resolve the URL, load the
  * payloads, open the output files, record the configuration (run_config.c),
- * run the engine with signals and progress, then requests.csv (streamed by
- * the workers), summary.json and the human summary.
+ * run the engine with signals and progress, then requests.csv and the
+ * stream file (streamed by the workers, run_rows.c), the SLO verdicts
+ * (run_slo.c), summary.json and the human summary.
  */
 #include "api/api.h"
 #include "cli/cli.h"
+#include "compare/slo_eval.h"
 #include "cli/commands.h"
 #include "cli/run.h"
 #include "core/fs.h"
@@ -29,75 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
-
-/* ---- per-worker output ------------------------------------------------------ */
-
-struct wctx {
-    struct tg_writer csv;
-    struct tg_writer outs;
-    bool save;
-    struct tg_progress_lat *lat;   /* NULL: no progress shown */
-};
-
-static void on_result(void *ctx, const struct tg_input_result *r)
-{
-    struct wctx *c = ctx;
-    struct tg_csv_row row = {
-        .request_id = r->request_id,
-        .timestamp_ms = r->timestamp_ms,
-        .latency_ns = r->latency_ns,
-        .status = r->status,
-        .ok = r->ok,
-        .sent = r->sent,
-        .http_request_id = r->http_request_id,
-        .batch_size = r->batch_size,
-        .client_queue_ns = r->client_queue_ns,
-        .connect_ns = r->connect_ns,
-        .tls_ns = r->tls_ns,
-        .ttfb_ns = r->ttfb_ns,
-        .service_ns = r->service_ns,
-        .server_queue_ms = r->server_queue_ms,
-        .server_compute_ms = r->server_compute_ms,
-        .bytes_out = r->bytes_out,
-        .bytes_in = r->bytes_in,
-        .output_hash = r->output_hash,
-        .error = tg_errc_name(r->errc),
-        .latency_uncorrected_ns = r->latency_uncorrected_ns,
-        .worker = r->worker,
-        .error_detail = r->error_detail,
-    };
-    if (c->lat && r->ok)
-        tg_progress_lat_record(c->lat, r->latency_ns / 1000);
-    char *p = tg_writer_reserve(&c->csv, TG_CSV_ROW_MAX);
-    if (p)
-        tg_writer_commit(&c->csv, tg_csv_format_row(p, &row));
-    if (c->save && r->output_json) {
-        char head[64];
-        int n = snprintf(head, sizeof head, "{\"request_id\":%llu,\"output\":", (unsigned long long)r->request_id);
-        char *q = tg_writer_reserve(&c->outs, (size_t)n + r->output_len + 3);
-        if (q) {
-            memcpy(q, head, (size_t)n);
-            memcpy(q + n, r->output_json, r->output_len);
-            memcpy(q + n + r->output_len, "}\n", 2);
-            tg_writer_commit(&c->outs, (size_t)n + r->output_len + 2);
-        }
-    }
-}
-
-static void on_flush(void *ctx)
-{
-    struct wctx *c = ctx;
-    tg_writer_flush(&c->csv);
-    if (c->save)
-        tg_writer_flush(&c->outs);
-    if (c->lat)
-        tg_progress_lat_publish(c->lat);
-}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -117,6 +57,22 @@ static int dir_state(const char *path)
     return nonempty ? 2 : 1;
 }
 
+/* X-Request-Id: a random token per run (summary config "run_token"). */
+static void make_run_token(char out[9])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[4] = { 0 };
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        uint64_t t = tg_now_ns() ^ (uint64_t)getpid() << 32;
+        memcpy(r, &t, sizeof r);
+    }
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[8] = '\0';
+}
+
 /* ---- progress -------------------------------------------------------------------- */
 
 static unsigned term_width(void)
@@ -127,7 +83,7 @@ static unsigned term_width(void)
     return 0;
 }
 
-static void progress_tick(struct tg_progress *p, const struct tg_engine *e, struct wctx *w, uint64_t n,
+static void progress_tick(struct tg_progress *p, const struct tg_engine *e, struct run_wctx *w, uint64_t n,
                           uint64_t now)
 {
     struct tg_progress_lat *lats[256];
@@ -149,13 +105,15 @@ struct run {
     struct tg_payloads *payloads;
     struct tg_engine *engine;
     struct tg_tls *tls;
-    struct wctx *wctx;
+    struct run_wctx *wctx;
     void **wptr;
     struct tg_progress *progress;
     bool live, show;               /* progress: a live line / any progress */
     json_t *config, *summary_doc;
-    int csv_fd, out_fd;
-    pthread_mutex_t csv_lock, outs_lock; /* held by a worker's writer while it flushes */
+    int csv_fd, out_fd, stream_fd;
+    pthread_mutex_t csv_lock, outs_lock, stream_lock; /* held by a worker's writer while it flushes */
+    char stream_path[4200];        /* "" when no stream file */
+    char stream_tmp[4300];         /* written there, renamed to stream_path at the end */
     const char *out_dir;
     char out_dir_buf[256];
     char path[4200];
@@ -218,6 +176,14 @@ static int load_payloads(struct run *x)
         o->connections = o->concurrency;
     x->cfg.nheaders = tg_run_headers(o, x->headers);
     x->cfg.headers = x->headers;
+    /* X-Request-Id on every request, but baseline sends input.py's exact
+     * bytes, and a -H X-Request-Id of the user's wins. */
+    x->cfg.request_ids = !o->baseline;
+    for (size_t i = 0; i < x->cfg.nheaders; i++)
+        if (!strcasecmp(x->headers[i].name, "X-Request-Id"))
+            x->cfg.request_ids = false;
+    if (x->cfg.request_ids)
+        make_run_token(x->cfg.run_token);
     return 0;
 }
 
@@ -251,8 +217,36 @@ static int open_outputs(struct run *x)
         if (x->out_fd < 0)
             return usage("cannot create %s: %s", o->save_outputs, strerror(errno));
     }
+    /* The stream file: by default whenever the dialect streams; written to
+     * a temporary name and renamed when complete, like summary.json. */
+    if (o->save_stream)
+        snprintf(x->stream_path, sizeof x->stream_path, "%s", o->save_stream);
+    else if (!o->no_stream_file && o->outputs && x->cfg.api->stream_event)
+        snprintf(x->stream_path, sizeof x->stream_path, "%s/stream.jsonl", x->out_dir);
+    if (x->stream_path[0]) {
+        snprintf(x->stream_tmp, sizeof x->stream_tmp, "%s.tmp", x->stream_path);
+        x->stream_fd = open(x->stream_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+        if (x->stream_fd < 0)
+            return usage("cannot create %s: %s", x->stream_tmp, strerror(errno));
+    }
     return 0;
 }
+
+/* The stream file is complete: fsync, then rename it into place. */
+static int finish_stream_file(struct run *x)
+{
+    if (x->stream_fd < 0)
+        return 0;
+    int rc = fsync(x->stream_fd) != 0 ? -errno : 0;
+    close(x->stream_fd);
+    x->stream_fd = -1;
+    if (!rc && rename(x->stream_tmp, x->stream_path) != 0)
+        rc = -errno;
+    if (rc)
+        unlink(x->stream_tmp);
+    return rc;
+}
+
 
 /* Per-worker writers and progress, the rest of the engine config, the engine. */
 static int setup_engine(struct run *x)
@@ -275,7 +269,10 @@ static int setup_engine(struct run *x)
         tg_writer_init(&x->wctx[i].outs, x->out_fd, 256 * 1024);
         tg_writer_set_lock(&x->wctx[i].csv, &x->csv_lock);
         tg_writer_set_lock(&x->wctx[i].outs, &x->outs_lock);
+        tg_writer_init(&x->wctx[i].stream, x->stream_fd, 256 * 1024);
+        tg_writer_set_lock(&x->wctx[i].stream, &x->stream_lock);
         x->wctx[i].save = x->out_fd >= 0;
+        x->wctx[i].save_stream = x->stream_fd >= 0;
         x->wptr[i] = &x->wctx[i];
     }
     cfg->payloads = x->payloads;
@@ -295,8 +292,9 @@ static int setup_engine(struct run *x)
     cfg->parse_outputs = o->outputs;
     cfg->keep_outputs = x->out_fd >= 0;
     cfg->max_response_bytes = (size_t)o->max_response;
-    cfg->on_result = on_result;
-    cfg->on_flush = on_flush;
+    cfg->keep_stream = x->stream_fd >= 0;
+    cfg->on_result = tg_run_on_result;
+    cfg->on_flush = tg_run_on_flush;
     cfg->worker_ctx = x->wptr;
     int erc = tg_engine_new(cfg, &x->engine);
     if (erc)
@@ -374,12 +372,33 @@ static int report(struct run *x, const struct tg_engine_totals *t)
     const struct run_opts *o = &x->o;
     int werr = 0;
     for (uint64_t i = 0; i < o->threads; i++) {
-        int a = tg_writer_close(&x->wctx[i].csv), b = tg_writer_close(&x->wctx[i].outs);
+        int a = tg_writer_close(&x->wctx[i].csv), b = tg_writer_close(&x->wctx[i].outs),
+            c = tg_writer_close(&x->wctx[i].stream);
         if (!werr)
-            werr = a ? a : b;
+            werr = a ? a : b ? b : c;
     }
     if (fsync(x->csv_fd) != 0 && !werr)
         werr = -errno;
+    int serr = finish_stream_file(x);
+    if (serr && !werr)
+        werr = serr;
+
+    /* SLOs: judged from the files now on disk (the code compare and tune use) */
+    double wall_s = (double)t->wall_ns / 1e9;
+    struct tg_slo_eval ev;
+    char slo_err[320] = "";
+    snprintf(x->path, sizeof x->path, "%s/requests.csv", x->out_dir);
+    int slo_rc = werr ? TG_EIO
+                      : tg_run_slo_eval(o, x->path, x->stream_path[0] ? x->stream_path : NULL, wall_s, t->ok, &ev,
+                                        slo_err, sizeof slo_err);
+    if (werr && o->nslos)
+        snprintf(slo_err, sizeof slo_err, "the results are not whole");
+    if (slo_rc && !o->nslos)
+        slo_rc = 0;   /* (werr without SLOs: reported below) */
+    json_t *slos_json = slo_rc ? json_array() : tg_slo_eval_json(&ev, o->slo_confidence);
+    const char *slo_texts[TG_SLO_MAX];
+    for (size_t i = 0; i < o->nslos; i++)
+        slo_texts[i] = o->slos[i].text;
 
     /* Observed, so recorded after the run: where server queue/compute came
      * from (the source of most responses that reported any). */
@@ -387,6 +406,7 @@ static int report(struct run *x, const struct tg_engine_totals *t)
                      : t->timing_server_timing >= t->timing_headers        ? "server-timing"
                                                                             : "headers";
     json_object_set_new(x->config, "server_timing_source", json_string(ts));
+    json_object_set_new(x->config, "save_stream", x->stream_path[0] ? json_string(x->stream_path) : json_null());
 
     struct tg_summary_class classes[TG_ERRC_COUNT];
     size_t nclasses = 0;
@@ -417,11 +437,21 @@ static int report(struct run *x, const struct tg_engine_totals *t)
         .tls_handshake = t->tls_handshake,
         .tls_protocol = t->tls_protocol,
         .tls_cipher = t->tls_cipher,
+        .streamed = t->streamed,
+        .ttft = t->ttft, .tpot = t->tpot, .itl = t->itl,
+        .output_tokens = t->output_tokens,
+        .tokens_from_usage = t->tokens_from_usage,
+        .slos = slos_json,
+        .slo_texts = slo_texts, .nslos = o->nslos,
+        .goodput_inputs = slo_rc ? 0 : ev.good,
     };
     x->summary_doc = tg_summary_build(&sum);
     snprintf(x->path, sizeof x->path, "%s/summary.json", x->out_dir);
     int src = x->summary_doc ? tg_summary_write(x->path, x->summary_doc) : -ENOMEM;
+    json_decref(slos_json);
     tg_summary_print(stdout, &sum, x->out_dir);
+    if (o->nslos && !slo_rc)
+        tg_slo_eval_print(stdout, &ev, o->slo_confidence);
     fflush(stdout);
 
     if (werr)
@@ -443,9 +473,21 @@ static int report(struct run *x, const struct tg_engine_totals *t)
         fprintf(stderr, "tailgate run: %llu inputs failed; first: %s\n",
                 (unsigned long long)(t->failed - t->by_class[TG_ERRC_INTERRUPTED]), t->first_error);
 
+    if (o->nslos && slo_rc)
+        fprintf(stderr, "tailgate run: SLOs not judged: %s\n", slo_err);
+    bool slo_failed = false;
+    for (size_t i = 0; o->nslos && !slo_rc && i < ev.n; i++)
+        if (ev.res[i].verdict == TG_VERDICT_FAIL) {
+            if (!slo_failed)
+                fprintf(stderr, "tailgate run: SLO %s FAILED: p%g %.1f ms, %llu/%llu samples over the limit\n",
+                        ev.slo[i].text, ev.slo[i].p * 100, ev.res[i].estimate_ms,
+                        (unsigned long long)ev.res[i].over, (unsigned long long)ev.res[i].n);
+            slo_failed = true;
+        }
+
     if (t->interrupted)
         return TG_EXIT_INTERRUPTED;
-    if (t->failed || werr || src)
+    if (t->failed || werr || src || slo_failed || (o->nslos && slo_rc))
         return TG_EXIT_FAIL;
     return TG_EXIT_OK;
 }
@@ -463,6 +505,10 @@ static void run_free(struct run *x)
         close(x->csv_fd);
     if (x->out_fd >= 0)
         close(x->out_fd);
+    if (x->stream_fd >= 0) {
+        close(x->stream_fd);
+        unlink(x->stream_tmp);   /* never completed */
+    }
     json_decref(x->config);
     json_decref(x->summary_doc);
     tg_payloads_free(x->payloads);
@@ -474,9 +520,10 @@ int tg_cmd_run(int argc, char **argv)
     struct run *x = calloc(1, sizeof *x);
     if (!x)
         return usage("out of memory");
-    x->csv_fd = x->out_fd = -1;
+    x->csv_fd = x->out_fd = x->stream_fd = -1;
     pthread_mutex_init(&x->csv_lock, NULL);
     pthread_mutex_init(&x->outs_lock, NULL);
+    pthread_mutex_init(&x->stream_lock, NULL);
     const struct tg_engine_totals *t = NULL;
     int rc = tg_run_parse_opts(argc, argv, &x->o);
     if (rc < 0)
@@ -499,6 +546,7 @@ done:
     run_free(x);
     pthread_mutex_destroy(&x->csv_lock);
     pthread_mutex_destroy(&x->outs_lock);
+    pthread_mutex_destroy(&x->stream_lock);
     free(x);
     return rc;
 }

@@ -32,18 +32,34 @@ TEST(csv_row_table)
             .ttfb_ns = 49000000, .service_ns = 49500499, .server_queue_ms = 0.5, .server_compute_ms = 48.25,
             .bytes_out = 1200, .bytes_in = 9000, .output_hash = "ab", .error = "",
             .latency_uncorrected_ns = 49876543, .worker = 1, .error_detail = "" },
-          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,,0.000\n" },
+          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,,0.000"
+          ",,,,,,,\n" },
         { { .request_id = 0, .timestamp_ms = 5, .latency_ns = 400, .status = 0, .ok = false, .sent = false,
             .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
             .server_compute_ms = -1, .error = "interrupted", .latency_uncorrected_ns = 0,
             .error_detail = "never started", .tls_ns = -1 },
-          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started,\n" },
+          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started,,,,,,,,\n" },
         { { .request_id = 18446744073709551615ULL, .latency_ns = 1999999999999ULL, .status = 503, .sent = true,
             .http_request_id = 9, .batch_size = 1, .client_queue_ns = 5, .connect_ns = 123456, .ttfb_ns = -1,
             .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = 3, .error = "status",
-            .error_detail = "HTTP 503 \"busy\", try\nlater", .tls_ns = 4567890 },
+            .error_detail = "HTTP 503 \"busy\", try\nlater", .tls_ns = 4567890,
+            .x_request_id = "0a1b2c3d-00000000002a" },
           "18446744073709551615,0,2000000.000,503,0,9,1,0.000,0.123,,,,3.000,0,0,,status,0.000,0,"
-          "\"HTTP 503 \"\"busy\"\", try later\",4.568\n" },
+          "\"HTTP 503 \"\"busy\"\", try later\",4.568,0a1b2c3d-00000000002a,,,,,,\n" },
+        /* a streamed row: every stream column; tpot/itl empty with one token */
+        { { .request_id = 4, .latency_ns = 80000000, .status = 200, .ok = true, .sent = true,
+            .http_request_id = 42, .batch_size = 1, .client_queue_ns = 0, .connect_ns = 0, .ttfb_ns = 1000000,
+            .service_ns = 79000000, .server_queue_ms = -1, .server_compute_ms = -1, .output_hash = "cd",
+            .error = "", .latency_uncorrected_ns = 80000000, .tls_ns = -1,
+            .x_request_id = "0a1b2c3d-00000000002a", .streamed = true, .ttft_ns = 12345678, .tpot_ms = 2.5,
+            .itl_max_ns = 4000001, .output_tokens = 30, .tokens_from_usage = true, .content_events = 29 },
+          "4,0,80.000,200,1,42,1,0.000,0.000,1.000,79.000,,,0,0,cd,,80.000,0,,,0a1b2c3d-00000000002a,"
+          "12.346,2.500,4.000,30,usage,29\n" },
+        { { .request_id = 5, .latency_ns = 1000, .status = 200, .ok = true, .sent = true, .batch_size = 1,
+            .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
+            .server_compute_ms = -1, .error = "", .tls_ns = -1, .streamed = true, .ttft_ns = -1,
+            .tpot_ms = -1, .itl_max_ns = -1, .output_tokens = 0, .content_events = 0 },
+          "5,0,0.001,200,1,0,1,,,,,,,0,0,,,0.000,0,,,,,,,0,events,0\n" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[TG_CSV_ROW_MAX];
@@ -66,7 +82,9 @@ TEST(csv_row_max_fits)
                             .service_ns = INT64_MAX, .server_queue_ms = 1e11, .server_compute_ms = 1e11,
                             .bytes_out = UINT64_MAX, .bytes_in = UINT64_MAX, .output_hash = hash,
                             .error = "interrupted", .latency_uncorrected_ns = UINT64_MAX, .worker = UINT32_MAX,
-                            .error_detail = detail, .tls_ns = INT64_MAX };
+                            .error_detail = detail, .tls_ns = INT64_MAX, .x_request_id = detail,
+                            .streamed = true, .ttft_ns = INT64_MAX, .tpot_ms = 1e11, .itl_max_ns = INT64_MAX,
+                            .output_tokens = UINT64_MAX, .content_events = UINT32_MAX };
     char buf[TG_CSV_ROW_MAX + 64];
     memset(buf, 'X', sizeof buf);
     size_t n = tg_csv_format_row(buf, &r);
