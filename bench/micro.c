@@ -8,7 +8,11 @@
  *   response head parse   ns per ~250-byte head      target < 1000 ns
  *   histogram record      ns per sample              target < 50 ns
  *   bootstrap             ms for n = 1e6 x 2, 2000 resamples (no target)
+ *   openai-chat event     ns per stream_event of a ~200-byte vLLM chunk
+ *                         (content + continuous usage)  target < 2000 ns
  */
+#include "api/api.h"
+#include "api/internal.h"
 #include "core/time.h"
 #include "http/http.h"
 #include "stats/hist.h"
@@ -104,9 +108,54 @@ static int bootstrap(void)
     return 0;
 }
 
+/* ns per event of reader fn over chunk in (ITERS events, the text buffer
+ * reset now and then as the engine does per input); < 0 on a wrong result. */
+static double chat_event_ns(const char *in, size_t n, int jansson)
+{
+    struct tg_buf text = TG_BUF_INIT(0);
+    struct tg_api_stream_event ev;
+    const struct tg_api *a = tg_api_find("openai-chat");
+    char why[200];
+    enum { ITERS = 200000 };
+    long sum = 0;
+    uint64_t t0 = tg_now_ns();
+    for (int i = 0; i < ITERS; i++) {
+        if ((i & 1023) == 0)
+            tg_buf_reset(&text);
+        int rc = jansson ? tg_api_gen_event_jansson(TG_API_GEN_CHAT, "", 0, in, n, &text, &ev, why, sizeof why)
+                         : a->stream_event("", 0, in, n, &text, &ev, why, sizeof why);
+        if (rc == 0 && ev.kind == TG_API_EV_CONTENT)
+            sum += (long)ev.content_len + ev.completion_tokens;
+    }
+    double ns = (double)(tg_now_ns() - t0) / ITERS;
+    tg_buf_free(&text);
+    return sum == 8L * ITERS ? ns : -1;
+}
+
+/* One vLLM chat.completion.chunk with continuous usage stats, read by the
+ * openai-chat dialect (its fast reader), and by the jansson reference. */
+static int chat_event(void)
+{
+    const char *in = "{\"id\":\"chatcmpl-5f2a9c1e8d7b4a3f9e6c2b1a0d9e8f7c\",\"object\":\"chat.completion.chunk\","
+                     "\"created\":1733000000,\"model\":\"meta-llama/Llama-3.1-8B-Instruct\",\"choices\":[{\"index\":0,"
+                     "\"delta\":{\"content\":\" world\"},\"logprobs\":null,\"finish_reason\":null}],\"usage\":"
+                     "{\"prompt_tokens\":17,\"total_tokens\":19,\"completion_tokens\":2}}";
+    size_t n = strlen(in);
+    double fast = chat_event_ns(in, n, 0), ref = chat_event_ns(in, n, 1);
+    if (fast < 0 || ref < 0) {
+        fprintf(stderr, "micro: openai-chat stream_event gave a wrong result\n");
+        return 1;
+    }
+    char what[64];
+    snprintf(what, sizeof what, "openai-chat event (%zu bytes)", n);
+    report(what, fast, "ns", 2000);
+    report("  the same by jansson (reference)", ref, "ns", 0);
+    return 0;
+}
+
 int main(void)
 {
     printf("== micro-benchmarks (one run each; compare figures of one machine and day)\n");
-    int bad = head_parse() | hist_record() | bootstrap();
+    int bad = head_parse() | hist_record() | bootstrap() | chat_event();
     return bad;
 }

@@ -9,8 +9,13 @@ Twister, whose output is stable across Python 3 versions for random.Random
 with an int seed.
 
 The same 400 texts, in the same order, are written as single-input request
-bodies of every batchable dialect (docs/api.md): line i of every file carries
-text i, so output i is the same vector whichever API sends it.
+bodies of every dialect (docs/api.md): line i of every file carries text i, so
+output i is the same vector whichever embedding API sends it.  The generative
+dialects (openai-chat, openai-completions) send text i as the prompt of a
+streaming request, with include_usage, to the placeholder LLM "example-llm";
+max_tokens M of line i is drawn from 16, 32, 64, 128 (weights 2:4:3:1, mean
+about 46 tokens) by a second generator seeded SEED + 1, so the texts stay those
+of the other files.
 
     tailgate           {"model":"example-model","input":T}       requests.jsonl
     openai-embeddings  {"model":"example-model","input":T}       requests-openai-embeddings.jsonl
@@ -18,6 +23,11 @@ text i, so output i is the same vector whichever API sends it.
     kserve-v2          {"inputs":[{"name":"text","shape":[1],"datatype":"BYTES","data":[T]}]}
                                                                  requests-kserve-v2.jsonl
     tfserving          {"instances":[T]}                         requests-tfserving.jsonl
+    openai-chat        {"model":"example-llm","messages":[{"role":"user","content":T}],
+                        "max_tokens":M,"stream":true,"stream_options":{"include_usage":true}}
+                                                                 requests-openai-chat.jsonl
+    openai-completions {"model":"example-llm","prompt":T,"max_tokens":M,"stream":true,
+                        "stream_options":{"include_usage":true}} requests-openai-completions.jsonl
 
 JSON is compact (separators "," and ":") with ensure_ascii=False, as
 requests.jsonl always was; one body per line, "\n" after every line.
@@ -128,15 +138,27 @@ def texts():
 
 
 MODEL = "example-model"
+LLM = "example-llm"
+STREAM = {"stream": True, "stream_options": {"include_usage": True}}
 
-# One single-input body per dialect (docs/api.md); the file each is written to.
+
+def max_tokens(count):
+    """max_tokens of each line, from its own generator (the texts' is untouched)."""
+    rng = random.Random(SEED + 1)
+    return [rng.choices([16, 32, 64, 128], weights=[2, 4, 3, 1])[0] for _ in range(count)]
+
+
+# One single-input body per dialect (docs/api.md), of text t and max_tokens m.
 BODIES = {
-    "tailgate": lambda t: {"model": MODEL, "input": t},
-    "openai-embeddings": lambda t: {"model": MODEL, "input": t},
-    "tei": lambda t: {"inputs": t},
-    "kserve-v2": lambda t: {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
-                                        "data": [t]}]},
-    "tfserving": lambda t: {"instances": [t]},
+    "tailgate": lambda t, m: {"model": MODEL, "input": t},
+    "openai-embeddings": lambda t, m: {"model": MODEL, "input": t},
+    "tei": lambda t, m: {"inputs": t},
+    "kserve-v2": lambda t, m: {"inputs": [{"name": "text", "shape": [1], "datatype": "BYTES",
+                                           "data": [t]}]},
+    "tfserving": lambda t, m: {"instances": [t]},
+    "openai-chat": lambda t, m: {"model": LLM, "messages": [{"role": "user", "content": t}],
+                                 "max_tokens": m, **STREAM},
+    "openai-completions": lambda t, m: {"model": LLM, "prompt": t, "max_tokens": m, **STREAM},
 }
 
 
@@ -146,8 +168,8 @@ def file_name(api):
 
 def render(api, items):
     body = BODIES[api]
-    return "".join(json.dumps(body(t), ensure_ascii=False, separators=(",", ":")) + "\n"
-                   for t in items)
+    return "".join(json.dumps(body(t, m), ensure_ascii=False, separators=(",", ":")) + "\n"
+                   for t, m in zip(items, max_tokens(len(items))))
 
 
 def main():

@@ -14,11 +14,12 @@
 #include <string.h>
 
 extern const struct tg_api tg_api_tailgate, tg_api_openai_embeddings, tg_api_tei,
-    tg_api_kserve_v2, tg_api_tfserving;
+    tg_api_kserve_v2, tg_api_tfserving, tg_api_openai_chat, tg_api_openai_completions;
 
+/* The generative ones last: they are not batchable (build_batch NULL). */
 static const struct tg_api *const dialects[] = {
     &tg_api_tailgate, &tg_api_openai_embeddings, &tg_api_tei, &tg_api_kserve_v2,
-    &tg_api_tfserving, NULL,
+    &tg_api_tfserving, &tg_api_openai_chat, &tg_api_openai_completions, NULL,
 };
 
 const struct tg_api *const *tg_api_all(void) { return dialects; }

@@ -146,6 +146,8 @@ struct tg_api_gen {
     int64_t created;               /* Unix seconds */
     uint32_t prompt_tokens, completion_tokens;
     const char *finish_reason;     /* "stop" or "length"; NULL while generating */
+    bool include_usage;            /* every chunk carries "usage": null (OpenAI's shape
+                                      under stream_options.include_usage) */
 };
 
 /* ---- the table --------------------------------------------------------------- */

@@ -79,24 +79,63 @@ size_t tg_api_utf8_seq(const unsigned char *s, size_t n)
     return len;
 }
 
+/* Appends s[0..n) as a JSON string literal, escaped as tg_api_put_string
+ * does, with every byte that does not start a valid UTF-8 sequence replaced
+ * by repl.  One pass, no allocation but the buffer's growth: runs of bytes
+ * that need nothing are copied at once (the servers' per-token path). */
+static int put_utf8(struct tg_buf *b, const char *s, size_t n, const char *repl, size_t rlen)
+{
+    const unsigned char *u = (const unsigned char *)s;
+    int rc = tg_buf_reserve(b, n + 2);
+    if (rc)
+        return rc;
+    b->data[b->len++] = '"';
+    size_t run = 0; /* bytes u[i - run .. i) pending, copied as they are */
+    for (size_t i = 0; i < n;) {
+        unsigned char c = u[i];
+        if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            run++;
+            i++;
+            continue;
+        }
+        size_t k = c >= 0x80 ? tg_api_utf8_seq(u + i, n - i) : 0;
+        if (k) {
+            run += k;
+            i += k;
+            continue;
+        }
+        if ((rc = tg_buf_append(b, s + i - run, run)) != 0)
+            return rc;
+        run = 0;
+        i++;
+        switch (c) {
+        case '"': rc = tg_buf_append(b, "\\\"", 2); break;
+        case '\\': rc = tg_buf_append(b, "\\\\", 2); break;
+        case '\b': rc = tg_buf_append(b, "\\b", 2); break;
+        case '\f': rc = tg_buf_append(b, "\\f", 2); break;
+        case '\n': rc = tg_buf_append(b, "\\n", 2); break;
+        case '\r': rc = tg_buf_append(b, "\\r", 2); break;
+        case '\t': rc = tg_buf_append(b, "\\t", 2); break;
+        default:
+            rc = c < 0x20 ? tg_buf_printf(b, "\\u%04x", c) : tg_buf_append(b, repl, rlen);
+            break;
+        }
+        if (rc)
+            return rc;
+    }
+    if (run)
+        rc = tg_buf_append(b, s + n - run, run);
+    return rc ? rc : tg_buf_append(b, "\"", 1);
+}
+
 int tg_api_put_text(struct tg_buf *b, const char *s)
 {
-    size_t n = strlen(s);
-    char *clean = malloc(n + 1);
-    if (!clean)
-        return TG_ENOMEM;
-    for (size_t i = 0; i < n;) {
-        size_t k = tg_api_utf8_seq((const unsigned char *)s + i, n - i);
-        if (k == 0) {
-            clean[i++] = '?';
-        } else {
-            memcpy(clean + i, s + i, k);
-            i += k;
-        }
-    }
-    int rc = tg_api_put_string(b, clean, n);
-    free(clean);
-    return rc;
+    return put_utf8(b, s, strlen(s), "?", 1);
+}
+
+int tg_api_canon_text(struct tg_buf *out, const char *text, size_t len)
+{
+    return put_utf8(out, text, len, "\xef\xbf\xbd", 3); /* U+FFFD */
 }
 
 static int cmp_key(const void *a, const void *b)
@@ -425,4 +464,24 @@ bool tg_api_path_model(const char *path, const char *prefix, const char *suffix,
     memcpy(model, path + pl, ml);
     model[ml] = '\0';
     return true;
+}
+
+void tg_api_one_line(char *out, size_t cap, const char *s, size_t n)
+{
+    if (!cap)
+        return;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k + 1 < cap; i++)
+        out[k++] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? ' ' : s[i];
+    if (k < n) {
+        /* cut: drop the last sequence when it is incomplete */
+        size_t j = k;
+        while (j && ((unsigned char)out[j - 1] & 0xc0) == 0x80 && k - j < 3)
+            j--;
+        unsigned char lead = j ? (unsigned char)out[j - 1] : 0;
+        size_t want = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (lead >= 0xc0 && k - (j - 1) < want)
+            k = j - 1;
+    }
+    out[k] = '\0';
 }

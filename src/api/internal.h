@@ -82,4 +82,37 @@ int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *w
 bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
                        size_t cap);
 
+/* ---- openai-chat and openai-completions (openai_gen*.c) ---------------------- */
+
+enum tg_api_gen_dialect { TG_API_GEN_CHAT, TG_API_GEN_COMPLETIONS };
+
+/* The server side of the two generative dialects (openai_gen_server.c); the
+ * table members of the same names (api.h) call these with their dialect. */
+enum tg_api_route tg_api_gen_route(enum tg_api_gen_dialect d, const char *path, char *model, size_t cap);
+int tg_api_gen_parse(enum tg_api_gen_dialect d, const char *body, size_t len,
+                     const struct tg_api_server_limits *lim, struct tg_api_request *r);
+int tg_api_gen_chunk(enum tg_api_gen_dialect d, struct tg_buf *b, const struct tg_api_gen *g,
+                     const char *text, size_t len, bool first);
+int tg_api_gen_stream_end(enum tg_api_gen_dialect d, struct tg_buf *b, const struct tg_api_gen *g,
+                          bool include_usage);
+int tg_api_gen_complete(enum tg_api_gen_dialect d, struct tg_buf *b, const struct tg_api_gen *g,
+                        const char *text, size_t len);
+/* stream_event of dialect d, read with jansson (the reference reader). */
+int tg_api_gen_event_jansson(enum tg_api_gen_dialect d, const char *event, size_t elen,
+                             const char *data, size_t len, struct tg_buf *text,
+                             struct tg_api_stream_event *ev, char *why, size_t whylen);
+/* The fast reader of an ordinary chunk (openai_gen_scan.c): validates all of
+ * data[0..len) as JSON and, when it is a chunk it answers for, fills *ev,
+ * appends the content to text and returns 1; returns 0 (nothing touched:
+ * ask tg_api_gen_event_jansson) for anything else, or TG_ENOMEM.  Gives
+ * exactly what tg_api_gen_event_jansson gives whenever it returns 1. */
+int tg_api_gen_event_scan(enum tg_api_gen_dialect d, const char *data, size_t len,
+                          struct tg_buf *text, struct tg_api_stream_event *ev);
+/* OpenAI's error body {"error":{"message","type","param","code"}} for status. */
+int tg_api_gen_error(struct tg_buf *b, int status, const char *message);
+
+/* Copies s[0..n) into out (cap bytes) as one line: control bytes become
+ * spaces; cut at cap - 1 bytes without splitting a UTF-8 sequence. */
+void tg_api_one_line(char *out, size_t cap, const char *s, size_t n);
+
 #endif

@@ -5,6 +5,7 @@
  */
 #include "cli/cli.h"
 #include "cli/commands.h"
+#include "cli/serve_llm.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/log.h"
@@ -81,6 +82,11 @@ static void help_routes(void)
         for (int k = 0; k < 2; k++)
             if (gets[k][0] && !tg_api_path(gets[k][0], TG_MODEL_NAME, path, sizeof path))
                 printf("  %-18s GET %s (%s)\n", "", path, gets[k][1]);
+        if (d->server_chunk) {
+            printf("  %-18s model %s, streaming (SSE) or not; the placeholder LLM below\n", "",
+                   TG_LLM_MODEL_NAME);
+            continue;
+        }
         struct tg_buf b = TG_BUF_INIT(0);
         if (!d->server_error(&b, 400, "..."))
             printf("  %-18s errors %s\n", "", b.data);
@@ -148,6 +154,7 @@ static void help(void)
            (unsigned long long)defaults.max_queue, (unsigned long long)defaults.max_body,
            defaults.threads, defaults.max_connections, TG_MODEL_DRIFT_MAX, TG_FAULT_SLOW_PIECES,
            TG_FAULT_SLOW_GAP_MS);
+    tg_serve_llm_help();
 }
 
 #define usage_error(...) tg_cli_usage_error("serve", __VA_ARGS__)
@@ -217,6 +224,7 @@ int tg_cmd_serve(int argc, char **argv)
         { "fault", required_argument, NULL, OPT_FAULT },
         { "no-server-timing", no_argument, NULL, OPT_NO_TIMING },
         { "batch-drift", required_argument, NULL, OPT_DRIFT },
+        TG_SERVE_LLM_LONGOPTS,
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -225,6 +233,9 @@ int tg_cmd_serve(int argc, char **argv)
     double alpha = -1, beta = -1, sigma = -1, stall = -1;
     uint64_t slots = 0, max_batch = 0, v;
     struct tg_fault_plan fault = { .any = 0 };
+    struct tg_llm_config llm = tg_llm_defaults;
+    const char *token_log = NULL;
+    int max_queue_set = 0;
     double d;
     int opt;
     optind = 1;
@@ -290,6 +301,12 @@ int tg_cmd_serve(int argc, char **argv)
         case OPT_MAX_QUEUE:
             if (tg_parse_count(optarg, 1, 1u << 30, &o.max_queue))
                 return usage_error("--max-queue wants a count >= 1, got '%s'", optarg);
+            max_queue_set = 1;
+            break;
+        case OPT_LLM_STEP: case OPT_LLM_MAX_SEQS: case OPT_LLM_KV: case OPT_LLM_MODEL_LEN:
+        case OPT_LLM_MAX_TOKENS: case OPT_LLM_PREEMPT: case OPT_TOKEN_LOG:
+            if (tg_serve_llm_option(opt, optarg, &llm, &token_log))
+                return TG_EXIT_USAGE;
             break;
         case OPT_MAX_BODY:
             if (tg_parse_size(optarg, &o.max_body) || o.max_body < 1 || o.max_body > (1u << 30))
@@ -364,7 +381,21 @@ int tg_cmd_serve(int argc, char **argv)
             .max_queue = (size_t)o.max_queue,
         },
         .fault = fault,
+        .llm = llm,
     };
+    cfg.llm.seed = o.seed;
+    cfg.llm.max_waiting = max_queue_set ? (size_t)o.max_queue : tg_llm_defaults.max_waiting;
+    if (tg_llm_config_check(&cfg.llm))
+        return usage_error("the --llm-* options do not make a valid model");
+    FILE *tlog = NULL;
+    if (token_log) {
+        if (!(tlog = fopen(token_log, "w"))) {
+            fprintf(stderr, "tailgate serve: cannot write %s: %s\n", token_log, strerror(errno));
+            return TG_EXIT_USAGE;
+        }
+        setvbuf(tlog, NULL, _IOFBF, 1 << 20);
+        cfg.token_log = tlog;
+    }
 
     unsigned nofile = raise_nofile();
     /* 64 descriptors of headroom, 64 more for the 503s past the limit */
@@ -385,12 +416,16 @@ int tg_cmd_serve(int argc, char **argv)
     if (rc) {
         fprintf(stderr, "tailgate serve: cannot listen on %s:%u: %s\n", o.host, o.port,
                 rc == TG_EIO ? "address in use or not available" : tg_strerror(rc));
+        if (tlog)
+            fclose(tlog);
         return TG_EXIT_USAGE;
     }
     unsigned port = tg_server_port(srv);
     if (o.port_file && (rc = write_port_file(o.port_file, port))) {
         fprintf(stderr, "tailgate serve: cannot write %s: %s\n", o.port_file, tg_strerror(rc));
         tg_server_free(srv);
+        if (tlog)
+            fclose(tlog);
         return TG_EXIT_USAGE;
     }
     const struct tg_accel_config *a = &cfg.accel;
@@ -415,6 +450,7 @@ int tg_cmd_serve(int argc, char **argv)
                                 off ? ", " : "", (*api)->name, path);
     }
     fprintf(stderr, "tailgate serve: dialects: %s\n", served);
+    tg_serve_llm_describe(&cfg.llm, token_log);
     if (fault.any) {
         char line[512];
         size_t n = 0;
@@ -445,6 +481,8 @@ int tg_cmd_serve(int argc, char **argv)
         fputc('\n', stderr);
     }
     tg_server_free(srv);
+    if (tlog && fclose(tlog))
+        fprintf(stderr, "tailgate serve: writing %s failed: %s\n", token_log, strerror(errno));
     fprintf(stderr, "tailgate serve: stopped\n");
     return TG_EXIT_OK;
 }

@@ -9,11 +9,13 @@
 #define TG_SERVER_INTERNAL_H
 
 #include "server/server.h"
+#include "server/llm.h"
 #include "server/metrics.h"
 #include "core/buf.h"
 
 #include <microhttpd.h>
 #include <stdatomic.h>
+#include <stdint.h>
 
 /* What a path is: a dialect's INFER / HEALTH / METADATA route, the server's
  * own /metrics, or nothing. */
@@ -32,6 +34,8 @@ struct tg_server {
     struct tg_accel *accel;
     struct tg_metrics metrics;
     struct tg_api_server_limits lim;
+    struct tg_api_server_limits lim_llm; /* what the generative dialects parse against */
+    struct tg_llm *llm;                  /* the placeholder LLM (example-llm) */
     const struct tg_api *apis[MAX_DIALECTS];
     size_t napis;
     char not_found[1024];  /* the 404 message, listing every route */
@@ -71,7 +75,17 @@ struct req_ctx {
     struct tg_buf out;       /* the 200 answer, built while the job is queued */
     struct tg_api_request req;
     struct tg_accel_job job;
+    uint64_t recv_ns;        /* monotonic: the request's headers were in */
+    struct srv_llm *llm;     /* a generative dialect's request (llm_http.c); NULL otherwise */
 };
+
+/* routes.c: routes url (its query string stripped): /metrics is the
+ * server's own; otherwise the first served dialect whose server_route
+ * claims the path owns it (c->api, c->path_model). */
+enum route tg_srv_route_of(struct tg_server *s, struct req_ctx *c, const char *url);
+/* routes.c: fills s->apis with the served dialects and s->not_found with
+ * the 404 message listing their routes.  Returns 0, or TG_EINVAL when none. */
+int tg_srv_pick_dialects(struct tg_server *s);
 
 /* One response header. */
 struct hdr {
@@ -108,6 +122,19 @@ enum MHD_Result tg_srv_answer(struct req_ctx *c, unsigned status, struct tg_buf 
 /* An error answer in the request's dialect, with one optional extra header. */
 enum MHD_Result tg_srv_answer_error(struct req_ctx *c, unsigned status, const char *message,
                                     const char *extra_name, const char *extra_value);
+
+/* A generative dialect's route (a->server_chunk set): the placeholder LLM.
+ * tg_srv_llm_request takes the complete body (llm_http.c); _resumed answers
+ * a non-streaming request once its last token is out; _completed (from
+ * MHD's completion notice) withdraws the sequence, writes the --token-log
+ * line and frees.  _metrics appends the vllm:* metrics. */
+static inline int tg_srv_is_generative(const struct tg_api *a)
+{
+    return a && a->server_chunk && a->server_stream_end && a->server_complete;
+}
+enum MHD_Result tg_srv_llm_request(struct req_ctx *c);
+enum MHD_Result tg_srv_llm_resumed(struct req_ctx *c);
+void tg_srv_llm_completed(struct req_ctx *c);
 
 /* --fault: misbehaves now if this request drew reset/close/garbage/stall/
  * status500; returns 1 with *ret set when the fault took over, else 0. */

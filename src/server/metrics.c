@@ -107,3 +107,40 @@ int tg_metrics_write(struct tg_metrics *m, const struct tg_accel_stats *a, unsig
                                    (unsigned long long)a->items_executed,
                                    (unsigned long long)a->executions);
 }
+
+int tg_metrics_write_llm(const struct tg_llm_stats *l, const char *model, struct tg_buf *out)
+{
+    double usage = l->kv_tokens ? (double)l->kv_held / (double)l->kv_tokens : 0;
+    return tg_buf_printf(out,
+        "# HELP vllm:num_requests_running Number of requests currently running on GPU.\n"
+        "# TYPE vllm:num_requests_running gauge\n"
+        "vllm:num_requests_running{model_name=\"%s\"} %zu\n"
+        "# HELP vllm:num_requests_waiting Number of requests waiting to be processed.\n"
+        "# TYPE vllm:num_requests_waiting gauge\n"
+        "vllm:num_requests_waiting{model_name=\"%s\"} %zu\n"
+        "# HELP vllm:gpu_cache_usage_perc KV-cache usage. 1 means 100 percent usage.\n"
+        "# TYPE vllm:gpu_cache_usage_perc gauge\n"
+        "vllm:gpu_cache_usage_perc{model_name=\"%s\"} %.6f\n"
+        "# HELP vllm:prompt_tokens_total Number of prefill tokens processed.\n"
+        "# TYPE vllm:prompt_tokens_total counter\n"
+        "vllm:prompt_tokens_total{model_name=\"%s\"} %llu\n"
+        "# HELP vllm:generation_tokens_total Number of generation tokens processed.\n"
+        "# TYPE vllm:generation_tokens_total counter\n"
+        "vllm:generation_tokens_total{model_name=\"%s\"} %llu\n"
+        "# HELP vllm:num_preemptions_total Cumulative number of preemption from the engine.\n"
+        "# TYPE vllm:num_preemptions_total counter\n"
+        "vllm:num_preemptions_total{model_name=\"%s\"} %llu\n"
+        "# HELP vllm:request_success_total Count of successfully processed requests.\n"
+        "# TYPE vllm:request_success_total counter\n"
+        "vllm:request_success_total{model_name=\"%s\"} %llu\n"
+        "# HELP tailgate_llm_steps_total Simulated engine steps (iterations) run.\n"
+        "# TYPE tailgate_llm_steps_total counter\n"
+        "tailgate_llm_steps_total %llu\n"
+        "# HELP tailgate_llm_kv_tokens KV-cache budget of the placeholder LLM, tokens.\n"
+        "# TYPE tailgate_llm_kv_tokens gauge\n"
+        "tailgate_llm_kv_tokens %llu\n",
+        model, l->running, model, l->waiting, model, usage, model,
+        (unsigned long long)l->prompt_tokens, model, (unsigned long long)l->generation_tokens,
+        model, (unsigned long long)l->preemptions, model, (unsigned long long)l->finished,
+        (unsigned long long)l->steps, (unsigned long long)l->kv_tokens);
+}

@@ -10,6 +10,7 @@
 
 #include "core/buf.h"
 #include "server/accel.h"
+#include "server/llm.h"
 
 #include <pthread.h>
 #include <stdint.h>
@@ -38,5 +39,14 @@ void tg_metrics_count(struct tg_metrics *m, int status, int infer, unsigned item
  * connection count.  Returns 0 or TG_ENOMEM. */
 int tg_metrics_write(struct tg_metrics *m, const struct tg_accel_stats *a, unsigned connections,
                      struct tg_buf *out);
+
+/* Appends the placeholder LLM's metrics, named as vLLM's (with its
+ * model_name label): vllm:num_requests_running / _waiting (gauges),
+ * vllm:gpu_cache_usage_perc (KV tokens held / budget, 0..1),
+ * vllm:prompt_tokens_total (prefilled, recomputation included),
+ * vllm:generation_tokens_total, vllm:num_preemptions_total,
+ * vllm:request_success_total, plus tailgate_llm_steps_total and
+ * tailgate_llm_kv_tokens.  Returns 0 or TG_ENOMEM. */
+int tg_metrics_write_llm(const struct tg_llm_stats *l, const char *model, struct tg_buf *out);
 
 #endif

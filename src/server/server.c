@@ -27,40 +27,6 @@ static void job_done(struct tg_accel_job *job)
     MHD_resume_connection(conn);
 }
 
-/* Routes url (its query string stripped): /metrics is the server's own;
- * otherwise the first served dialect whose server_route claims the path
- * owns it (c->api, c->path_model). */
-static enum route route_of(struct tg_server *s, struct req_ctx *c, const char *url)
-{
-    char path[1024];
-    size_t n = strcspn(url, "?");
-    if (n >= sizeof path)
-        return ROUTE_NONE; /* longer than any route */
-    memcpy(path, url, n);
-    path[n] = '\0';
-    if (!strcmp(path, "/metrics"))
-        return ROUTE_METRICS;
-    for (size_t i = 0; i < s->napis; i++) {
-        c->path_model[0] = '\0';
-        enum tg_api_route k = s->apis[i]->server_route(path, c->path_model, sizeof c->path_model);
-        c->path_model[sizeof c->path_model - 1] = '\0';
-        if (k == TG_API_ROUTE_NONE)
-            continue;
-        c->api = s->apis[i];
-        c->declared = (c->api->health_route && !strcmp(path, c->api->health_route)) ||
-                      (c->api->metadata_route && !strcmp(path, c->api->metadata_route));
-        switch (k) {
-        case TG_API_ROUTE_INFER: return ROUTE_INFER;
-        case TG_API_ROUTE_HEALTH: return ROUTE_HEALTH;
-        case TG_API_ROUTE_METADATA: return ROUTE_METADATA;
-        default: break;
-        }
-        c->api = NULL; /* an unknown kind: not a route of this build */
-    }
-    c->path_model[0] = '\0';
-    return ROUTE_NONE;
-}
-
 static enum MHD_Result handle_metrics(struct req_ctx *c)
 {
     struct tg_server *s = c->srv;
@@ -75,6 +41,11 @@ static enum MHD_Result handle_metrics(struct req_ctx *c)
         ci ? MHD_get_daemon_info(ci->daemon, MHD_DAEMON_INFO_CURRENT_CONNECTIONS) : NULL;
     unsigned conns = di ? di->num_connections : 0;
     int rc = tg_metrics_write(&s->metrics, &st, conns, &b);
+    if (!rc && s->llm) {
+        struct tg_llm_stats ls;
+        tg_llm_get_stats(s->llm, &ls);
+        rc = tg_metrics_write_llm(&ls, TG_LLM_MODEL_NAME, &b);
+    }
     if (!rc && s->timer) {
         rc = tg_buf_puts(&b, "# HELP tailgate_faults_injected_total inference requests given "
                              "a --fault\n# TYPE tailgate_faults_injected_total counter\n");
@@ -106,6 +77,8 @@ static enum MHD_Result handle_meta(struct req_ctx *c)
                  c->path_model, s->lim.model);
         return tg_srv_answer_error(c, 404, msg, NULL, NULL);
     }
+    if (!c->api->server_meta) /* a generative dialect claiming a GET route it cannot answer */
+        return tg_srv_answer_error(c, 404, s->not_found, NULL, NULL);
     if (c->route == ROUTE_HEALTH && atomic_load(&s->draining))
         return tg_srv_answer_error(c, 503, "server is draining (shutting down)", NULL, NULL);
     struct tg_buf b = TG_BUF_INIT(0);
@@ -129,6 +102,8 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
         snprintf(msg, sizeof msg, "request body exceeds the limit of %zu bytes", s->cfg.max_body);
         return tg_srv_answer_error(c, 413, msg, NULL, NULL);
     }
+    if (tg_srv_is_generative(a))
+        return tg_srv_llm_request(c);
     if (a->server_parse(c->body.data ? c->body.data : "", c->body.len, c->path_model, &s->lim,
                         &c->req)) {
         int st = c->req.status;
@@ -181,6 +156,8 @@ static enum MHD_Result handle_body_complete(struct req_ctx *c)
 /* Resumed: the accelerator is done with the job (or refused it). */
 static enum MHD_Result handle_resumed(struct req_ctx *c)
 {
+    if (c->llm)
+        return tg_srv_llm_resumed(c);
     if (c->submit_rc == TG_EAGAIN)
         return tg_srv_answer_error(c, 429, "queue full: the accelerator has too many pending inputs",
                             "Retry-After", "1");
@@ -287,7 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
             return MHD_NO;
         c->srv = s;
         c->conn = conn;
-        c->route = route_of(s, c, url);
+        c->route = tg_srv_route_of(s, c, url);
+        c->recv_ns = tg_now_ns();
         c->is_post = !strcmp(method, MHD_HTTP_METHOD_POST);
         c->body.max = s->cfg.max_body;
         *con_cls = c;
@@ -330,6 +308,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         atomic_fetch_sub(&s->inflight, 1);
     if (c->stalled == 1)
         atomic_fetch_sub(&s->stalled, 1);
+    tg_srv_llm_completed(c);
     tg_api_request_free(&c->req);
     tg_buf_free(&c->body);
     tg_buf_free(&c->out);
@@ -359,45 +338,6 @@ static int make_addr(const char *host, unsigned port, struct sockaddr_storage *s
     return TG_EINVAL;
 }
 
-bool tg_server_serves(const struct tg_api *a)
-{
-    return a && a->server_route && a->server_parse && a->server_write && a->server_error &&
-           a->server_meta;
-}
-
-/* Appends ", METHOD path" to out (model substituted) when path is set. */
-static void add_route(char *out, size_t cap, const char *method, const char *route,
-                      const char *model)
-{
-    char path[256];
-    size_t len = strlen(out);
-    if (!route || tg_api_path(route, model, path, sizeof path))
-        return;
-    snprintf(out + len, cap - len, "%s%s %s", len && out[len - 1] != ' ' ? ", " : "", method,
-             path);
-}
-
-/* The served dialects, and the 404 message that lists their routes. */
-static int pick_dialects(struct tg_server *s)
-{
-    const struct tg_api *const *all = tg_api_all();
-    char *m = s->not_found;
-    size_t cap = sizeof s->not_found;
-    snprintf(m, cap, "unknown path (try ");
-    for (size_t i = 0; all[i] && s->napis < MAX_DIALECTS; i++) {
-        if (!tg_server_serves(all[i]))
-            continue;
-        s->apis[s->napis++] = all[i];
-        add_route(m, cap, "POST", all[i]->route, s->lim.model);
-        add_route(m, cap, "GET", all[i]->health_route, s->lim.model);
-        add_route(m, cap, "GET", all[i]->metadata_route, s->lim.model);
-    }
-    add_route(m, cap, "GET", "/metrics", s->lim.model);
-    size_t len = strlen(m);
-    snprintf(m + len, cap - len, ")");
-    return s->napis ? 0 : TG_EINVAL;
-}
-
 int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
 {
     struct sockaddr_storage ss;
@@ -411,13 +351,16 @@ int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
         return TG_ENOMEM;
     s->cfg = *cfg;
     s->lim = (struct tg_api_server_limits){ TG_MODEL_NAME, cfg->accel.max_batch, TG_MODEL_DIM };
-    if (pick_dialects(s)) {
+    s->lim_llm = (struct tg_api_server_limits){ TG_LLM_MODEL_NAME, 1, 0 };
+    if (tg_srv_pick_dialects(s)) {
         free(s);
         return TG_EINVAL;
     }
     tg_metrics_init(&s->metrics);
     int rc = tg_accel_new(&cfg->accel, &s->accel);
     if (rc)
+        goto fail;
+    if ((rc = tg_llm_new(&cfg->llm, &s->llm)))
         goto fail;
     if (cfg->fault.any && (rc = tg_fault_timer_new(&s->timer)))
         goto fail;
@@ -444,6 +387,7 @@ int tg_server_new(const struct tg_server_config *cfg, struct tg_server **out)
     return 0;
 fail:
     tg_fault_timer_free(s->timer);
+    tg_llm_free(s->llm);
     tg_accel_free(s->accel);
     tg_metrics_destroy(&s->metrics);
     free(s);
@@ -476,7 +420,10 @@ int tg_server_drain(struct tg_server *s, uint64_t timeout_ns)
     atomic_store(&s->draining, 1);
     stop_faults(s);
     tg_accel_close(s->accel);
-    return wait_inflight(s, timeout_ns);
+    int rc = wait_inflight(s, timeout_ns);
+    if (s->cfg.token_log)
+        fflush(s->cfg.token_log);
+    return rc;
 }
 
 void tg_server_free(struct tg_server *s)
@@ -487,13 +434,17 @@ void tg_server_free(struct tg_server *s)
     /* Every job still pending completes now (503), which resumes every
      * suspended connection: MHD must not be stopped with one suspended. */
     tg_accel_stop(s->accel);
+    tg_llm_stop(s->llm); /* streams still going end with an error, parked ones resumed */
     stop_faults(s);
     wait_inflight(s, TG_NS_PER_S);
     /* Resumed stalled connections close on the HTTP thread's next pass. */
     for (int i = 0; i < 200 && atomic_load(&s->stalled) > 0; i++)
         tg_sleep_ns(5 * TG_NS_PER_MS);
     MHD_stop_daemon(s->daemon);
+    if (s->cfg.token_log)
+        fflush(s->cfg.token_log);
     tg_fault_timer_free(s->timer);
+    tg_llm_free(s->llm);
     tg_accel_free(s->accel);
     tg_metrics_destroy(&s->metrics);
     free(s);

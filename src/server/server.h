@@ -20,10 +20,12 @@
 #include "api/api.h"
 #include "server/accel.h"
 #include "server/fault.h"
+#include "server/llm.h"
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 struct tg_server_config {
     const char *host;          /* numeric IPv4 or IPv6 address to bind */
@@ -37,11 +39,18 @@ struct tg_server_config {
     double batch_drift;        /* --batch-drift EPS, 0..TG_MODEL_DRIFT_MAX (model.h) */
     struct tg_accel_config accel;
     struct tg_fault_plan fault;  /* all rates 0: no fault injection */
+    struct tg_llm_config llm;    /* the placeholder LLM of the generative dialects */
+    FILE *token_log;             /* --token-log: one JSON line per generative request
+                                    (the caller's; written from the HTTP thread,
+                                    flushed by drain and free); NULL: none */
 };
 
 /* true when `tailgate serve` serves dialect a: its server_route,
- * server_parse, server_write, server_error and server_meta are all set.
- * Checked once per dialect at tg_server_new; others are skipped. */
+ * server_parse and server_error are set, and either server_write and
+ * server_meta (an embedding API, on the accelerator) or server_chunk,
+ * server_stream_end and server_complete (a generative API, on the
+ * placeholder LLM).  Checked once per dialect at tg_server_new; others are
+ * skipped. */
 bool tg_server_serves(const struct tg_api *a);
 
 /* Copies NUL-terminated s into out (cap >= 1 bytes, truncated, always

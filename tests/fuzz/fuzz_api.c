@@ -8,9 +8,15 @@
  * canonicaliser.  Members a dialect leaves NULL are skipped (dialects written
  * in parallel are stubs).  Invariants: canonical outputs canonicalise to
  * themselves, server answers split into r->n outputs, error bodies are JSON.
+ * Generative dialects (openai-chat, openai-completions): the input is also a
+ * stream event's data (stream_event; the fast chunk reader must give exactly
+ * what the jansson reader gives whenever it answers), a non-streaming body
+ * (read_text agrees with split), and a request whose prompt, written back by
+ * server_chunk / server_complete, reads back to the same text.
  *   make build/fuzz/fuzz_api   (corpus: tests/fuzz/corpus/api/)
  */
 #include "api/api.h"
+#include "api/internal.h"
 #include "core/buf.h"
 #include "core/error.h"
 
@@ -59,6 +65,124 @@ static void is_json_doc(const struct tg_buf *b)
     json_decref(doc);
 }
 
+/* Canonical text of text, hashed like split would. */
+static void canon_of(const struct tg_buf *text, struct tg_buf *out)
+{
+    if (tg_api_canon_text(out, text->data, text->len))
+        abort();
+}
+
+static void same_event(const struct tg_api_stream_event *x, const struct tg_api_stream_event *y,
+                       const struct tg_buf *tx, const struct tg_buf *ty)
+{
+    if (x->kind != y->kind || x->content_len != y->content_len || x->completion_tokens != y->completion_tokens ||
+        x->prompt_tokens != y->prompt_tokens || strcmp(x->finish_reason, y->finish_reason) || tx->len != ty->len ||
+        (tx->len && memcmp(tx->data, ty->data, tx->len)))
+        abort();
+}
+
+/* The input as one SSE event of a stream, by both readers. */
+static void stream_side(const struct tg_api *a, const char *in, size_t size, uint8_t b0)
+{
+    char why[256];
+    struct tg_buf text = TG_BUF_INIT(0);
+    struct tg_api_stream_event ev;
+    const char *type = b0 & 2 ? "error" : "";
+    int rc = a->stream_event(type, strlen(type), in, size, &text, &ev, why, sizeof why);
+    if (rc != 0 && rc != TG_EPARSE && rc != TG_ENOMEM)
+        abort();
+    if (rc == 0) {
+        if (ev.kind > TG_API_EV_ERROR || ev.content_len != text.len ||
+            (ev.kind == TG_API_EV_CONTENT) != (text.len > 0) || !memchr(ev.message, '\0', sizeof ev.message) ||
+            !memchr(ev.finish_reason, '\0', sizeof ev.finish_reason) || (ev.kind == TG_API_EV_ERROR && !ev.message[0]))
+            abort();
+    } else if (text.len || strncmp(why, a->name, strlen(a->name))) {
+        abort();
+    }
+    tg_buf_free(&text);
+    for (int k = 0; k < 2; k++) {
+        enum tg_api_gen_dialect d = k ? TG_API_GEN_COMPLETIONS : TG_API_GEN_CHAT;
+        struct tg_buf t1 = TG_BUF_INIT(0), t2 = TG_BUF_INIT(0);
+        struct tg_api_stream_event e1, e2;
+        int scanned = tg_api_gen_event_scan(d, in, size, &t1, &e1);
+        int ref = tg_api_gen_event_jansson(d, "", 0, in, size, &t2, &e2, why, sizeof why);
+        if (scanned == 1 && (ref != 0 || e2.kind == TG_API_EV_ERROR || e2.kind == TG_API_EV_DONE))
+            abort();
+        if (scanned == 1)
+            same_event(&e1, &e2, &t1, &t2);
+        else if (scanned != 0 || t1.len)
+            abort();
+        tg_buf_free(&t1);
+        tg_buf_free(&t2);
+    }
+}
+
+/* The input as a non-streaming answer: read_text and split agree. */
+static void whole_side(const struct tg_api *a, const char *in, size_t size)
+{
+    char why[256];
+    struct tg_buf text = TG_BUF_INIT(0), canon = TG_BUF_INIT(0);
+    int64_t tokens = 0;
+    int rc = a->read_text(in, size, &text, &tokens, why, sizeof why);
+    if (rc != 0 && rc != TG_EPARSE && rc != TG_EMISMATCH && rc != TG_ENOMEM)
+        abort();
+    struct seen s = { 0 };
+    int rc2 = a->split(in, size, false, 1, check_output, &s, why, sizeof why);
+    if (rc2 != rc || (rc == 0 && (s.n != 1 || tokens < -1)))
+        abort();
+    if (rc == 0)
+        canon_of(&text, &canon);
+    tg_buf_free(&text);
+    tg_buf_free(&canon);
+}
+
+/* A parsed generative request: its prompt streamed back (in two pieces) and
+ * answered whole reads back as the same text. */
+static void generate_back(const struct tg_api *a, const struct tg_api_request *r, uint8_t b0)
+{
+    const struct tg_api_text *p = &r->texts[0];
+    size_t cut = p->len ? b0 % (p->len + 1) : 0;
+    struct tg_api_gen g = { "id", "example-model", 1, 3, 2, NULL, r->include_usage };
+    struct tg_buf wire = TG_BUF_INIT(0), text = TG_BUF_INIT(0), body = TG_BUF_INIT(0);
+    if (a->server_chunk(&wire, &g, p->data, cut, true) ||
+        a->server_chunk(&wire, &g, p->data + cut, p->len - cut, false))
+        abort();
+    g.finish_reason = "length";
+    if (a->server_chunk(&wire, &g, "", 0, false) || a->server_stream_end(&wire, &g, true))
+        abort();
+    char why[256];
+    size_t off = 0;
+    bool done = false;
+    int64_t tokens = -1;
+    while (!done) {
+        const char *s = wire.data + off, *end = strstr(s, "\n\n");
+        if (strncmp(s, "data: ", 6) || !end)
+            abort();
+        struct tg_api_stream_event ev;
+        if (a->stream_event("", 0, s + 6, (size_t)(end - s - 6), &text, &ev, why, sizeof why))
+            abort();
+        done = ev.kind == TG_API_EV_DONE;
+        if (ev.completion_tokens >= 0)
+            tokens = ev.completion_tokens;
+        off = (size_t)(end + 2 - wire.data);
+    }
+    /* prompts come from JSON strings: valid UTF-8, back byte for byte */
+    if (off != wire.len || tokens != 2 || text.len != p->len || (p->len && memcmp(text.data, p->data, p->len)))
+        abort();
+    if (a->server_complete(&body, &g, p->data, p->len))
+        abort();
+    is_json_object(&body);
+    struct tg_buf again = TG_BUF_INIT(0);
+    int64_t ct = 0;
+    if (a->read_text(body.data, body.len, &again, &ct, why, sizeof why) || ct != 2 || again.len != p->len ||
+        (p->len && memcmp(again.data, p->data, p->len)))
+        abort();
+    tg_buf_free(&again);
+    tg_buf_free(&wire);
+    tg_buf_free(&text);
+    tg_buf_free(&body);
+}
+
 static void client_side(const struct tg_api *a, const char *in, size_t size, uint8_t b0)
 {
     char why[256];
@@ -96,6 +220,10 @@ static void client_side(const struct tg_api *a, const char *in, size_t size, uin
                 abort();
         }
     }
+    if (a->stream_event)
+        stream_side(a, in, size, b0);
+    if (a->read_text)
+        whole_side(a, in, size);
     struct tg_api_error e;
     tg_api_read_error(a, 400 + b0 % 200, in, size, &e);
     if (!memchr(e.message, '\0', sizeof e.message))
@@ -110,7 +238,12 @@ static void server_side(const struct tg_api *a, const char *in, size_t size, uin
         const char *path_model = b0 & 1 ? "other" : "example-model";
         int rc = a->server_parse(in, size, path_model, &lim, &r);
         struct tg_buf b = TG_BUF_INIT(0);
-        if (rc == 0) {
+        if (rc == 0 && a->server_chunk) {
+            if (r.status != 200 || r.n != 1 || !r.texts || !r.texts[0].data || r.max_tokens == 0 ||
+                r.max_tokens < -1 || (r.include_usage && !r.stream))
+                abort();
+            generate_back(a, &r, b0);
+        } else if (rc == 0) {
             if (r.status != 200 || r.n < 1 || r.n > lim.max_batch || !r.texts)
                 abort();
             for (size_t i = 0; i < r.n; i++)
@@ -179,5 +312,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0 && rc != TG_EPARSE && rc != TG_ENOMEM)
         abort();
     tg_buf_free(&c);
+    /* the canonical text of any bytes is a JSON string, canonical itself */
+    struct tg_buf t = TG_BUF_INIT(0), again = TG_BUF_INIT(0);
+    if (tg_api_canon_text(&t, in, size) || tg_api_canon_json(&again, t.data, t.len) || again.len != t.len ||
+        memcmp(again.data, t.data, t.len))
+        abort();
+    tg_buf_free(&t);
+    tg_buf_free(&again);
     return 0;
 }
