@@ -82,6 +82,40 @@ size_t tg_run_headers(const struct run_opts *o, struct tg_http_kv *out);
 json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
                            size_t payload_lines, const char *out_dir);
 
+/* ---- run.c / run_report.c ------------------------------------------------------ */
+
+struct tg_payloads;
+struct tg_engine;
+struct tg_tls;
+struct tg_progress;
+
+/* Everything one run holds (run.c); each step returns 0 or the exit code to stop with. */
+struct run {
+    struct run_opts o;
+    struct tg_engine_config cfg;
+    struct tg_http_kv headers[TG_RUN_HEADERS_CAP];
+    struct tg_payloads *payloads;
+    struct tg_engine *engine;
+    struct tg_tls *tls;
+    struct run_wctx *wctx;
+    void **wptr;
+    struct tg_progress *progress;
+    bool live, show;               /* progress: a live line / any progress */
+    json_t *config, *summary_doc;
+    int csv_fd, out_fd, stream_fd;
+    pthread_mutex_t csv_lock, outs_lock, stream_lock; /* held by a worker's writer while it flushes */
+    char stream_path[4200];        /* "" when no stream file */
+    char stream_tmp[4300];         /* written there, renamed to stream_path at the end */
+    const char *out_dir;
+    char out_dir_buf[256];
+    char path[4200];
+    char started_at[32];
+};
+
+/* Closes the rows and the stream file, judges the SLOs, writes summary.json,
+ * prints the summary and the stderr lines.  Returns the exit code. */
+int tg_run_report(struct run *x, const struct tg_engine_totals *t);
+
 /* ---- run_rows.c ---------------------------------------------------------------- */
 
 struct tg_progress_lat;
