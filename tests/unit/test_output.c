@@ -1,8 +1,9 @@
-/* test_output.c - requests.csv rows, the append writer, summary.json keys. */
+/* test_output.c - requests.csv rows, stream file lines, the append writer, summary.json keys. */
 #include "test.h"
 
 #include "core/error.h"
 #include "output/csv.h"
+#include "output/stream.h"
 #include "output/summary.h"
 #include "output/writer.h"
 #include "stats/hist.h"
@@ -233,4 +234,101 @@ TEST(summary_json_tls)
     CHECK(json_is_null(json_object_get(json_object_get(root, "tls"), "protocol")));
     CHECK(json_is_null(json_object_get(json_object_get(json_object_get(root, "tls"), "handshake_ms"), "p50")));
     json_decref(root);
+}
+
+TEST(stream_line_format)
+{
+    static const uint64_t ns[] = { 1000, 18446744073709551615ULL, 3 };
+    static const uint32_t tok[] = { 1, 4294967295U, 2 };
+    struct tg_stream_line l = { .request_id = 7, .x_request_id = "0a1b2c3d-00000000002a", .send_ns = 999,
+                                .event_ns = ns, .tokens = tok, .n = 3, .ok = true };
+    char buf[1024];
+    size_t n = tg_stream_line_format(buf, &l);
+    const char *want = "{\"request_id\":7,\"x_request_id\":\"0a1b2c3d-00000000002a\",\"send_ns\":999,"
+                       "\"event_ns\":[1000,18446744073709551615,3],\"tokens\":[1,4294967295,2],\"ok\":true}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    CHECK(n <= tg_stream_line_max(3));
+    /* no events, no id, failed; an id with a quote is escaped */
+    struct tg_stream_line e = { .request_id = 0, .n = 0, .ok = false };
+    n = tg_stream_line_format(buf, &e);
+    want = "{\"request_id\":0,\"x_request_id\":null,\"send_ns\":0,\"event_ns\":[],\"tokens\":[],\"ok\":false}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    e.x_request_id = "a\"b\\c\x01";
+    n = tg_stream_line_format(buf, &e);
+    want = "{\"request_id\":0,\"x_request_id\":\"a\\\"b\\\\c\",\"send_ns\":0,\"event_ns\":[],\"tokens\":[],\"ok\":false}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    json_error_t err;
+    json_t *j = json_loadb(buf, n, 0, &err);
+    CHECK(j != NULL);
+    CHECK_STR_EQ("a\"b\\c", json_string_value(json_object_get(j, "x_request_id")));
+    json_decref(j);
+    /* the bound holds for the longest values */
+    char xid[200];
+    memset(xid, '"', sizeof xid - 1);
+    xid[sizeof xid - 1] = '\0';
+    uint64_t big[50];
+    uint32_t bt[50];
+    for (int i = 0; i < 50; i++) {
+        big[i] = UINT64_MAX;
+        bt[i] = UINT32_MAX;
+    }
+    struct tg_stream_line m = { .request_id = UINT64_MAX, .x_request_id = xid, .send_ns = UINT64_MAX,
+                                .event_ns = big, .tokens = bt, .n = 50, .ok = false };
+    char large[4096];
+    CHECK(tg_stream_line_format(large, &m) <= tg_stream_line_max(50));
+}
+
+TEST(summary_json_stream_slos_goodput)
+{
+    /* nothing streamed: "stream" null; no SLOs: "slos" [] and goodput of every ok input */
+    struct tg_summary s = { .tool_version = "9.9", .inputs = 10, .ok = 8, .wall_time_s = 2.0, .goodput_inputs = 8 };
+    json_t *root = tg_summary_build(&s);
+    REQUIRE(root);
+    CHECK(json_is_null(json_object_get(root, "stream")));
+    CHECK(json_is_array(json_object_get(root, "slos")) && json_array_size(json_object_get(root, "slos")) == 0);
+    json_t *g = json_object_get(root, "goodput");
+    CHECK_DBL_NEAR(4.0, json_number_value(json_object_get(g, "rps")), 1e-9);
+    CHECK_INT_EQ(8, json_integer_value(json_object_get(g, "inputs")));
+    CHECK(json_array_size(json_object_get(g, "slos")) == 0);
+    json_decref(root);
+
+    struct tg_hist *ttft = tg_hist_new(3600ULL * 1000000), *tpot = tg_hist_new(3600ULL * 1000000),
+                   *itl = tg_hist_new(3600ULL * 1000000);
+    REQUIRE(ttft && tpot && itl);
+    tg_hist_record(ttft, 20000);
+    tg_hist_record(ttft, 40000);
+    tg_hist_record(tpot, 5000);
+    for (int i = 0; i < 10; i++)
+        tg_hist_record(itl, 5000);
+    json_t *slos = json_pack("[{s:s}]", "verdict", "PASS");
+    const char *texts[] = { "ttft:p95<=250ms" };
+    struct tg_summary t = { .tool_version = "9.9", .inputs = 2, .ok = 2, .wall_time_s = 0.5, .streamed = 2,
+                            .ttft = ttft, .tpot = tpot, .itl = itl, .output_tokens = 13, .tokens_from_usage = 1,
+                            .slos = slos, .slo_texts = texts, .nslos = 1, .goodput_inputs = 1 };
+    root = tg_summary_build(&t);
+    REQUIRE(root);
+    json_t *st = json_object_get(root, "stream");
+    CHECK_INT_EQ(2, json_integer_value(json_object_get(st, "inputs")));
+    CHECK_DBL_NEAR(30.0, json_number_value(json_object_get(json_object_get(st, "ttft_ms"), "mean")), 0.05);
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tpot_ms"), "count")));
+    CHECK_INT_EQ(10, json_integer_value(json_object_get(json_object_get(st, "itl_ms"), "count")));
+    static const char *const hk[] = { "count", "min", "mean", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < 9; i++)
+        CHECK(json_object_get(json_object_get(st, "itl_ms"), hk[i]) != NULL);
+    CHECK_INT_EQ(13, json_integer_value(json_object_get(json_object_get(st, "output_tokens"), "total")));
+    CHECK_DBL_NEAR(6.5, json_number_value(json_object_get(json_object_get(st, "output_tokens"), "mean")), 1e-9);
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tokens_source"), "usage")));
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tokens_source"), "events")));
+    CHECK_DBL_NEAR(26.0, json_number_value(json_object_get(st, "output_tokens_per_s")), 1e-9);
+    CHECK_DBL_NEAR(2.0, json_number_value(json_object_get(st, "goodput_rps")), 1e-9);
+    CHECK_STR_EQ("PASS", json_string_value(json_object_get(json_array_get(json_object_get(root, "slos"), 0),
+                                                           "verdict")));
+    g = json_object_get(root, "goodput");
+    CHECK_STR_EQ("ttft:p95<=250ms", json_string_value(json_array_get(json_object_get(g, "slos"), 0)));
+    CHECK_DBL_NEAR(2.0, json_number_value(json_object_get(g, "rps")), 1e-9);
+    json_decref(root);
+    json_decref(slos);
+    tg_hist_free(ttft);
+    tg_hist_free(tpot);
+    tg_hist_free(itl);
 }
