@@ -53,16 +53,17 @@ int tg_run_report(struct run *x, const struct tg_engine_totals *t)
 
     /* SLOs: judged from the files now on disk (the code compare and tune use) */
     double wall_s = (double)t->wall_ns / 1e9;
-    struct tg_slo_eval ev;
+    struct tg_slo_eval ev = { 0 };
     char slo_err[320] = "";
     snprintf(x->path, sizeof x->path, "%s/requests.csv", x->out_dir);
-    int slo_rc = werr ? TG_EIO
-                      : tg_run_slo_eval(o, x->path, x->stream_path[0] ? x->stream_path : NULL, wall_s, t->ok, &ev,
-                                        slo_err, sizeof slo_err);
-    if (werr && o->nslos)
+    int slo_rc;
+    if (werr && o->nslos) {
+        slo_rc = TG_EIO;
         snprintf(slo_err, sizeof slo_err, "the results are not whole");
-    if (slo_rc && !o->nslos)
-        slo_rc = 0;   /* (werr without SLOs: reported below) */
+    } else {
+        slo_rc = tg_run_slo_eval(o, x->path, x->stream_path[0] ? x->stream_path : NULL, wall_s, t->ok, &ev,
+                                 slo_err, sizeof slo_err);
+    }
     json_t *slos_json = slo_rc ? json_array() : tg_slo_eval_json(&ev, o->slo_confidence);
     const char *slo_texts[TG_SLO_MAX];
     for (size_t i = 0; i < o->nslos; i++)
