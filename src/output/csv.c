@@ -135,7 +135,7 @@ size_t tg_csv_format_row(char *out, const struct tg_csv_row *r)
     if (r->tls_ns >= 0)
         p = put_ms3_ns(p, (uint64_t)r->tls_ns);
     *p++ = ',';
-    p = put_field(p, r->x_request_id, 64);
+    p = put_str(p, r->x_request_id, 64);   /* the engine's own "<hex>-<hex>": never needs quoting */
     *p++ = ',';
     if (r->streamed) {
         p = put_opt_ns(p, r->ttft_ns);

@@ -42,7 +42,7 @@ struct tg_csv_row {
     const char *error_detail;    /* free text; quoted as needed */
     int64_t tls_ns;              /* TLS handshake paid by this request (0: reused or http); < 0: empty */
     /* X-Request-Id and streaming (docs/formats.md, "Streaming") */
-    const char *x_request_id;    /* NULL or "": empty */
+    const char *x_request_id;    /* NULL or "": empty; [0-9a-f-] only (written unquoted) */
     bool streamed;               /* false: the stream columns are empty */
     int64_t ttft_ns;             /* < 0: empty */
     double tpot_ms;              /* < 0: empty */
