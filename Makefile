@@ -4,7 +4,8 @@
 #   make asan       the same tests on an ASan+UBSan build (make test runs it too when CI is set)
 #   make tsan       the multi-threaded paths (serve, run --threads 2) under TSan
 #   make fuzz       every libFuzzer target for FUZZ_SECONDS each (clang)
-#   make bench      micro-benchmarks (bench/micro.c) and tailgate vs wrk (bench/run): figures
+#   make bench      micro-benchmarks (bench/micro.c), tailgate vs wrk (bench/run) and stream
+#                   fidelity (bench/stream-fidelity): figures
 #   make coverage   the suite on a gcov build; HTML in build/coverage/html, last line
 #                   "lines: NN.N% functions: NN.N%" for src/ (installs Debian's lcov)
 #   make clean
@@ -126,7 +127,8 @@ fuzz: fuzz-build
 	done; echo "fuzz: $$p passed, $$f failed"; [ $$f -eq 0 ]
 
 # Micro-benchmarks of the hot paths (bench/micro.c: figures, never a test),
-# then the load benchmarks against nginx and wrk (bench/run).
+# then the load benchmarks against nginx and wrk (bench/run), then the
+# streaming clients' event times against the server's (bench/stream-fidelity).
 $(BUILD)/bench/micro: bench/micro.c $(LIB) build/config.mk
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -134,6 +136,7 @@ $(BUILD)/bench/micro: bench/micro.c $(LIB) build/config.mk
 bench: tailgate $(BUILD)/bench/micro
 	$(BUILD)/bench/micro
 	bench/run
+	bench/stream-fidelity
 
 # coverage: the whole suite on a gcov-instrumented build (build/coverage), then
 # lcov over src/ only: an HTML report in build/coverage/html and, last, one

@@ -10,6 +10,9 @@
  *   bootstrap             ms for n = 1e6 x 2, 2000 resamples (no target)
  *   openai-chat event     ns per stream_event of a ~200-byte vLLM chunk
  *                         (content + continuous usage)  target < 2000 ns
+ *   SSE parse             ns per event of 1-token OpenAI chat chunks, fed
+ *                         whole / in 7-byte / in 1-byte pieces
+ *                                                  targets < 200 / 1000 ns (1-byte: none)
  */
 #include "api/api.h"
 #include "api/internal.h"
@@ -18,6 +21,7 @@
 #include "stats/hist.h"
 #include "stats/percentile.h"
 #include "core/rng.h"
+#include "http/sse.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -153,9 +157,71 @@ static int chat_event(void)
     return 0;
 }
 
+struct sse_count {
+    uint64_t events;
+    uint64_t bytes;
+};
+
+static int sse_count_event(void *ctx, const char *ev, size_t elen, const char *data, size_t dlen)
+{
+    struct sse_count *c = ctx;
+    c->events++;
+    c->bytes += dlen + elen;
+    return 0;
+}
+
+/* One event per token, as vLLM and the OpenAI API stream them. */
+static int sse_parse(void)
+{
+    enum { EVENTS = 20000 };
+    static const char fmt[] =
+        "data: {\"id\":\"chatcmpl-5e1b\",\"object\":\"chat.completion.chunk\",\"created\":1764633600,"
+        "\"model\":\"example-llm\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" tok%05d\"},"
+        "\"logprobs\":null,\"finish_reason\":null}]}\n\n";
+    size_t one = (size_t)snprintf(NULL, 0, fmt, 0);
+    char *stream = malloc(one * EVENTS + 1);
+    if (!stream)
+        return 1;
+    size_t n = 0;
+    for (int i = 0; i < EVENTS; i++)
+        n += (size_t)snprintf(stream + n, one + 1, fmt, i);
+    uint64_t want_bytes = (uint64_t)(one - 8) * EVENTS;   /* "data: " and the blank line */
+
+    const struct { size_t piece; const char *name; double target; } runs[] = {
+        { 0, "whole", 200 }, { 7, "7-byte pieces", 1000 }, { 1, "1-byte pieces", 0 },
+    };
+    int bad = 0;
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        struct tg_sse p;
+        tg_sse_init(&p, 0);
+        struct sse_count c = { 0, 0 };
+        int reps = runs[r].piece == 1 ? 1 : 5;
+        int rc = 0;
+        uint64_t t0 = tg_now_ns();
+        for (int k = 0; k < reps && rc == 0; k++) {
+            size_t step = runs[r].piece ? runs[r].piece : n;
+            for (size_t off = 0; off < n && rc == 0; off += step)
+                rc = tg_sse_feed(&p, stream + off, off + step <= n ? step : n - off, sse_count_event, &c);
+        }
+        double ns = (double)(tg_now_ns() - t0) / ((double)EVENTS * reps);
+        tg_sse_free(&p);
+        if (rc || c.events != (uint64_t)EVENTS * reps || c.bytes != want_bytes * reps) {
+            fprintf(stderr, "micro: SSE parse (%s) gave rc %d, %llu events, %llu bytes\n", runs[r].name,
+                    rc, (unsigned long long)c.events, (unsigned long long)c.bytes);
+            bad = 1;
+            continue;
+        }
+        char what[64];
+        snprintf(what, sizeof what, "SSE event (%zu B), %s", one, runs[r].name);
+        report(what, ns, "ns", runs[r].target);
+    }
+    free(stream);
+    return bad;
+}
+
 int main(void)
 {
     printf("== micro-benchmarks (one run each; compare figures of one machine and day)\n");
-    int bad = head_parse() | hist_record() | bootstrap() | chat_event();
+    int bad = head_parse() | hist_record() | bootstrap() | chat_event() | sse_parse();
     return bad;
 }

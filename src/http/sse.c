@@ -288,7 +288,9 @@ int tg_sse_feed(struct tg_sse *p, const char *buf, size_t len, tg_sse_event_fn f
 
 bool tg_sse_end(struct tg_sse *p)
 {
-    bool pending = p->pending || p->data.len > 0;
+    /* A BOM cut short is the start of a (non-comment) line after all. */
+    bool pending = p->pending || p->data.len > 0 || (!p->started && p->line.len > 0);
+    p->started = true;
     tg_buf_reset(&p->data);
     tg_buf_reset(&p->line);
     p->event_len = 0;

@@ -21,12 +21,17 @@
  *    sets the event type; "id" (without NUL) sets the last event id; "retry"
  *    is accepted and ignored; other fields are ignored.
  *  - At the end of the stream an event not terminated by a blank line is
- *    discarded (tg_sse_end says whether one was pending).
+ *    discarded (tg_sse_end says whether one was pending: a line other than
+ *    a comment was seen since the last blank line).
+ *  - Bytes, not text: no UTF-8 decoding (invalid UTF-8 and NULs in data are
+ *    passed on as they are; the dialect checks its JSON).
  *  - "[DONE]" and JSON are the dialect's business, not the parser's.
  *
  * Limits: one event's data at most max_event bytes (set at init; 0 means
- * TG_SSE_DEFAULT_MAX), event type and id at most TG_SSE_MAX_FIELD bytes:
- * past either tg_sse_feed returns TG_ETOOBIG.
+ * TG_SSE_DEFAULT_MAX), event type and id at most TG_SSE_MAX_FIELD bytes
+ * (an id's length is checked before the NUL rule): past either tg_sse_feed
+ * returns TG_ETOOBIG, in whatever split the bytes came.  Comments and
+ * unknown fields are never stored, so their lines may be of any length.
  *
  * Not thread-safe per parser; parsers are independent.  Allocates only the
  * data buffer (grown geometrically, reused across events, freed by
@@ -45,8 +50,8 @@
 #define TG_SSE_MAX_FIELD 256
 
 /* Called for each dispatched event.  event[0..event_len) is the type ("" for
- * the default), data[0..data_len) the joined data lines (NUL-terminated at
- * data[data_len]; valid during the call only).  Returns 0 to go on, or a
+ * the default; not NUL-terminated), data[0..data_len) the joined data lines
+ * (NUL-terminated at data[data_len]; valid during the call only).  Returns 0 to go on, or a
  * negative code that stops tg_sse_feed, which returns it. */
 typedef int (*tg_sse_event_fn)(void *ctx, const char *event, size_t event_len, const char *data,
                                size_t data_len);
@@ -74,15 +79,18 @@ void tg_sse_reset(struct tg_sse *p);
 /* Frees p's buffers (p itself is the caller's); a zeroed p is fine. */
 void tg_sse_free(struct tg_sse *p);
 
-/* Feeds buf[0..len).  Returns 0, TG_ETOOBIG (a limit passed: p must be reset
- * before reuse), TG_ENOMEM, or the callback's negative code. */
+/* Feeds buf[0..len).  Returns 0, TG_ETOOBIG (a limit passed), TG_ENOMEM, or
+ * the callback's negative code; after any of them the rest of buf is not
+ * parsed and p must be reset before reuse. */
 int tg_sse_feed(struct tg_sse *p, const char *buf, size_t len, tg_sse_event_fn fn, void *ctx);
 
 /* The stream ended.  Returns true when an unterminated event was pending
- * (discarded, per WHATWG); the caller decides whether that is an error. */
+ * (discarded, per WHATWG); the caller decides whether that is an error.
+ * The counters and the last id stay readable until reset. */
 bool tg_sse_end(struct tg_sse *p);
 
-/* Events dispatched since init/reset; the last event id seen ("" when none). */
+/* Events dispatched since init/reset; the last event id seen ("" when none;
+ * *len bytes, not NUL-terminated). */
 uint64_t tg_sse_events(const struct tg_sse *p);
 const char *tg_sse_last_id(const struct tg_sse *p, size_t *len);
 

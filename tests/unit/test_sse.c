@@ -79,7 +79,7 @@ static const struct sse_case CASES[] = {
     { "bom prefix is content", "\xEF" "data: a\n\n", 0, 0, 0, 0, "", false, "" },
     { "bom prefix 2 is content", "\xEF\xBB" "data: a\n\ndata: b\n\n", 0, 0, 0, 0, "[]b|", false, "" },
     { "bom alone", "\xEF\xBB\xBF", 0, 0, 0, 0, "", false, "" },
-    { "bom prefix alone", "\xEF\xBB", 0, 0, 0, 0, "", false, "" },
+    { "bom prefix alone is a line", "\xEF\xBB", 0, 0, 0, 0, "", true, "" },
     { "empty", "", 0, 0, 0, 0, "", false, "" },
     { "comments", ": keepalive\ndata: a\n: mid\n\n:\n\n", 0, 0, 0, 0, "[]a|", false, "" },
     { "comment alone then blank", ": c\n\n", 0, 0, 0, 0, "", false, "" },
@@ -353,4 +353,46 @@ TEST(sse_end_discards)
     CHECK_INT_EQ(0, tg_sse_feed(&p, "\n\ndata: b\n\n", 11, on_event, &g));
     CHECK_STR_EQ("[]a|[]b|", g.s);
     tg_sse_free(&p);
+}
+
+/* Nothing but a field name or an id (<= TG_SSE_MAX_FIELD bytes) is carried
+ * from one piece to the next: long comments and unknown fields cut in any
+ * way leave the line buffer small, so no byte is looked at again later. */
+TEST(sse_carries_only_small_state)
+{
+    enum { BIG = 100000 };
+    char *in = malloc(3 * BIG + 64);
+    REQUIRE(in != NULL);
+    size_t n = 0;
+    in[n++] = ':';
+    memset(in + n, 'c', BIG);
+    n += BIG;
+    memcpy(in + n, "\nunknown:", 9);
+    n += 9;
+    memset(in + n, 'u', BIG);
+    n += BIG;
+    memcpy(in + n, "\ndata: ", 7);
+    n += 7;
+    memset(in + n, 'd', BIG);
+    n += BIG;
+    memcpy(in + n, "\n\n", 2);
+    n += 2;
+    const size_t steps[] = { 1, 4096, 0 };
+    for (size_t s = 0; s < 3; s++) {
+        struct tg_sse p;
+        tg_sse_init(&p, 0);
+        size_t total = 0, step = steps[s] ? steps[s] : n;
+        size_t line_cap = 0;
+        for (size_t off = 0; off < n; off += step) {
+            CHECK_INT_EQ(0, tg_sse_feed(&p, in + off, off + step <= n ? step : n - off, count_event, &total));
+            if (p.line.cap > line_cap)
+                line_cap = p.line.cap;
+        }
+        CHECK_UINT_EQ(BIG, total);
+        CHECK_UINT_EQ(1, tg_sse_events(&p));
+        CHECK(line_cap <= TG_SSE_MAX_FIELD + 1);
+        printf("  %zu-byte pieces: line buffer capacity at most %zu\n", step, line_cap);
+        tg_sse_free(&p);
+    }
+    free(in);
 }
