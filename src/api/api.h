@@ -207,7 +207,11 @@ struct tg_api {
      * Returns 0, TG_EPARSE, TG_EMISMATCH (why names the field), TG_ENOMEM.
      * The engine hashes tg_api_canon_text(text): the same text streamed or
      * not gives the same output_hash.  (split does the same for these
-     * dialects, so --no-stream runs hash alike.) */
+     * dialects, so --no-stream runs hash alike.)  A body that is a whole
+     * text/event-stream (it starts with "data:", "event:", "id:", "retry:"
+     * or ":") is read event by event as stream_event reads them: a reader
+     * that waits for the end of a streamed answer gets the same text; an
+     * error event in it is TG_EMISMATCH with its message. */
     int (*read_text)(const char *body, size_t len, struct tg_buf *text, int64_t *completion_tokens,
                      char *why, size_t whylen);
 

@@ -138,6 +138,8 @@ static int parse_line(enum tg_api_gen_dialect d, const char *line, size_t len, s
 
 /* ---- non-streaming answers ---------------------------------------------------- */
 
+static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
 /* choices' entry of index 0 (a missing index counts as 0), else the first. */
 static json_t *choice0(const json_t *choices)
 {
@@ -156,12 +158,92 @@ static int64_t int_member(const json_t *o, const char *key)
     return json_is_integer(v) && json_integer_value(v) >= 0 ? (int64_t)json_integer_value(v) : -1;
 }
 
+static int stream_event(enum tg_api_gen_dialect d, const char *event, size_t elen, const char *data,
+                        size_t len, struct tg_buf *text, struct tg_api_stream_event *ev, char *why,
+                        size_t whylen);
+
+static bool has_prefix(const char *s, size_t n, const char *p)
+{
+    size_t k = strlen(p);
+    return n >= k && !memcmp(s, p, k);
+}
+
+/* A whole text/event-stream body (a streaming request answered to a reader
+ * that waited for the end): its events in order, read as stream_event reads
+ * them, with the WHATWG line rules (CRLF, LF, CR; comments; one space after
+ * the colon; an event not ended by a blank line is dropped). */
+static int read_sse_body(enum tg_api_gen_dialect d, const char *body, size_t len, struct tg_buf *text,
+                         int64_t *completion_tokens, char *why, size_t whylen)
+{
+    struct tg_buf data = TG_BUF_INIT(0);
+    char type[64] = "";
+    size_t tlen = 0, i = 0;
+    int rc = 0;
+    bool done = false, pending = false;
+    while (i < len && !rc && !done) {
+        size_t j = i;
+        while (j < len && body[j] != '\n' && body[j] != '\r')
+            j++;
+        const char *line = body + i;
+        size_t n = j - i;
+        bool ended = j < len;
+        i = j + (j < len) + (j + 1 < len && body[j] == '\r' && body[j + 1] == '\n');
+        if (!ended)
+            break; /* the unterminated last line, and its event, are dropped */
+        if (n == 0) {
+            if (pending && data.len) {
+                struct tg_api_stream_event ev;
+                data.data[--data.len] = '\0'; /* the last data line's LF */
+                rc = stream_event(d, type, tlen, data.data, data.len, text, &ev, why, whylen);
+                if (!rc && ev.kind == TG_API_EV_ERROR)
+                    rc = tg_api_fail(why, whylen, TG_EMISMATCH, dname(d), "error event in the stream: %s",
+                                     ev.message);
+                if (!rc && ev.completion_tokens >= 0 && completion_tokens)
+                    *completion_tokens = ev.completion_tokens;
+                done = !rc && ev.kind == TG_API_EV_DONE;
+            }
+            tg_buf_reset(&data);
+            tlen = 0;
+            type[0] = '\0';
+            pending = false;
+            continue;
+        }
+        if (line[0] == ':')
+            continue;
+        const char *colon = memchr(line, ':', n);
+        size_t nlen = colon ? (size_t)(colon - line) : n;
+        const char *value = colon ? colon + 1 : line + n;
+        size_t vlen = (size_t)(line + n - value);
+        if (vlen && value[0] == ' ')
+            value++, vlen--;
+        pending = true;
+        if (nlen == 4 && !memcmp(line, "data", 4)) {
+            rc = tg_buf_append(&data, value, vlen);
+            rc = rc ? rc : tg_buf_append(&data, "\n", 1);
+        } else if (nlen == 5 && !memcmp(line, "event", 5)) {
+            tlen = vlen < sizeof type - 1 ? vlen : sizeof type - 1;
+            memcpy(type, value, tlen);
+            type[tlen] = '\0';
+        }
+    }
+    tg_buf_free(&data);
+    return rc;
+}
+
 static int read_text(enum tg_api_gen_dialect d, const char *body, size_t len, struct tg_buf *text,
                      int64_t *completion_tokens, char *why, size_t whylen)
 {
     const char *name = dname(d);
     if (completion_tokens)
         *completion_tokens = -1;
+    size_t lead = 0;
+    while (lead < len && blank(body[lead]))
+        lead++;
+    const char *b = body + lead;
+    size_t bl = len - lead;
+    if (has_prefix(b, bl, "data:") || has_prefix(b, bl, "event:") || has_prefix(b, bl, ":") ||
+        has_prefix(b, bl, "id:") || has_prefix(b, bl, "retry:"))
+        return read_sse_body(d, body, len, text, completion_tokens, why, whylen);
     json_t *root = tg_api_load(name, body, len, why, whylen);
     if (!root)
         return TG_EPARSE;
@@ -209,8 +291,6 @@ static int split(enum tg_api_gen_dialect d, const char *body, size_t len, bool b
 }
 
 /* ---- streaming ------------------------------------------------------------------ */
-
-static bool blank(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 /* The message of an error chunk or event: error (a string, or an object's
  * "message"), else the chunk's own "message", else the raw data. */

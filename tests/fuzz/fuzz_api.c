@@ -117,6 +117,33 @@ static void stream_side(const struct tg_api *a, const char *in, size_t size, uin
     }
 }
 
+/* The input (when it is UTF-8 without NUL) as the content of an ordinary
+ * chunk, written by jansson with and without \\u escapes: the fast reader
+ * must answer for it and give the input back exactly. */
+static void content_chunk(const char *in, size_t size, uint8_t b0)
+{
+    if (memchr(in, '\0', size))
+        return;
+    json_t *str = json_stringn(in, size);
+    if (!str)
+        return; /* not UTF-8 */
+    json_t *doc = json_pack("{s:[{s:i,s:{s:o},s:n}],s:{s:i}}", "choices", "index", 0, "delta", "content", str,
+                            "finish_reason", "usage", "completion_tokens", (int)b0);
+    char *chunk = doc ? json_dumps(doc, JSON_COMPACT | (b0 & 4 ? JSON_ENSURE_ASCII : 0) |
+                                            (b0 & 8 ? JSON_ESCAPE_SLASH : 0)) : NULL;
+    if (chunk) {
+        struct tg_buf t = TG_BUF_INIT(0);
+        struct tg_api_stream_event ev;
+        if (tg_api_gen_event_scan(TG_API_GEN_CHAT, chunk, strlen(chunk), &t, &ev) != 1 ||
+            ev.completion_tokens != b0 || t.len != size || (size && memcmp(t.data, in, size)) ||
+            ev.kind != (size ? TG_API_EV_CONTENT : TG_API_EV_OTHER))
+            abort();
+        tg_buf_free(&t);
+    }
+    free(chunk);
+    json_decref(doc);
+}
+
 /* The input as a non-streaming answer: read_text and split agree. */
 static void whole_side(const struct tg_api *a, const char *in, size_t size)
 {
@@ -312,6 +339,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (rc != 0 && rc != TG_EPARSE && rc != TG_ENOMEM)
         abort();
     tg_buf_free(&c);
+    content_chunk(in, size, b0);
     /* the canonical text of any bytes is a JSON string, canonical itself */
     struct tg_buf t = TG_BUF_INIT(0), again = TG_BUF_INIT(0);
     if (tg_api_canon_text(&t, in, size) || tg_api_canon_json(&again, t.data, t.len) || again.len != t.len ||

@@ -866,6 +866,14 @@ static void round_trip(const struct tg_api *a, const char *const *pieces, const 
     CHECK_UINT_EQ(nw, content);
     /* the streamed text is the written text exactly (valid UTF-8 here) */
     CHECK_MEM_EQ(whole.data ? whole.data : "", whole.len, text.data ? text.data : "", text.len);
+    /* the whole stream as one body (a reader that waits for the end) */
+    struct tg_buf again = TG_BUF_INIT(0);
+    int64_t ct = 0;
+    char why0[200] = "";
+    CHECK_INT_EQ(0, a->read_text(wire.data, wire.len, &again, &ct, why0, sizeof why0));
+    CHECK_MEM_EQ(whole.data ? whole.data : "", whole.len, again.data ? again.data : "", again.len);
+    CHECK_INT_EQ(n, ct);
+    tg_buf_free(&again);
     struct tg_buf body = TG_BUF_INIT(0), canon = TG_BUF_INIT(0);
     CHECK_INT_EQ(0, a->server_complete(&body, &g, whole.data, whole.len));
     struct one_out o = { 0 };
@@ -948,4 +956,41 @@ TEST(chat_payload_line_to_server)
     CHECK(r.stream && r.include_usage);
     CHECK_INT_EQ(32, r.max_tokens);
     tg_api_request_free(&r);
+}
+
+/* A text/event-stream body read whole: WHATWG line ends, comments, event
+ * types; an error event fails the output; an unterminated event is dropped. */
+TEST(chat_read_text_sse_body)
+{
+    static const struct { const char *body; int rc; const char *text; long long tokens; const char *why; } cases[] = {
+        { ": ping\r\n\r\ndata: {\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":\"\"}}]}\r\n\r\n"
+          "data: {\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}]}\r\rdata:{\"choices\":[{\"index\":0,"
+          "\"delta\":{\"content\":\"lo\"}}]}\n\ndata: {\"choices\":[],\"usage\":{\"completion_tokens\":2}}\n\n"
+          "data: [DONE]\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"after done\"}}]}\n\n",
+          0, "Hello", 2, NULL },
+        { "data: {\"choices\":[{\"delta\":\n"
+          "data: {\"content\":\"split over two data lines\"}}]}\n\ndata: {\"choices\":[{\"delta\":{\"content\":\"x\"}}]}",
+          0, "split over two data lines", -1, NULL },
+        { "event: error\ndata: {\"error\":\"Request failed during generation\"}\n\n", TG_EMISMATCH, NULL, -1,
+          "openai-chat: error event in the stream: Request failed during generation" },
+        { "data: {\"choices\":[{\"delta\":{\"content\":\"a\"}}]}\n\ndata: not json\n\n", TG_EPARSE, NULL, -1,
+          "stream event data is not JSON" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct tg_buf text = TG_BUF_INIT(0);
+        int64_t tokens = 0;
+        char why[200] = "";
+        int before = tg_test_failed_checks;
+        int rc = chat()->read_text(cases[i].body, strlen(cases[i].body), &text, &tokens, why, sizeof why);
+        CHECK_INT_EQ(cases[i].rc, rc);
+        if (rc == 0) {
+            CHECK_MEM_EQ(cases[i].text, strlen(cases[i].text), text.data, text.len);
+            CHECK_INT_EQ(cases[i].tokens, tokens);
+        } else if (!strstr(why, cases[i].why)) {
+            TG_FAIL_AT("why \"%s\" lacks \"%s\"", why, cases[i].why);
+        }
+        if (tg_test_failed_checks != before)
+            fprintf(stderr, "  case %zu\n", i);
+        tg_buf_free(&text);
+    }
 }
