@@ -173,7 +173,7 @@ void tg_probe_read_reject(const struct tg_api *api, int status, const char *deta
 
 struct collect {
     struct tg_probe_result *out;
-    bool keep;
+    bool keep, keep_stream;
     size_t ocap;
     bool oom;
 };
@@ -204,6 +204,62 @@ static void keep_output(struct collect *c, size_t i, const char *json, size_t le
         o->noutputs = i + 1;
 }
 
+static bool grow_doubles(double **v, size_t *cap, size_t need)
+{
+    if (need <= *cap)
+        return true;
+    size_t nc = *cap ? *cap * 2 : 256;
+    while (nc < need)
+        nc *= 2;
+    double *n = realloc(*v, nc * sizeof *n);
+    if (!n)
+        return false;
+    *v = n;
+    *cap = nc;
+    return true;
+}
+
+/* Row i's streaming figures; the engine's -1 (and a response that did not
+ * stream) is no value. */
+static void keep_stream(struct collect *c, size_t i, const struct tg_input_result *r)
+{
+    struct tg_probe_result *o = c->out;
+    if (i >= o->stream_cap) {
+        size_t cap = o->stream_cap, need = i + 1;
+        size_t nc = cap ? cap * 2 : 256;
+        while (nc < need)
+            nc *= 2;
+        double *a = realloc(o->ttft_ms, nc * sizeof *a);
+        if (a)
+            o->ttft_ms = a;
+        double *b = a ? realloc(o->tpot_ms, nc * sizeof *b) : NULL;
+        if (b)
+            o->tpot_ms = b;
+        double *d = b ? realloc(o->itl_max_ms, nc * sizeof *d) : NULL;
+        if (d)
+            o->itl_max_ms = d;
+        if (!d) {
+            c->oom = true;
+            return;
+        }
+        o->stream_cap = nc;
+    }
+    bool s = r->streamed;
+    o->streamed |= s;
+    o->ttft_ms[i] = s && r->ttft_ns >= 0 ? (double)r->ttft_ns / 1e6 : NAN;
+    o->tpot_ms[i] = s && r->tpot_ms >= 0 ? r->tpot_ms : NAN;
+    o->itl_max_ms[i] = s && r->itl_max_ns >= 0 ? (double)r->itl_max_ns / 1e6 : NAN;
+    if (!c->keep_stream || !s || !r->ok || !r->event_ns || r->content_events < 2)
+        return;
+    if (!grow_doubles(&o->itl_gaps, &o->itl_gaps_cap, o->n_itl_gaps + r->content_events - 1)) {
+        c->oom = true;
+        return;
+    }
+    for (uint32_t k = 1; k < r->content_events; k++)
+        o->itl_gaps[o->n_itl_gaps++] =
+            r->event_ns[k] > r->event_ns[k - 1] ? (double)(r->event_ns[k] - r->event_ns[k - 1]) / 1e6 : 0;
+}
+
 static void on_result(void *ctx, const struct tg_input_result *r)
 {
     struct collect *c = ctx;
@@ -212,6 +268,7 @@ static void on_result(void *ctx, const struct tg_input_result *r)
         c->oom = true;
         return;
     }
+    keep_stream(c, c->out->rows.n - 1, r);
     p->request_id = r->request_id;
     p->timestamp_ms = (double)r->timestamp_ms;
     p->latency_ms = r->ok ? (double)r->latency_ns / 1e6 : NAN;
@@ -254,7 +311,7 @@ static void on_flush(void *ctx)
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out)
 {
-    struct collect col = { .out = out, .keep = spec->keep_outputs };
+    struct collect col = { .out = out, .keep = spec->keep_outputs, .keep_stream = spec->keep_stream };
     void *ctxs[1] = { &col };
     struct tg_engine_config cfg = { 0 };
     cfg.url = t->url;
@@ -275,6 +332,7 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     cfg.headers = t->headers;
     cfg.nheaders = t->nheaders;
     cfg.keep_outputs = spec->keep_outputs;
+    cfg.keep_stream = spec->keep_stream;
     cfg.timeout_ns = t->timeout_ns;
     cfg.threads = 1;
     cfg.parse_outputs = true;
@@ -345,5 +403,11 @@ void tg_probe_result_free(struct tg_probe_result *r)
     free(r->outputs);
     r->outputs = NULL;
     r->noutputs = 0;
+    free(r->ttft_ms);
+    free(r->tpot_ms);
+    free(r->itl_max_ms);
+    free(r->itl_gaps);
+    r->ttft_ms = r->tpot_ms = r->itl_max_ms = r->itl_gaps = NULL;
+    r->stream_cap = r->n_itl_gaps = r->itl_gaps_cap = 0;
     tg_prows_free(&r->rows);
 }

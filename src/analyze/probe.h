@@ -85,6 +85,15 @@ struct tg_probe_result {
     double p50_ms, p95_ms, p99_ms, mean_ms;  /* ok inputs, nearest rank; NAN when none */
     bool interrupted;              /* the hard deadline struck */
     char first_error[160];
+    /* streaming, per row (parallel to rows.v; NAN: none -- the input did not
+     * stream, or too few events/tokens): ms */
+    double *ttft_ms, *tpot_ms, *itl_max_ms;
+    size_t stream_cap;
+    bool streamed;                 /* some input's response streamed */
+    /* spec.keep_stream: every gap between consecutive content events of the
+     * ok inputs, pooled (ms) */
+    double *itl_gaps;
+    size_t n_itl_gaps, itl_gaps_cap;
 };
 
 struct tg_probe_spec {
@@ -95,6 +104,7 @@ struct tg_probe_spec {
     uint64_t deadline_ns;          /* interrupt after this (0: start_window*3 + 10 s) */
     bool preconnect;
     bool keep_outputs;             /* fill tg_probe_result.outputs */
+    bool keep_stream;              /* fill tg_probe_result.itl_gaps (engine keep_stream) */
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs

@@ -16,7 +16,7 @@
 
 /* ---- tune.json / tune.md ------------------------------------------------------------- */
 
-static json_t *cand_json(const struct tg_tune_cand *c)
+static json_t *cand_json(const struct tg_tune_opts *to, const struct tg_tune_cand *c)
 {
     json_t *o = json_pack("{s:s, s:o, s:{s:o, s:o, s:o}, s:b}", "role", tg_tune_role_name(c->role), "config",
                           tg_rep_cfg_json(&c->cfg), "predicted", "p50_ms", tg_rep_r3(c->pred.p50_ms), "p95_ms", tg_rep_r3(c->pred.p95_ms),
@@ -37,6 +37,13 @@ static json_t *cand_json(const struct tg_tune_cand *c)
         json_object_set_new(json_object_get(o, "measurement"), "verdict",
                             json_string(c->failed ? "failed inputs" : c->outputs_different ? "outputs differ"
                                         : !c->outputs_compared ? "no output compared" : "eligible"));
+    }
+    json_t *slos = c->measured ? tg_tune_cand_slos_json(to, c) : NULL;
+    if (slos) {
+        json_t *mj = json_object_get(o, "measurement");
+        json_object_set_new(mj, "slos", slos);
+        json_object_set_new(mj, "slos_met", json_boolean(c->slos_met));
+        json_object_set_new(mj, "goodput_rps", tg_rep_r3(c->goodput_rps));
     }
     return o;
 }
@@ -87,7 +94,7 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
                                                      tg_rep_r3(t->best_p95_ms), "search_p95_ms",
                                                      tg_rep_r3(t->cands[t->best].p95_ms), "predicted_p95_ms",
                                                      tg_rep_r3(t->cands[t->best].pred.p95_ms), "confirmation",
-                                                     cf ? cand_json(cf) : json_null()));
+                                                     cf ? cand_json(o, cf) : json_null()));
     } else {
         json_object_set_new(root, "best", json_null());
     }
@@ -96,6 +103,10 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_object_set_new(root, "theoretical_best_batch", json_integer(t->theoretical_best_batch));
     json_object_set_new(root, "ratio_to_theoretical_best", tg_rep_r3(t->ratio));
     json_object_set_new(root, "meets_sla", json_boolean(t->meets_sla));
+    json_t *slos = json_array();
+    for (size_t k = 0; k < o->nslos; k++)
+        json_array_append_new(slos, json_string(o->slos[k].text));
+    json_object_set_new(root, "slos", slos);
     char tol[48];
     tg_tolerance_format(&o->tol, tol, sizeof tol);
     json_object_set_new(root, "output_tolerance", json_string(tol));
@@ -112,7 +123,7 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
         const struct tg_tune_cand *c = find_role(t, (enum tg_tune_role)r);
         if (!c)
             continue;
-        json_t *row = cand_json(c);
+        json_t *row = cand_json(o, c);
         json_object_set_new(row, "lever", json_string(lever_name(c->role)));
         json_object_set_new(row, "delta_p95_ms", c->measured && base && base->measured
                                                      ? tg_rep_r3(c->p95_ms - base->p95_ms) : json_null());
@@ -123,7 +134,7 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_object_set_new(root, "ablation", abl);
     json_t *cands = json_array();
     for (size_t i = 0; i < t->n; i++)
-        json_array_append_new(cands, cand_json(&t->cands[i]));
+        json_array_append_new(cands, cand_json(o, &t->cands[i]));
     json_object_set_new(root, "candidates", cands);
     json_object_set_new(root, "elapsed_s", tg_rep_r3(t->elapsed_s));
     json_object_set_new(root, "probe_inputs", json_integer((json_int_t)t->probe_inputs));
@@ -139,10 +150,15 @@ void tg_tune_summary_line(const struct tg_tune *t, const struct tg_tune_opts *o,
     }
     char args[160];
     tg_tune_args(&t->cands[t->best].cfg, args, sizeof args);
-    int n = snprintf(out, outlen, "tune: best %s: P95 %.1f ms (SLA %.0f ms: %s); theoretical best %.1f ms "
-                     "(batch %u), ratio %.2f", args, t->best_p95_ms, o->sla_p95_ms, t->meets_sla ? "met" : "NOT met",
+    char slos[32] = "";
+    if (o->nslos)
+        snprintf(slos, sizeof slos, " and %zu SLO%s", o->nslos, o->nslos == 1 ? "" : "s");
+    int n = snprintf(out, outlen, "tune: best %s: P95 %.1f ms (SLA %.0f ms%s: %s); theoretical best %.1f ms "
+                     "(batch %u), ratio %.2f", args, t->best_p95_ms, o->sla_p95_ms, slos, t->meets_sla ? "met" : "NOT met",
                      t->theoretical_best_p95_ms, t->theoretical_best_batch, t->ratio);
-    if (!t->meets_sla && n > 0 && (size_t)n < outlen) {
+    if (!t->meets_sla && t->best_p95_ms <= o->sla_p95_ms && n > 0 && (size_t)n < outlen) {
+        snprintf(out + n, outlen - (size_t)n, "; no measured client-side configuration meets every --slo");
+    } else if (!t->meets_sla && n > 0 && (size_t)n < outlen) {
         if (t->slots_needed)
             snprintf(out + n, outlen - (size_t)n, "; no client-side configuration %smeets the SLA: server-side "
                      "dynamic batching would give about %.0f ms, %u execution slots about %.0f ms",
@@ -211,6 +227,8 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
         else
             fprintf(f, "- no slot count up to 64 meets the SLA\n\n");
     }
+    if (tg_tune_slos_md(f, t, o) != 0)
+        return -EIO;
     fprintf(f, "## Measured candidates\n\n| role | config | predicted P95 | measured P50 | P95 | P99 | inputs | eligible |\n"
                "|---|---|---|---|---|---|---|---|\n");
     for (size_t i = 0; i < t->n; i++) {

@@ -30,6 +30,7 @@ static void cand_init(struct tg_tune_cand *c, struct tg_client_cfg cfg, enum tg_
     c->role = role;
     c->pred.p50_ms = c->pred.p95_ms = c->pred.p99_ms = NAN;
     c->p50_ms = c->p95_ms = c->p99_ms = c->throughput_ips = c->wall_s = NAN;
+    c->goodput_rps = NAN;
 }
 
 size_t tg_tune_grid(uint32_t concurrency, uint32_t max_batch, struct tg_tune_cand *out, size_t cap)
@@ -55,67 +56,6 @@ size_t tg_tune_grid(uint32_t concurrency, uint32_t max_batch, struct tg_tune_can
     return n;
 }
 
-int tg_tune_outputs(const struct tg_prows *ref, const struct tg_prows *cand, size_t npayloads,
-                    uint64_t *compared, uint64_t *different, uint64_t *missing)
-{
-    struct tg_tune_cand c;
-    static const struct tg_tolerance exact = { TG_TOL_EXACT, 0 };
-    int rc = tg_tune_outputs_tol(ref, NULL, cand, NULL, npayloads, &exact, &c);
-    *compared = c.outputs_compared;
-    *different = c.outputs_different;
-    *missing = c.outputs_missing;
-    return rc;
-}
-
-int tg_tune_outputs_tol(const struct tg_prows *ref, char *const *ref_out, const struct tg_prows *cand,
-                        char *const *cand_out, size_t npayloads, const struct tg_tolerance *tol,
-                        struct tg_tune_cand *c)
-{
-    uint64_t *compared = &c->outputs_compared, *different = &c->outputs_different, *missing = &c->outputs_missing;
-    *compared = *different = *missing = c->outputs_within_tolerance = 0;
-    c->outputs_max_diff = NAN;
-    if (!npayloads)
-        return TG_EINVAL;
-    const char **by = calloc(npayloads, sizeof *by);
-    if (!by)
-        return TG_ENOMEM;
-    for (size_t i = 0; i < ref->n; i++) {
-        const struct tg_prow *p = &ref->v[i];
-        if (p->ok && p->hash[0])
-            by[p->request_id % npayloads] = p->hash;
-    }
-    for (size_t i = 0; i < cand->n; i++) {
-        const struct tg_prow *p = &cand->v[i];
-        const char *r = by[p->request_id % npayloads];
-        if (!p->ok || !p->hash[0] || !r) {
-            (*missing)++;
-            continue;
-        }
-        (*compared)++;
-        if (!strcmp(r, p->hash))
-            continue;
-        const char *ro = ref_out ? ref_out[p->request_id % npayloads] : NULL;
-        const char *co = cand_out ? cand_out[i] : NULL;
-        if (ref_out && !ro && tol->kind != TG_TOL_EXACT) {
-            /* the numeric reference does not cover this payload: unverified,
-             * like a payload the hash reference does not cover */
-            (*compared)--;
-            (*missing)++;
-            continue;
-        }
-        double m = NAN;
-        bool within = tol->kind != TG_TOL_EXACT && ro && co && tg_tolerance_within(tol, ro, co, &m);
-        if (ro && co && tol->kind != TG_TOL_EXACT && !isnan(m))
-            c->outputs_max_diff = isnan(c->outputs_max_diff) ? m : fmax(c->outputs_max_diff, m);
-        if (within)
-            c->outputs_within_tolerance++;
-        else
-            (*different)++;
-    }
-    free(by);
-    return 0;
-}
-
 bool tg_tune_eligible(const struct tg_tune_cand *c)
 {
     return c->measured && c->ok > 0 && c->failed == 0 && c->outputs_different == 0 &&
@@ -130,15 +70,20 @@ static int simplicity(const struct tg_client_cfg *c, uint32_t concurrency)
 
 int tg_tune_select(const struct tg_tune_cand *c, size_t n, uint32_t concurrency, double tie)
 {
+    bool slo_filter = false;   /* some eligible candidate meets every --slo: only those */
+    for (size_t i = 0; i < n; i++)
+        slo_filter |= c[i].role != TG_ROLE_CONFIRM && tg_tune_eligible(&c[i]) && c[i].nslo && c[i].slos_met;
     double low = INFINITY;
     for (size_t i = 0; i < n; i++)
-        if (c[i].role != TG_ROLE_CONFIRM && tg_tune_eligible(&c[i]) && c[i].p95_ms < low)
+        if (c[i].role != TG_ROLE_CONFIRM && tg_tune_eligible(&c[i]) && (!slo_filter || c[i].slos_met) &&
+            c[i].p95_ms < low)
             low = c[i].p95_ms;
     if (!isfinite(low))
         return -1;
     int best = -1;
     for (size_t i = 0; i < n; i++) {
-        if (c[i].role == TG_ROLE_CONFIRM || !tg_tune_eligible(&c[i]) || c[i].p95_ms > low * (1 + tie))
+        if (c[i].role == TG_ROLE_CONFIRM || !tg_tune_eligible(&c[i]) || (slo_filter && !c[i].slos_met) ||
+            c[i].p95_ms > low * (1 + tie))
             continue;
         if (best < 0) {
             best = (int)i;
@@ -220,6 +165,8 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
         .preconnect = c->cfg.keepalive,
         .keep_outputs = o->tol.kind != TG_TOL_EXACT,
     };
+    for (size_t k = 0; k < o->nslos; k++)
+        s.keep_stream |= o->slos[k].metric == TG_SLO_ITL;
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(t, &s, &r);
     if (rc) {
@@ -236,6 +183,10 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
     c->p99_ms = r.p99_ms;
     c->throughput_ips = r.throughput_ips;
     c->wall_s = r.wall_s;
+    if ((rc = tg_tune_judge_slos(o, &r, c)) != 0) {
+        tg_probe_result_free(&r);
+        return rc;
+    }
     const struct tg_prows *against = ref ? ref : &r.rows;
     if (keep && !num->by && (rc = numref_take(num, &r, t->payloads->n)) != 0) {
         tg_probe_result_free(&r);
@@ -326,8 +277,27 @@ static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
             append(r, n, differ);
         }
     } else if (!t->meets_sla) {
-        snprintf(r, n, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)%s%s",
-                 t->best_p95_ms, o->sla_p95_ms, differ[0] ? "; " : "", differ);
+        const struct tg_tune_cand *cf = t->confirm >= 0 ? &t->cands[t->confirm] : &t->cands[t->best];
+        char missed[240] = "";
+        tg_tune_missed_slos(o, cf, missed, sizeof missed);
+        if (!missed[0] && cf != &t->cands[t->best])
+            tg_tune_missed_slos(o, &t->cands[t->best], missed, sizeof missed);
+        r[0] = '\0';
+        if (!(t->best_p95_ms <= o->sla_p95_ms) || !missed[0]) {
+            char head[128];
+            snprintf(head, sizeof head, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)",
+                     t->best_p95_ms, o->sla_p95_ms);
+            append(r, n, head);
+            if (missed[0])
+                append(r, n, " and the SLOs ");
+        } else {
+            append(r, n, "the best measured configuration misses the SLOs ");
+        }
+        append(r, n, missed);
+        if (differ[0]) {
+            append(r, n, "; ");
+            append(r, n, differ);
+        }
     } else {
         snprintf(r, n, "%s", differ);
     }
@@ -478,7 +448,8 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         const struct tg_tune_cand *cf = &out->cands[out->confirm];
         out->best_p95_ms = cf->ok ? cf->p95_ms : out->cands[out->best].p95_ms;
         out->meets_sla = tg_tune_eligible(cf) && cf->p95_ms <= o->sla_p95_ms &&
-                         out->cands[out->best].p95_ms <= o->sla_p95_ms;
+                         out->cands[out->best].p95_ms <= o->sla_p95_ms &&
+                         (o->nslos == 0 || (cf->slos_met && out->cands[out->best].slos_met));
     } else {
         out->best_p95_ms = NAN;
         out->meets_sla = false;

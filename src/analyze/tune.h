@@ -13,14 +13,18 @@
 #ifndef TG_ANALYZE_TUNE_H
 #define TG_ANALYZE_TUNE_H
 
+#include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "analyze/model.h"
 #include "analyze/probe.h"
 #include "analyze/prows.h"
+#include "compare/slo_eval.h"
 #include "compare/tolerance.h"
+#include "stats/slo.h"
 
 /* What a candidate stands for in the ablation. */
 enum tg_tune_role {
@@ -46,7 +50,16 @@ struct tg_tune_cand {
     uint64_t outputs_within_tolerance;  /* compared, hashes unequal, numbers within the tolerance
                                            (counted as equal, not in outputs_different) */
     double outputs_max_diff;       /* largest difference measured (abs or 1 - cosine); NAN none */
+    /* --slo (tg_tune_opts.slos) judged on this measurement with tg_slo_eval_gaps */
+    size_t nslo;                   /* 0: not judged (no --slo, or not measured) */
+    struct tg_slo_result slo[TG_SLO_MAX];
+    bool slo_met[TG_SLO_MAX];      /* samples, and the pNN estimate <= the limit (compare's rule) */
+    bool slos_met;                 /* every --slo met */
+    uint64_t good;                 /* ok inputs meeting every --slo and the P95 limit */
+    double goodput_rps;            /* good / wall_s; NAN when not judged */
 };
+
+#define TG_TUNE_MAX_SLOS (TG_SLO_MAX - 1)   /* the last slot is --sla-p95's, for goodput */
 
 /* Fills out[0..cap) with the grid: pool {1, c} x keep-alive {on, off} x
  * batch {1, 2, 4, …, min(c, max_batch)} x wait {0, 2, 5} ms (wait only with
@@ -77,8 +90,9 @@ int tg_tune_outputs_tol(const struct tg_prows *ref, char *const *ref_out, const 
  * candidate sends; pass a full unbatched run as the reference to cover all.) */
 bool tg_tune_eligible(const struct tg_tune_cand *c);
 
-/* The choice among the eligible candidates (TG_ROLE_CONFIRM rows ignored):
- * the lowest measured P95, except that candidates within `tie` (e.g. 0.05 =
+/* The choice among the eligible candidates (TG_ROLE_CONFIRM rows ignored;
+ * when some eligible candidate was judged on --slo and met every one, only
+ * those): the lowest measured P95, except that candidates within `tie` (e.g. 0.05 =
  * 5 %) of it count as equal -- a short run cannot tell them apart -- and the
  * simplest of those wins: keep-alive on, no batch wait, pool = concurrency
  * (tailgate run's defaults), then the lower P95.  -1 when none is eligible. */
@@ -102,6 +116,10 @@ struct tg_tune_opts {
     char *const *reference_outputs; /* per payload index: the reference run's output JSON
                                        (borrowed; NULL entries: none); NULL: the baseline's */
     uint64_t seed;
+    const struct tg_slo *slos;     /* --slo (borrowed), nslos <= TG_TUNE_MAX_SLOS; with an itl
+                                      SLO the probes keep per-event times */
+    size_t nslos;
+    double confidence;             /* of the SLO verdicts (0: 0.99) */
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
 };
@@ -116,7 +134,7 @@ struct tg_tune {
     double theoretical_best_jitter_p95_ms; /* the same with the measured jitter factors */
     uint32_t theoretical_best_batch;
     double ratio;                  /* best_p95 / theoretical_best_p95 */
-    bool meets_sla;
+    bool meets_sla;                /* P95 <= sla_p95_ms and every --slo met (search and confirmation) */
     /* server-side what-ifs from the model, when no client-side config meets the SLA */
     double dyn_batching_p95_ms;    /* server greedy batching up to max_batch (ideal client) */
     uint32_t slots_needed;         /* fewest slots meeting the SLA (0: none up to 64) */
@@ -127,6 +145,23 @@ struct tg_tune {
     size_t n_batched_differ;       /* … of them batched */
     char reason[400];              /* why no configuration was chosen / the SLA is not met; "" met */
 };
+
+/* Judges o->slos (and latency:p95<=o->sla_p95_ms, for goodput) on one
+ * measurement: rows, the per-row streaming figures and pooled gaps of r.
+ * Fills c's nslo/slo/slo_met/slos_met/good/goodput_rps.  Returns 0,
+ * TG_EINVAL or TG_ENOMEM (tune_slo.c). */
+int tg_tune_judge_slos(const struct tg_tune_opts *o, const struct tg_probe_result *r, struct tg_tune_cand *c);
+
+/* The judged --slo of c as tg_slo_eval_json's array plus "met" per entry
+ * (a new reference; NULL when c was not judged or on allocation failure). */
+json_t *tg_tune_cand_slos_json(const struct tg_tune_opts *o, const struct tg_tune_cand *c);
+
+/* "ttft:p95<=250ms (p95 312.0 ms)[, …]": the --slo c misses ("" none). */
+void tg_tune_missed_slos(const struct tg_tune_opts *o, const struct tg_tune_cand *c, char *out, size_t len);
+
+/* tune.md's SLO section: one row per measured candidate, one column per
+ * --slo; writes nothing without --slo.  Returns 0 or -EIO. */
+int tg_tune_slos_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o);
 
 /* Predicts the grid, measures the ablation and the model's top candidates,
  * chooses, confirms.  Returns 0 or a negative code with a reason in err. */

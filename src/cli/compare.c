@@ -1,6 +1,6 @@
 /*
  * compare.c - `tailgate compare`: Before/After comparison and the P95 SLA
- * gate.  Loads both sides, checks the workload identity, builds the
+ * and --slo gate.  Loads both sides, checks the workload identity, builds the
  * comparison (src/compare), writes comparison.{json,csv,md} and prints the
  * table and one verdict line.
  */
@@ -37,6 +37,8 @@ struct compare_cli {
     const char *junit;         /* --junit FILE, or NULL */
     const char *step_summary;  /* --step-summary FILE; NULL: $GITHUB_STEP_SUMMARY */
     bool no_step_summary;
+    struct tg_slo slos[TG_COMPARE_MAX_SLOS];   /* --slo, in order */
+    size_t nslos;
 };
 
 static const struct compare_cli defaults = {
@@ -51,11 +53,12 @@ static const struct compare_cli defaults = {
 enum {
     OPT_SLA = 1000, OPT_CONF, OPT_TOL, OPT_OUTPUTS_FROM, OPT_BASE_PAYLOADS, OPT_BASE_CONC,
     OPT_STRICT, OPT_SEED, OPT_RESAMPLES, OPT_IGNORE_OUTPUTS, OPT_QUIET, OPT_JUNIT, OPT_STEP_SUMMARY,
-    OPT_NO_STEP_SUMMARY,
+    OPT_NO_STEP_SUMMARY, OPT_SLO,
 };
 
 static const struct option options[] = {
     { "sla-p95", required_argument, NULL, OPT_SLA },
+    { "slo", required_argument, NULL, OPT_SLO },
     { "confidence", required_argument, NULL, OPT_CONF },
     { "output-tolerance", required_argument, NULL, OPT_TOL },
     { "outputs-from", required_argument, NULL, OPT_OUTPUTS_FROM },
@@ -83,7 +86,12 @@ static void help(void)
            "summary.json) or bare per-input CSVs (input.py's request_id,timestamp_ms,\n"
            "latency_ms,status_code; columns are read by name).\n"
            "\n"
-           "  --sla-p95 MS              P95 limit in ms (default %g)\n"
+           "  --sla-p95 MS              P95 limit in ms (default %g); the SLO latency:p95<=MS\n"
+           "  --slo METRIC:pNN<=VALUE   one more SLO gated on AFTER (repeatable, at most %d):\n"
+           "                            METRIC latency, ttft, tpot or itl; VALUE a duration\n"
+           "                            (250ms, 1.5s; bare = ms), e.g. ttft:p95<=250ms.  ttft,\n"
+           "                            tpot from the rows' ttft_ms/tpot_ms columns; itl from\n"
+           "                            stream.jsonl next to requests.csv (--save-stream)\n"
            "  --confidence C            one-sided confidence of the verdict (default %g)\n"
            "  --output-tolerance T      outputs whose hashes differ are equal when every number\n"
            "                            is within T (also abs:T), or with cosine:EPS when their\n"
@@ -98,7 +106,8 @@ static void help(void)
            "                            input.py's)\n"
            "  --seed S                  bootstrap seed (default %llu); same seed, same CIs\n"
            "  --resamples N             bootstrap resamples (default %llu)\n"
-           "  --strict                  exit 0 only on a PASS verdict (not INCONCLUSIVE)\n"
+           "  --strict                  exit 0 only on a PASS verdict (not INCONCLUSIVE) of the\n"
+           "                            SLA and of every --slo\n"
            "  -o, --output-dir DIR      where comparison.{json,csv,md} go (created if needed;\n"
            "                            default: the parent of the AFTER run directory, or the\n"
            "                            directory of an AFTER CSV)\n"
@@ -106,7 +115,8 @@ static void help(void)
            "CI:\n"
            "  --junit FILE              also write the gate as JUnit XML (testsuite \"tailgate\",\n"
            "                            testcases sla_p95, outputs_equal, workload_identical,\n"
-           "                            no_failed_inputs; a <failure> iff the gate fails)\n"
+           "                            no_failed_inputs and \"slo TEXT\" per --slo; a <failure>\n"
+           "                            iff the gate fails)\n"
            "  --step-summary FILE       append comparison.md to FILE (default: the file named\n"
            "                            by $%s, the GitHub Actions job summary)\n"
            "  --no-step-summary         do not append to $%s\n"
@@ -118,11 +128,17 @@ static void help(void)
            "input count, concurrency).  Verdict: PASS when the one-sided Clopper-Pearson upper\n"
            "bound on the share of inputs over the limit (failed = over) is <= 5 %%,\n"
            "INCONCLUSIVE when met but not proven, FAIL when not met.\n"
+           "Each --slo the same way on its samples (one per input, failed = over; itl: every\n"
+           "gap between content events, pooled): met when AFTER has samples and its pNN <=\n"
+           "VALUE (no samples, e.g. itl without stream.jsonl: not met); PASS when the upper\n"
+           "bound on the share over VALUE is <= 1 - p.  Both sides are judged and shown; the\n"
+           "gate needs every SLO met.  Goodput: ok inputs meeting every --slo and the P95\n"
+           "limit per second of wall time (summary.json wall_time_s, else the rows' span).\n"
            "\n"
            "Exit: 0 met (with --strict: PASS), 1 not met or workload mismatch, 2 usage or\n"
            "input error (including an unwritable --junit FILE; a step summary that cannot be\n"
            "written is only a warning).\n",
-           defaults.sla_p95_ms, defaults.confidence,
+           defaults.sla_p95_ms, TG_COMPARE_MAX_SLOS, defaults.confidence,
            (unsigned long long)defaults.baseline_concurrency, (unsigned long long)defaults.seed,
            (unsigned long long)defaults.resamples, TG_STEP_SUMMARY_ENV, TG_STEP_SUMMARY_ENV);
 }
@@ -200,6 +216,15 @@ int tg_cmd_compare(int argc, char **argv)
             if (tg_parse_double(optarg, 1e-6, 1e9, &o.sla_p95_ms) < 0)
                 return usage_error("--sla-p95 '%s': expected a positive number of ms", optarg);
             break;
+        case OPT_SLO: {
+            char why[160];
+            if (o.nslos == TG_COMPARE_MAX_SLOS)
+                return usage_error("--slo '%s': at most %d --slo", optarg, TG_COMPARE_MAX_SLOS);
+            if (tg_slo_parse(optarg, &o.slos[o.nslos], why, sizeof why) < 0)
+                return usage_error("--slo '%s': %s", optarg, why);
+            o.nslos++;
+            break;
+        }
         case OPT_CONF:
             if (tg_parse_double(optarg, 0.5, 0.999999, &o.confidence) < 0)
                 return usage_error("--confidence '%s': expected a number in [0.5, 1), e.g. 0.99", optarg);
@@ -323,6 +348,8 @@ int tg_cmd_compare(int argc, char **argv)
         .ci_level = 0.95,
         .ignore_outputs = o.ignore_outputs,
         .tool_version = TG_VERSION,
+        .slos = o.slos,
+        .nslos = o.nslos,
     };
     if (tg_compare_build(&before, &after, ref, &copts, &cmp, err, sizeof err) < 0) {
         fprintf(stderr, "tailgate compare: %s\n", err);
@@ -354,6 +381,8 @@ int tg_cmd_compare(int argc, char **argv)
     if (!o.quiet) {
         tg_compare_write_table(stdout, &cmp);
         putchar('\n');
+        if (o.nslos)
+            tg_compare_write_slo_table(stdout, &cmp);
     }
     printf("%s\n", line);
     fflush(stdout);

@@ -1,6 +1,6 @@
 /*
  * tune.c - `tailgate tune [options] URL`: the client configuration with the
- * lowest P95 that keeps outputs identical, found by predicting every
+ * lowest P95 that keeps outputs identical (and meets every --slo), found by predicting every
  * candidate from the fitted cost model and measuring the ablation and the
  * model's best few with short bounded runs.  Writes tune.json and tune.md.
  */
@@ -46,6 +46,8 @@ struct tune_cli {
     uint64_t window_ns;
     uint64_t seed;
     bool quiet;
+    struct tg_slo slos[TG_TUNE_MAX_SLOS];   /* --slo, in order */
+    size_t nslos;
 };
 
 static const struct tune_cli defaults = {
@@ -68,7 +70,14 @@ static void help(void)
            "the fitted cost model; the ablation (each lever alone) and the model's best\n"
            "are measured with short bounded runs; the choice is confirmed on the full\n"
            "workload.  Writes tune.json and tune.md.\n\n"
-           "      --sla-p95 MS         P95 limit (default %g)\n"
+           "      --sla-p95 MS         P95 limit (default %g); the SLO latency:p95<=MS\n"
+           "      --slo METRIC:pNN<=VALUE  one more SLO every choice must meet (repeatable, at\n"
+           "                           most %d): METRIC latency, ttft, tpot or itl, VALUE a duration\n"
+           "                           (250ms, 1.5s; bare = ms).  Each measured candidate is judged\n"
+           "                           like `tailgate compare --slo` (met: its pNN <= VALUE; binomial\n"
+           "                           verdict at 99 %% confidence reported); the choice is the lowest\n"
+           "                           P95 among the candidates meeting every SLO (with itl the\n"
+           "                           probes keep per-event times)\n"
            "      --api NAME           the endpoint's API (default %s; %s)\n"
            "  -H, --header 'N: V'      extra request header (repeatable; values of secret-looking\n"
            "                           names are never written or printed)\n"
@@ -90,9 +99,9 @@ static void help(void)
            "  -o, --out DIR            where to write (default results/tune-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
-           "Exit: 0 a configuration meets the SLA, 1 none does or none could be chosen (tune.json\n"
+           "Exit: 0 a configuration meets the SLA and every --slo, 1 none does or none could be chosen (tune.json\n"
            "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
-           defaults.sla_p95_ms, defaults.ep.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
+           defaults.sla_p95_ms, TG_TUNE_MAX_SLOS, defaults.ep.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
            (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
 }
 
@@ -104,7 +113,7 @@ static void on_progress(void *ctx, const char *what)
 }
 
 enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED,
-       OPT_TOL };
+       OPT_TOL, OPT_SLO };
 
 /* The reference run's saved outputs (its `--save-outputs` file, named in
  * its summary.json), by payload index: what --output-tolerance compares
@@ -170,6 +179,7 @@ static const struct option long_opts[] = {
     TG_CLI_ENDPOINT_LONG_OPTS,
     { "output-tolerance", required_argument, NULL, OPT_TOL },
     { "sla-p95", required_argument, NULL, OPT_SLA },
+    { "slo", required_argument, NULL, OPT_SLO },
     { "payloads", required_argument, NULL, OPT_PAYLOADS },
     { "concurrency", required_argument, NULL, 'c' },
     { "analysis", required_argument, NULL, OPT_ANALYSIS },
@@ -221,6 +231,15 @@ int tg_cmd_tune(int argc, char **argv)
             if (tg_parse_double(optarg, 0.001, 1e9, &o.sla_p95_ms) != 0)
                 return usage("invalid --sla-p95 '%s' (milliseconds > 0)", optarg);
             break;
+        case OPT_SLO: {
+            char why[160];
+            if (o.nslos == TG_TUNE_MAX_SLOS)
+                return usage("--slo '%s': at most %d --slo", optarg, TG_TUNE_MAX_SLOS);
+            if (tg_slo_parse(optarg, &o.slos[o.nslos], why, sizeof why) != 0)
+                return usage("--slo '%s': %s", optarg, why);
+            o.nslos++;
+            break;
+        }
         case OPT_PAYLOADS: o.payloads = optarg; break;
         case 'c':
             if (tg_parse_count(optarg, 1, 4096, &o.concurrency) != 0)
@@ -336,6 +355,9 @@ int tg_cmd_tune(int argc, char **argv)
         .tol = o.tol,
         .reference_outputs = ref_outputs,
         .seed = o.seed,
+        .slos = o.slos,
+        .nslos = o.nslos,
+        .confidence = 0.99,
         .progress = o.quiet ? NULL : on_progress,
         .progress_ctx = "measuring ",
     };

@@ -16,8 +16,10 @@
 #include "core/fs.h"
 #include "core/time.h"
 
+#define MAX_CASES (4 + TG_SLO_MAX)
+
 struct jcase {
-    const char *name;
+    char name[64];
     bool failed, skipped;
     char message[768];     /* failure or skip message */
     char detail[768];      /* failure text / system-out */
@@ -49,7 +51,7 @@ static void case_sla(const struct tg_comparison *c, bool strict, struct jcase *k
     ms_or_na(ap95, sizeof ap95, c->after.lat.p95);
     ms_or_na(bp95, sizeof bp95, c->before.lat.p95);
     double limit = c->opts.sla_p95_ms;
-    k->name = "sla_p95";
+    snprintf(k->name, sizeof k->name, "sla_p95");
     if (c->after.inputs == 0) {
         k->failed = true;
         snprintf(k->message, sizeof k->message, "no After inputs: P95 <= %g ms not shown", limit);
@@ -62,7 +64,7 @@ static void case_sla(const struct tg_comparison *c, bool strict, struct jcase *k
         snprintf(k->message, sizeof k->message,
                  "After P95 %s > limit %g ms (Before P95 %s); %zu/%zu After inputs over the limit",
                  ap95, limit, bp95, c->sla.over_limit, c->sla.n);
-    } else if (strict && c->met && c->verdict != TG_VERDICT_PASS) {
+    } else if (strict && c->met && c->sla.verdict != TG_VERDICT_PASS) {
         k->failed = true;
         snprintf(k->message, sizeof k->message,
                  "After P95 %s <= limit %g ms but not proven at %g %% confidence (--strict): "
@@ -88,7 +90,7 @@ static void case_outputs(const struct tg_comparison *c, struct jcase *k)
 {
     const struct tg_output_cmp *o = &c->outputs;
     size_t total = o->compared + o->missing;
-    k->name = "outputs_equal";
+    snprintf(k->name, sizeof k->name, "outputs_equal");
     if (c->opts.ignore_outputs) {
         k->skipped = true;
         snprintf(k->message, sizeof k->message, "outputs not required (--ignore-outputs)");
@@ -121,7 +123,7 @@ static void case_outputs(const struct tg_comparison *c, struct jcase *k)
 
 static void case_workload(const struct tg_comparison *c, struct jcase *k)
 {
-    k->name = "workload_identical";
+    snprintf(k->name, sizeof k->name, "workload_identical");
     if (!c->workload_identical) {
         k->failed = true;
         snprintf(k->message, sizeof k->message, "workload differs: %s", c->workload_diff);
@@ -133,7 +135,7 @@ static void case_workload(const struct tg_comparison *c, struct jcase *k)
 
 static void case_failed(const struct tg_comparison *c, struct jcase *k)
 {
-    k->name = "no_failed_inputs";
+    snprintf(k->name, sizeof k->name, "no_failed_inputs");
     if (c->after.failed) {
         k->failed = true;
         snprintf(k->message, sizeof k->message, "%zu of %zu After inputs failed", c->after.failed,
@@ -147,19 +149,61 @@ static void case_failed(const struct tg_comparison *c, struct jcase *k)
     }
 }
 
+/* One --slo on After, decided like sla_p95: not met, or (strict) met but
+ * not proven. */
+static void case_slo(const struct tg_comparison *c, size_t i, bool strict, struct jcase *k)
+{
+    const struct tg_slo *s = &c->slo_after.slo[i];
+    const struct tg_slo_result *a = &c->slo_after.res[i], *b = &c->slo_before.res[i];
+    const char *note = c->slo_after.note[i];
+    double pct = round(s->p * 1e10) / 1e8;
+    char ae[32], be[32];
+    ms_or_na(ae, sizeof ae, a->estimate_ms);
+    ms_or_na(be, sizeof be, b->estimate_ms);
+    snprintf(k->name, sizeof k->name, "slo %s", s->text);
+    if (a->n == 0) {
+        k->failed = true;
+        snprintf(k->message, sizeof k->message, "%s: no After samples (%s)", s->text,
+                 note[0] ? note : "none");
+    } else if (!c->slo_met[i]) {
+        k->failed = true;
+        snprintf(k->message, sizeof k->message,
+                 "After p%g %s > limit %g ms (Before p%g %s); %llu/%llu After samples over the limit",
+                 pct, isinf(a->estimate_ms) ? "failed" : ae, s->limit_ms, pct, be,
+                 (unsigned long long)a->over, (unsigned long long)a->n);
+    } else if (strict && c->met && a->verdict != TG_VERDICT_PASS) {
+        k->failed = true;
+        snprintf(k->message, sizeof k->message,
+                 "After p%g %s <= limit %g ms but not proven at %g %% confidence (--strict): "
+                 "%llu/%llu samples over, over-limit share up to %.2f %% > %g %%",
+                 pct, ae, s->limit_ms, 100 * c->opts.confidence, (unsigned long long)a->over,
+                 (unsigned long long)a->n, 100 * a->frac_over_hi, 100 - pct);
+    }
+    snprintf(k->detail, sizeof k->detail,
+             "After p%g %s, limit %g ms, Before p%g %s; %llu/%llu After samples over the limit; "
+             "verdict %s at %g %% one-sided confidence (Clopper-Pearson share over the limit in "
+             "[%.2f %%, %.2f %%])%s%s",
+             pct, ae, s->limit_ms, pct, be, (unsigned long long)a->over, (unsigned long long)a->n,
+             tg_verdict_name(c->slo_verdict[i]), 100 * c->opts.confidence, 100 * a->frac_over_lo,
+             100 * a->frac_over_hi, note[0] ? "; " : "", note);
+}
+
 static size_t build_cases(const struct tg_comparison *c, bool strict, struct jcase *k)
 {
-    memset(k, 0, 4 * sizeof *k);
+    memset(k, 0, MAX_CASES * sizeof *k);
     case_sla(c, strict, &k[0]);
     case_outputs(c, &k[1]);
     case_workload(c, &k[2]);
     case_failed(c, &k[3]);
-    return 4;
+    size_t n = 4;
+    for (size_t i = 0; i < c->opts.nslos && i < c->slo_after.n && n < MAX_CASES; i++)
+        case_slo(c, i, strict, &k[n++]);
+    return n;
 }
 
 int tg_junit_failures(const struct tg_comparison *c, bool strict)
 {
-    struct jcase k[4];
+    struct jcase k[MAX_CASES];
     size_t n = build_cases(c, strict, k);
     int f = 0;
     for (size_t i = 0; i < n; i++)
@@ -246,7 +290,7 @@ static void property_count(FILE *f, const char *name, size_t v)
 
 int tg_junit_write(FILE *f, const struct tg_comparison *c, bool strict)
 {
-    struct jcase k[4];
+    struct jcase k[MAX_CASES];
     size_t n = build_cases(c, strict, k);
     int failures = 0, skipped = 0;
     for (size_t i = 0; i < n; i++) {
@@ -286,14 +330,26 @@ int tg_junit_write(FILE *f, const struct tg_comparison *c, bool strict)
     property_count(f, "after_inputs", c->after.inputs);
     property_count(f, "after_failed", c->after.failed);
     property_count(f, "after_over_limit", c->sla.over_limit);
+    if (c->opts.nslos) {
+        char slos[TG_SLO_MAX * 52] = "";
+        for (size_t i = 0; i < c->opts.nslos && i < c->slo_after.n; i++)
+            appendf(slos, sizeof slos, "%s%s", i ? " " : "", c->slo_after.slo[i].text);
+        property(f, "slos", slos);
+        property_ms(f, "before_goodput_rps", c->slo_before.goodput_rps);
+        property_ms(f, "after_goodput_rps", c->slo_after.goodput_rps);
+    }
     property(f, "payload_sha256", c->id_after.payload_sha256[0] ? c->id_after.payload_sha256 : "unknown");
     property(f, "before", c->before.source);
     property(f, "after", c->after.source);
     fputs("    </properties>\n", f);
     for (size_t i = 0; i < n; i++) {
-        fprintf(f, "    <testcase classname=\"tailgate\" name=\"%s\" time=\"0\">\n", k[i].name);
+        fputs("    <testcase classname=\"tailgate\" name=\"", f);
+        tg_junit_escape(f, k[i].name, true);
+        fputs("\" time=\"0\">\n", f);
         if (k[i].failed) {
-            fprintf(f, "      <failure type=\"%s\" message=\"", k[i].name);
+            fputs("      <failure type=\"", f);
+            tg_junit_escape(f, k[i].name, true);
+            fputs("\" message=\"", f);
             tg_junit_escape(f, k[i].message, true);
             fputs("\">", f);
             tg_junit_escape(f, k[i].message, false);

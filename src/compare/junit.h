@@ -3,7 +3,7 @@
  * systems that render test reports (GitLab `artifacts:reports:junit`,
  * GitHub test-report actions, Jenkins).
  *
- * One <testsuite name="tailgate"> with four test cases, each failing for
+ * One <testsuite name="tailgate"> with four test cases (and one per --slo), each failing for
  * exactly one of the gate's conditions, so a result has a <failure> iff the
  * gate failed (`tailgate compare` exit 1):
  *   sla_p95            After P95 <= limit (and, with strict, a PASS verdict
@@ -13,7 +13,12 @@
  *                      (<skipped> under --ignore-outputs)
  *   workload_identical same payload SHA-256, input count and concurrency
  *   no_failed_inputs   no After input failed
- * <properties> hold the limit, verdict and Before/After P50/P95/P99 (ms).
+ *   slo TEXT           one per --slo ("slo ttft:p95<=250ms"), decided like
+ *                      sla_p95 on that SLO's After samples (no samples: a
+ *                      failure)
+ * <properties> hold the limit, verdict and Before/After P50/P95/P99 (ms);
+ * with --slo also "slos" (the texts, space-separated) and Before/After
+ * goodput (inputs/s).
  * Text is XML-escaped; bytes that are not valid UTF-8 or not allowed in XML
  * 1.0 are written as '?'.
  *

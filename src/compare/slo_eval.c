@@ -183,54 +183,24 @@ static unsigned metric_column(enum tg_slo_metric m)
     return m == TG_SLO_LATENCY ? TG_COL_LATENCY_MS : m == TG_SLO_TTFT ? TG_COL_TTFT_MS : TG_COL_TPOT_MS;
 }
 
-int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struct tg_slo *slos,
-                size_t n, double confidence, double wall_s, struct tg_slo_eval *out, char *err,
-                size_t errlen)
+/* The verdicts and goodput from rows and the pooled gaps; max_ms (NULL:
+ * the rows' itl_max_ms) is each row's largest gap for goodput. */
+static int eval_core(const struct tg_rows *rows, const double *gaps, size_t ngaps, bool have_gaps,
+                     const double *max_ms, const struct tg_slo *slos, size_t n, double confidence,
+                     struct tg_slo_eval *out, char *err, size_t errlen)
 {
-    memset(out, 0, sizeof *out);
-    out->wall_s = wall_s;
-    out->goodput_rps = NAN;
-    if (err && errlen)
-        err[0] = '\0';
-    if (n > TG_SLO_MAX) {
-        snprintf(err, errlen, "more than %d SLOs", TG_SLO_MAX);
-        return TG_EINVAL;
-    }
-    out->n = n;
-    memcpy(out->slo, slos, n * sizeof *slos);
-
-    bool want_itl = false;
-    for (size_t k = 0; k < n; k++)
-        want_itl |= slos[k].metric == TG_SLO_ITL;
-    struct dvec gaps = { 0 }, samples = { 0 };
-    double *max_ms = NULL;
-    bool have_stream = false;
+    struct dvec samples = { 0 };
     int rc = 0;
-    if (want_itl) {
-        max_ms = malloc((rows->n ? rows->n : 1) * sizeof *max_ms);
-        if (!max_ms) {
-            rc = TG_ENOMEM;
-            goto nomem;
-        }
-        for (size_t i = 0; i < rows->n; i++)
-            max_ms[i] = NAN;
-        if ((rc = read_stream(stream_path, rows, &gaps, max_ms, &have_stream, err, errlen)) < 0)
-            goto fail;
-        for (size_t i = 0; i < rows->n; i++)   /* the row's own figure wins for goodput */
-            if (!isnan(rows->rows[i].itl_max_ms))
-                max_ms[i] = rows->rows[i].itl_max_ms;
-    }
-
     for (size_t k = 0; k < n; k++) {
         const struct tg_slo *s = &slos[k];
         out->note[k][0] = '\0';
         if (s->metric == TG_SLO_ITL) {
-            if (!have_stream) {
+            if (!have_gaps) {
                 snprintf(out->note[k], sizeof out->note[k], "no per-event times (stream.jsonl)");
                 rc = tg_slo_judge(s, NULL, 0, confidence, &out->res[k]);
             } else {
-                rc = tg_slo_judge(s, gaps.v, gaps.n, confidence, &out->res[k]);
-                if (rc == 0 && gaps.n == 0)
+                rc = tg_slo_judge(s, gaps, ngaps, confidence, &out->res[k]);
+                if (rc == 0 && ngaps == 0)
                     snprintf(out->note[k], sizeof out->note[k], "no ok input has two content events");
             }
         } else if (!(rows->columns & metric_column(s->metric))) {
@@ -245,20 +215,22 @@ int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struc
                 if (!isnan(v))
                     rc = dvec_push(&samples, v);
             }
-            if (rc < 0)
-                goto nomem;
-            rc = tg_slo_judge(s, samples.v, samples.n, confidence, &out->res[k]);
+            if (rc == 0)
+                rc = tg_slo_judge(s, samples.v, samples.n, confidence, &out->res[k]);
             if (rc == 0 && samples.n == 0)
                 snprintf(out->note[k], sizeof out->note[k], "no input has a %s value",
                          tg_slo_metric_name(s->metric));
         }
-        if (rc == TG_ENOMEM)
-            goto nomem;
         if (rc < 0) {
-            snprintf(err, errlen, "%s: %s", s->text, tg_strerror(rc));
-            goto fail;
+            if (rc == TG_ENOMEM)
+                snprintf(err, errlen, "out of memory");
+            else
+                snprintf(err, errlen, "%s: %s", s->text, tg_strerror(rc));
+            free(samples.v);
+            return rc;
         }
     }
+    free(samples.v);
 
     out->inputs = rows->n;
     for (size_t i = 0; i < rows->n; i++) {
@@ -272,22 +244,78 @@ int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struc
                                       max_ms ? max_ms[i] : r->itl_max_ms);
         out->good += good;
     }
-    out->goodput_rps = wall_s > 0 ? (double)out->good / wall_s : NAN;
+    out->goodput_rps = out->wall_s > 0 ? (double)out->good / out->wall_s : NAN;
     out->all_pass = true;
     for (size_t k = 0; k < n; k++) {
         out->all_pass &= out->res[k].verdict == TG_VERDICT_PASS;
         out->any_fail |= out->res[k].verdict == TG_VERDICT_FAIL;
     }
-    rc = 0;
-    goto done;
-nomem:
-    snprintf(err, errlen, "out of memory");
-    rc = TG_ENOMEM;
-fail:
-    out->n = 0;
+    return 0;
+}
+
+static int eval_init(const struct tg_slo *slos, size_t n, double wall_s, struct tg_slo_eval *out,
+                     char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    out->wall_s = wall_s;
+    out->goodput_rps = NAN;
+    if (err && errlen)
+        err[0] = '\0';
+    if (n > TG_SLO_MAX) {
+        snprintf(err, errlen, "more than %d SLOs", TG_SLO_MAX);
+        return TG_EINVAL;
+    }
+    out->n = n;
+    if (n)
+        memcpy(out->slo, slos, n * sizeof *slos);
+    return 0;
+}
+
+int tg_slo_eval_gaps(const struct tg_rows *rows, const double *gaps, size_t ngaps, bool have_gaps,
+                     const struct tg_slo *slos, size_t n, double confidence, double wall_s,
+                     struct tg_slo_eval *out, char *err, size_t errlen)
+{
+    int rc = eval_init(slos, n, wall_s, out, err, errlen);
+    if (rc == 0)
+        rc = eval_core(rows, gaps, ngaps, have_gaps, NULL, slos, n, confidence, out, err, errlen);
+    if (rc < 0)
+        out->n = 0;
+    return rc;
+}
+
+int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struct tg_slo *slos,
+                size_t n, double confidence, double wall_s, struct tg_slo_eval *out, char *err,
+                size_t errlen)
+{
+    int rc = eval_init(slos, n, wall_s, out, err, errlen);
+    if (rc < 0)
+        return rc;
+    bool want_itl = false;
+    for (size_t k = 0; k < n; k++)
+        want_itl |= slos[k].metric == TG_SLO_ITL;
+    struct dvec gaps = { 0 };
+    double *max_ms = NULL;
+    bool have_stream = false;
+    if (want_itl) {
+        max_ms = malloc((rows->n ? rows->n : 1) * sizeof *max_ms);
+        if (!max_ms) {
+            snprintf(err, errlen, "out of memory");
+            rc = TG_ENOMEM;
+            goto done;
+        }
+        for (size_t i = 0; i < rows->n; i++)
+            max_ms[i] = NAN;
+        if ((rc = read_stream(stream_path, rows, &gaps, max_ms, &have_stream, err, errlen)) < 0)
+            goto done;
+        for (size_t i = 0; i < rows->n; i++)   /* the row's own figure wins for goodput */
+            if (!isnan(rows->rows[i].itl_max_ms))
+                max_ms[i] = rows->rows[i].itl_max_ms;
+    }
+    rc = eval_core(rows, gaps.v, gaps.n, have_stream, max_ms, slos, n, confidence, out, err, errlen);
 done:
+    if (rc < 0)
+        out->n = 0;
     free(gaps.v);
-    free(samples.v);
     free(max_ms);
     return rc;
 }

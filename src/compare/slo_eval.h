@@ -47,6 +47,14 @@ struct tg_slo_eval {
 int tg_slo_eval(const struct tg_rows *rows, const char *stream_path, const struct tg_slo *slos, size_t n,
                 double confidence, double wall_s, struct tg_slo_eval *out, char *err, size_t errlen);
 
+/* The same with the pooled itl gaps given in memory (ms; have_gaps false:
+ * no per-event times, itl is INCONCLUSIVE) instead of a stream file, for
+ * callers that measured the run themselves (tune); an input's largest gap
+ * for goodput is its row's itl_max_ms.  Returns 0, TG_EINVAL or TG_ENOMEM. */
+int tg_slo_eval_gaps(const struct tg_rows *rows, const double *gaps, size_t ngaps, bool have_gaps,
+                     const struct tg_slo *slos, size_t n, double confidence, double wall_s,
+                     struct tg_slo_eval *out, char *err, size_t errlen);
+
 /* [{"slo","metric","p","limit_ms","estimate_ms","n","over","verdict",
  *   "confidence","note","frac_over_lo","frac_over_hi"}] (a new reference,
  * NULL on allocation failure; estimate_ms and note null when none). */
