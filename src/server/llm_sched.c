@@ -14,8 +14,8 @@
 
 /* Sources and arithmetic: docs/server.md, "The placeholder LLM". */
 const struct tg_llm_config tg_llm_defaults = {
-    .step_a_ms = 12.0,
-    .step_b_ms = 0.12,
+    .step_a_ms = 11.0,
+    .step_b_ms = 0.17,
     .step_c_ms = 0.08,
     .max_num_seqs = 256,
     .kv_tokens = 120000,
