@@ -1,11 +1,13 @@
 /*
  * run.c - `tailgate run`: options (run_opts.c) -> resolve the URL, load the
  * payloads, open the output files, record the configuration (run_config.c),
- * run the engine with signals and progress, then requests.csv (streamed by
- * the workers), summary.json and the human summary.
+ * run the engine with signals and progress, then requests.csv and the
+ * stream file (streamed by the workers, run_rows.c), the SLO verdicts
+ * (run_slo.c), summary.json and the human summary.
  */
 #include "api/api.h"
 #include "cli/cli.h"
+#include "compare/slo_eval.h"
 #include "cli/commands.h"
 #include "cli/run.h"
 #include "core/fs.h"
@@ -29,75 +31,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
-
-/* ---- per-worker output ------------------------------------------------------ */
-
-struct wctx {
-    struct tg_writer csv;
-    struct tg_writer outs;
-    bool save;
-    struct tg_progress_lat *lat;   /* NULL: no progress shown */
-};
-
-static void on_result(void *ctx, const struct tg_input_result *r)
-{
-    struct wctx *c = ctx;
-    struct tg_csv_row row = {
-        .request_id = r->request_id,
-        .timestamp_ms = r->timestamp_ms,
-        .latency_ns = r->latency_ns,
-        .status = r->status,
-        .ok = r->ok,
-        .sent = r->sent,
-        .http_request_id = r->http_request_id,
-        .batch_size = r->batch_size,
-        .client_queue_ns = r->client_queue_ns,
-        .connect_ns = r->connect_ns,
-        .tls_ns = r->tls_ns,
-        .ttfb_ns = r->ttfb_ns,
-        .service_ns = r->service_ns,
-        .server_queue_ms = r->server_queue_ms,
-        .server_compute_ms = r->server_compute_ms,
-        .bytes_out = r->bytes_out,
-        .bytes_in = r->bytes_in,
-        .output_hash = r->output_hash,
-        .error = tg_errc_name(r->errc),
-        .latency_uncorrected_ns = r->latency_uncorrected_ns,
-        .worker = r->worker,
-        .error_detail = r->error_detail,
-    };
-    if (c->lat && r->ok)
-        tg_progress_lat_record(c->lat, r->latency_ns / 1000);
-    char *p = tg_writer_reserve(&c->csv, TG_CSV_ROW_MAX);
-    if (p)
-        tg_writer_commit(&c->csv, tg_csv_format_row(p, &row));
-    if (c->save && r->output_json) {
-        char head[64];
-        int n = snprintf(head, sizeof head, "{\"request_id\":%llu,\"output\":", (unsigned long long)r->request_id);
-        char *q = tg_writer_reserve(&c->outs, (size_t)n + r->output_len + 3);
-        if (q) {
-            memcpy(q, head, (size_t)n);
-            memcpy(q + n, r->output_json, r->output_len);
-            memcpy(q + n + r->output_len, "}\n", 2);
-            tg_writer_commit(&c->outs, (size_t)n + r->output_len + 2);
-        }
-    }
-}
-
-static void on_flush(void *ctx)
-{
-    struct wctx *c = ctx;
-    tg_writer_flush(&c->csv);
-    if (c->save)
-        tg_writer_flush(&c->outs);
-    if (c->lat)
-        tg_progress_lat_publish(c->lat);
-}
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -117,6 +57,22 @@ static int dir_state(const char *path)
     return nonempty ? 2 : 1;
 }
 
+/* X-Request-Id: a random token per run (summary config "run_token"). */
+static void make_run_token(char out[9])
+{
+    static const char hex[] = "0123456789abcdef";
+    unsigned char r[4] = { 0 };
+    if (getrandom(r, sizeof r, 0) != (ssize_t)sizeof r) {
+        uint64_t t = tg_now_ns() ^ (uint64_t)getpid() << 32;
+        memcpy(r, &t, sizeof r);
+    }
+    for (int i = 0; i < 4; i++) {
+        out[2 * i] = hex[r[i] >> 4];
+        out[2 * i + 1] = hex[r[i] & 15];
+    }
+    out[8] = '\0';
+}
+
 /* ---- progress -------------------------------------------------------------------- */
 
 static unsigned term_width(void)
@@ -127,7 +83,7 @@ static unsigned term_width(void)
     return 0;
 }
 
-static void progress_tick(struct tg_progress *p, const struct tg_engine *e, struct wctx *w, uint64_t n,
+static void progress_tick(struct tg_progress *p, const struct tg_engine *e, struct run_wctx *w, uint64_t n,
                           uint64_t now)
 {
     struct tg_progress_lat *lats[256];
@@ -141,26 +97,6 @@ static void progress_tick(struct tg_progress *p, const struct tg_engine *e, stru
 
 /* ---- the flow ------------------------------------------------------------------ */
 
-/* Everything one run holds; each step returns 0 or the exit code to stop with. */
-struct run {
-    struct run_opts o;
-    struct tg_engine_config cfg;
-    struct tg_http_kv headers[TG_RUN_HEADERS_CAP];
-    struct tg_payloads *payloads;
-    struct tg_engine *engine;
-    struct tg_tls *tls;
-    struct wctx *wctx;
-    void **wptr;
-    struct tg_progress *progress;
-    bool live, show;               /* progress: a live line / any progress */
-    json_t *config, *summary_doc;
-    int csv_fd, out_fd;
-    pthread_mutex_t csv_lock, outs_lock; /* held by a worker's writer while it flushes */
-    const char *out_dir;
-    char out_dir_buf[256];
-    char path[4200];
-    char started_at[32];
-};
 
 /* The URL, its TLS context and its address. */
 static int resolve(struct run *x)
@@ -218,6 +154,14 @@ static int load_payloads(struct run *x)
         o->connections = o->concurrency;
     x->cfg.nheaders = tg_run_headers(o, x->headers);
     x->cfg.headers = x->headers;
+    /* X-Request-Id on every request, but baseline sends input.py's exact
+     * bytes, and a -H X-Request-Id of the user's wins. */
+    x->cfg.request_ids = !o->baseline;
+    for (size_t i = 0; i < x->cfg.nheaders; i++)
+        if (!strcasecmp(x->headers[i].name, "X-Request-Id"))
+            x->cfg.request_ids = false;
+    if (x->cfg.request_ids)
+        make_run_token(x->cfg.run_token);
     return 0;
 }
 
@@ -251,6 +195,18 @@ static int open_outputs(struct run *x)
         if (x->out_fd < 0)
             return usage("cannot create %s: %s", o->save_outputs, strerror(errno));
     }
+    /* The stream file: by default whenever the dialect streams; written to
+     * a temporary name and renamed when complete, like summary.json. */
+    if (o->save_stream)
+        snprintf(x->stream_path, sizeof x->stream_path, "%s", o->save_stream);
+    else if (!o->no_stream_file && o->outputs && x->cfg.api->stream_event)
+        snprintf(x->stream_path, sizeof x->stream_path, "%s/stream.jsonl", x->out_dir);
+    if (x->stream_path[0]) {
+        snprintf(x->stream_tmp, sizeof x->stream_tmp, "%s.tmp", x->stream_path);
+        x->stream_fd = open(x->stream_tmp, O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0666);
+        if (x->stream_fd < 0)
+            return usage("cannot create %s: %s", x->stream_tmp, strerror(errno));
+    }
     return 0;
 }
 
@@ -275,7 +231,10 @@ static int setup_engine(struct run *x)
         tg_writer_init(&x->wctx[i].outs, x->out_fd, 256 * 1024);
         tg_writer_set_lock(&x->wctx[i].csv, &x->csv_lock);
         tg_writer_set_lock(&x->wctx[i].outs, &x->outs_lock);
+        tg_writer_init(&x->wctx[i].stream, x->stream_fd, 256 * 1024);
+        tg_writer_set_lock(&x->wctx[i].stream, &x->stream_lock);
         x->wctx[i].save = x->out_fd >= 0;
+        x->wctx[i].save_stream = x->stream_fd >= 0;
         x->wptr[i] = &x->wctx[i];
     }
     cfg->payloads = x->payloads;
@@ -295,8 +254,9 @@ static int setup_engine(struct run *x)
     cfg->parse_outputs = o->outputs;
     cfg->keep_outputs = x->out_fd >= 0;
     cfg->max_response_bytes = (size_t)o->max_response;
-    cfg->on_result = on_result;
-    cfg->on_flush = on_flush;
+    cfg->keep_stream = x->stream_fd >= 0;
+    cfg->on_result = tg_run_on_result;
+    cfg->on_flush = tg_run_on_flush;
     cfg->worker_ctx = x->wptr;
     int erc = tg_engine_new(cfg, &x->engine);
     if (erc)
@@ -367,89 +327,6 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
     return 0;
 }
 
-/* Closes the rows, writes summary.json, prints the summary and the stderr
- * lines.  Returns the exit code. */
-static int report(struct run *x, const struct tg_engine_totals *t)
-{
-    const struct run_opts *o = &x->o;
-    int werr = 0;
-    for (uint64_t i = 0; i < o->threads; i++) {
-        int a = tg_writer_close(&x->wctx[i].csv), b = tg_writer_close(&x->wctx[i].outs);
-        if (!werr)
-            werr = a ? a : b;
-    }
-    if (fsync(x->csv_fd) != 0 && !werr)
-        werr = -errno;
-
-    /* Observed, so recorded after the run: where server queue/compute came
-     * from (the source of most responses that reported any). */
-    const char *ts = t->timing_server_timing == 0 && t->timing_headers == 0 ? "none"
-                     : t->timing_server_timing >= t->timing_headers        ? "server-timing"
-                                                                            : "headers";
-    json_object_set_new(x->config, "server_timing_source", json_string(ts));
-
-    struct tg_summary_class classes[TG_ERRC_COUNT];
-    size_t nclasses = 0;
-    for (int c = 1; c < TG_ERRC_COUNT; c++)
-        classes[nclasses++] = (struct tg_summary_class){ tg_errc_name((enum tg_errc)c), t->by_class[c] };
-    const struct tg_hist *phases[TG_PHASE_COUNT];
-    for (int p = 0; p < TG_PHASE_COUNT; p++)
-        phases[p] = t->phase[p];
-    struct tg_summary sum = {
-        .tool_version = TG_VERSION,
-        .config = x->config,
-        .payload_sha256 = x->payloads->sha256,
-        .inputs = t->inputs, .ok = t->ok, .failed = t->failed,
-        .classes = classes, .nclasses = nclasses,
-        .http_requests = t->http_requests, .connections_opened = t->connections_opened,
-        .bytes_out = t->bytes_out, .bytes_in = t->bytes_in,
-        .latency = t->latency, .latency_uncorrected = t->latency_uncorrected,
-        .phase_names = tg_phase_names, .phases = phases, .nphases = TG_PHASE_COUNT,
-        .wall_time_s = (double)t->wall_ns / 1e9,
-        .open_loop = o->rate > 0,
-        .late_inputs = t->late_inputs,
-        .max_lag_ms = (double)t->max_lag_ns / 1e6,
-        .mean_lag_ms = t->mean_lag_ns / 1e6,
-        .interrupted = t->interrupted,
-        .started_at = x->started_at,
-        .tls = x->cfg.url.tls,
-        .tls_handshakes = t->tls_handshakes,
-        .tls_handshake = t->tls_handshake,
-        .tls_protocol = t->tls_protocol,
-        .tls_cipher = t->tls_cipher,
-    };
-    x->summary_doc = tg_summary_build(&sum);
-    snprintf(x->path, sizeof x->path, "%s/summary.json", x->out_dir);
-    int src = x->summary_doc ? tg_summary_write(x->path, x->summary_doc) : -ENOMEM;
-    tg_summary_print(stdout, &sum, x->out_dir);
-    fflush(stdout);
-
-    if (werr)
-        fprintf(stderr, "tailgate run: writing results failed: %s\n", tg_strerror(werr));
-    if (src)
-        fprintf(stderr, "tailgate run: cannot write %s: %s\n", x->path, tg_strerror(src));
-    if (o->rate > 0 && t->late_inputs)
-        fprintf(stderr, "tailgate run: fell behind schedule: %llu inputs started more than 10 ms late "
-                        "(max lag %.1f ms)\n", (unsigned long long)t->late_inputs, (double)t->max_lag_ns / 1e6);
-    uint64_t tls_failed = t->by_class[TG_ERRC_TLS];
-    if (tls_failed && t->first_tls_error[0])
-        fprintf(stderr, "tailgate run: TLS: %s%s\n", t->first_tls_error,
-                t->tls_verify_failed ? " (use --cacert FILE or --insecure)" : "");
-    char shown[1024];
-    if (t->by_class[TG_ERRC_CONNECT] && t->by_class[TG_ERRC_CONNECT] == t->failed && t->ok == 0)
-        fprintf(stderr, "tailgate run: %s is unreachable: %s\n", tg_redact_url(o->url, shown, sizeof shown),
-                t->first_error);
-    else if (t->failed > t->by_class[TG_ERRC_INTERRUPTED] + (t->first_tls_error[0] ? tls_failed : 0))
-        fprintf(stderr, "tailgate run: %llu inputs failed; first: %s\n",
-                (unsigned long long)(t->failed - t->by_class[TG_ERRC_INTERRUPTED]), t->first_error);
-
-    if (t->interrupted)
-        return TG_EXIT_INTERRUPTED;
-    if (t->failed || werr || src)
-        return TG_EXIT_FAIL;
-    return TG_EXIT_OK;
-}
-
 static void run_free(struct run *x)
 {
     tg_engine_free(x->engine);
@@ -463,6 +340,10 @@ static void run_free(struct run *x)
         close(x->csv_fd);
     if (x->out_fd >= 0)
         close(x->out_fd);
+    if (x->stream_fd >= 0) {
+        close(x->stream_fd);
+        unlink(x->stream_tmp);   /* never completed */
+    }
     json_decref(x->config);
     json_decref(x->summary_doc);
     tg_payloads_free(x->payloads);
@@ -474,9 +355,10 @@ int tg_cmd_run(int argc, char **argv)
     struct run *x = calloc(1, sizeof *x);
     if (!x)
         return usage("out of memory");
-    x->csv_fd = x->out_fd = -1;
+    x->csv_fd = x->out_fd = x->stream_fd = -1;
     pthread_mutex_init(&x->csv_lock, NULL);
     pthread_mutex_init(&x->outs_lock, NULL);
+    pthread_mutex_init(&x->stream_lock, NULL);
     const struct tg_engine_totals *t = NULL;
     int rc = tg_run_parse_opts(argc, argv, &x->o);
     if (rc < 0)
@@ -494,11 +376,12 @@ int tg_cmd_run(int argc, char **argv)
     if (!rc)
         rc = run_engine(x, &t);
     if (!rc)
-        rc = report(x, t);
+        rc = tg_run_report(x, t);
 done:
     run_free(x);
     pthread_mutex_destroy(&x->csv_lock);
     pthread_mutex_destroy(&x->outs_lock);
+    pthread_mutex_destroy(&x->stream_lock);
     free(x);
     return rc;
 }

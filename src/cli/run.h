@@ -2,6 +2,9 @@
  * run.h - the parts of `tailgate run` (internal to src/cli/run*.c):
  *   run_opts.c    the options: defaults, --help, getopt_long into struct run_opts
  *   run_config.c  the effective configuration recorded in summary.json
+ *   run_rows.c    the per-worker writers: requests.csv rows, --save-outputs
+ *                 and --save-stream lines (on the worker threads)
+ *   run_slo.c     the SLO verdicts and goodput from the files on disk
  *   run.c         the flow: resolve, payloads, output files, engine, results
  */
 #ifndef TG_CLI_RUN_H
@@ -13,6 +16,8 @@
 
 #include "engine/engine.h"
 #include "http/http.h"
+#include "output/writer.h"
+#include "stats/slo.h"
 
 #define TG_RUN_MAX_HEADERS 32
 #define TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT 1000
@@ -44,6 +49,11 @@ struct run_opts {
     uint64_t progress_interval_ns;
     const char *cacert;        /* https: trust this PEM CA / self-signed cert instead of the system store */
     bool insecure;             /* https: no certificate or host-name verification */
+    const char *save_stream;   /* --save-stream FILE; NULL: OUT/stream.jsonl when the dialect streams */
+    bool no_stream_file;       /* --save-stream none */
+    struct tg_slo slos[TG_SLO_MAX];   /* --slo, in order */
+    size_t nslos;
+    double slo_confidence;     /* --slo-confidence */
     /* filled by tg_run_parse_opts */
     const char *url;           /* the URL argument (or baseline mode's default) */
     bool baseline;
@@ -71,5 +81,67 @@ size_t tg_run_headers(const struct run_opts *o, struct tg_http_kv *out);
  * Returns a new object, or NULL when out of memory. */
 json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
                            size_t payload_lines, const char *out_dir);
+
+/* ---- run.c / run_report.c ------------------------------------------------------ */
+
+struct tg_payloads;
+struct tg_engine;
+struct tg_tls;
+struct tg_progress;
+
+/* Everything one run holds (run.c); each step returns 0 or the exit code to stop with. */
+struct run {
+    struct run_opts o;
+    struct tg_engine_config cfg;
+    struct tg_http_kv headers[TG_RUN_HEADERS_CAP];
+    struct tg_payloads *payloads;
+    struct tg_engine *engine;
+    struct tg_tls *tls;
+    struct run_wctx *wctx;
+    void **wptr;
+    struct tg_progress *progress;
+    bool live, show;               /* progress: a live line / any progress */
+    json_t *config, *summary_doc;
+    int csv_fd, out_fd, stream_fd;
+    pthread_mutex_t csv_lock, outs_lock, stream_lock; /* held by a worker's writer while it flushes */
+    char stream_path[4200];        /* "" when no stream file */
+    char stream_tmp[4300];         /* written there, renamed to stream_path at the end */
+    const char *out_dir;
+    char out_dir_buf[256];
+    char path[4200];
+    char started_at[32];
+};
+
+/* Closes the rows and the stream file, judges the SLOs, writes summary.json,
+ * prints the summary and the stderr lines.  Returns the exit code. */
+int tg_run_report(struct run *x, const struct tg_engine_totals *t);
+
+/* ---- run_rows.c ---------------------------------------------------------------- */
+
+struct tg_progress_lat;
+
+/* One worker's writers (worker_ctx of the engine). */
+struct run_wctx {
+    struct tg_writer csv;
+    struct tg_writer outs;
+    struct tg_writer stream;
+    bool save, save_stream;
+    struct tg_progress_lat *lat;   /* NULL: no progress shown */
+};
+
+/* The engine's callbacks (ctx: a struct run_wctx). */
+void tg_run_on_result(void *ctx, const struct tg_input_result *r);
+void tg_run_on_flush(void *ctx);
+
+/* ---- run_slo.c ----------------------------------------------------------------- */
+
+struct tg_slo_eval;
+
+/* The SLO verdicts and goodput of the run whose rows are in csv_path (and
+ * per-event times in stream_path, NULL: none), after both are on disk.
+ * Fills *ev (n == 0 and good == ok when o has no SLOs: nothing is read).
+ * Returns 0, or a negative code with a one-line reason in err. */
+int tg_run_slo_eval(const struct run_opts *o, const char *csv_path, const char *stream_path, double wall_s,
+                    uint64_t ok, struct tg_slo_eval *ev, char *err, size_t errlen);
 
 #endif

@@ -81,5 +81,12 @@ json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_conf
     json_object_set_new(config, "out_dir", json_string(out_dir));
     json_object_set_new(config, "insecure", json_boolean(cfg->url.tls && o->insecure));
     json_object_set_new(config, "tls", tls_json(o, &cfg->url));
+    json_object_set_new(config, "request_ids", json_boolean(cfg->request_ids));
+    json_object_set_new(config, "run_token", cfg->request_ids ? json_string(cfg->run_token) : json_null());
+    json_t *slos = json_array();
+    for (size_t i = 0; i < o->nslos; i++)
+        json_array_append_new(slos, json_string(o->slos[i].text));
+    json_object_set_new(config, "slos", slos);
+    json_object_set_new(config, "slo_confidence", json_real(o->slo_confidence));
     return config;
 }

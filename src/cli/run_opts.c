@@ -43,6 +43,8 @@ static const struct run_opts defaults = {
     .progress_interval_ns = 5 * TG_NS_PER_S,
     .cacert = NULL,
     .insecure = false,
+    .save_stream = NULL,
+    .slo_confidence = 0.99,
 };
 
 /* input.py's client: httpx 0.23.3 AsyncClient defaults. */
@@ -94,7 +96,14 @@ static void help(void)
            "Outputs:\n"
            "      --no-outputs         do not parse response bodies (no output_hash)\n"
            "      --save-outputs FILE  write {\"request_id\",\"output\"} JSON lines\n"
-           "      --max-response SIZE  largest accepted response (default 64M)\n"
+           "      --max-response SIZE  largest accepted response; of a stream: one event's data and the\n"
+           "                           generated text (default 64M)\n"
+           "      --save-stream FILE   per-event times of streamed responses, one JSON line per input\n"
+           "                           (default OUT/stream.jsonl when --api streams; 'none': off)\n"
+           "SLOs (judged from the files after the run; docs/formats.md):\n"
+           "      --slo METRIC:pNN<=VALUE  latency|ttft|tpot|itl, e.g. ttft:p95<=250ms (repeatable, at\n"
+           "                           most %d); goodput counts the ok inputs that meet every one\n"
+           "      --slo-confidence C   confidence of the SLO verdicts (default %.2f)\n"
            "  -o, --out DIR            output directory (default results/run-<UTC stamp>)\n"
            "      --force              write into a non-empty existing directory\n"
            "Progress (stderr):\n"
@@ -105,12 +114,15 @@ static void help(void)
            "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
            "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
            "  -h, --help\n\n"
-           "Exit: 0 all inputs ok; 1 some failed, or the results could not be written whole (a lost\n"
-           "row, out of memory once inputs ran: the rows on disk are kept); 2 usage or set-up error\n"
-           "(out of memory or no worker thread before the first input included); 3 interrupted.\n",
+           "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
+           "x_request_id), except in --mode baseline or when -H gives one.\n\n"
+           "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
+           "the run), or the results could not be written whole (a lost row, out of memory once inputs\n"
+           "ran: the rows on disk are kept); 2 usage or set-up error (out of memory or no worker thread\n"
+           "before the first input included); 3 interrupted.\n",
            (unsigned long long)defaults.concurrency, TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
            defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
-           defaults.api, (unsigned long long)defaults.threads,
+           defaults.api, (unsigned long long)defaults.threads, TG_SLO_MAX, defaults.slo_confidence,
            (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
 }
 
@@ -130,7 +142,7 @@ enum {
     OPT_RATE = 256, OPT_ARRIVAL, OPT_PAYLOADS, OPT_MODE, OPT_BATCH, OPT_BATCH_WAIT, OPT_API,
     OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
     OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
-    OPT_CACERT, OPT_INSECURE,
+    OPT_CACERT, OPT_INSECURE, OPT_SAVE_STREAM, OPT_SLO, OPT_SLO_CONFIDENCE,
 };
 
 static const struct option long_opts[] = {
@@ -163,6 +175,9 @@ static const struct option long_opts[] = {
     { "progress-interval", required_argument, NULL, OPT_PROGRESS_INTERVAL },
     { "cacert", required_argument, NULL, OPT_CACERT },
     { "insecure", no_argument, NULL, OPT_INSECURE },
+    { "save-stream", required_argument, NULL, OPT_SAVE_STREAM },
+    { "slo", required_argument, NULL, OPT_SLO },
+    { "slo-confidence", required_argument, NULL, OPT_SLO_CONFIDENCE },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -310,6 +325,24 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         case OPT_INSECURE:
             o->insecure = true;
             break;
+        case OPT_SAVE_STREAM:
+            o->no_stream_file = !strcmp(optarg, "none");
+            o->save_stream = o->no_stream_file ? NULL : optarg;
+            break;
+        case OPT_SLO: {
+            char why[160];
+            if (o->nslos == TG_SLO_MAX)
+                return usage("too many --slo (at most %d)", TG_SLO_MAX);
+            if (tg_slo_parse(optarg, &o->slos[o->nslos], why, sizeof why) != 0)
+                return usage("invalid --slo '%s': %s", optarg, why);
+            o->nslos++;
+            break;
+        }
+        case OPT_SLO_CONFIDENCE:
+            if (tg_parse_double(optarg, 0, 1, &o->slo_confidence) != 0 || o->slo_confidence <= 0 ||
+                o->slo_confidence >= 1)
+                return usage("invalid --slo-confidence '%s' (in (0, 1), e.g. 0.99)", optarg);
+            break;
         case 'h':
             help();
             return TG_EXIT_OK;
@@ -348,6 +381,8 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         return usage("--arrival needs --rate");
     if (!o->outputs && o->save_outputs)
         return usage("--save-outputs needs the outputs (drop --no-outputs)");
+    if (!o->outputs && o->save_stream)
+        return usage("--save-stream needs the outputs (drop --no-outputs)");
     if (o->rate > 0 && !set_c && !baseline)
         o->concurrency = TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     if (o->threads > o->concurrency)

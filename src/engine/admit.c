@@ -12,6 +12,19 @@
 
 #define LATE_NS (10 * TG_NS_PER_MS)
 
+/* "<run_token>-<id as 12 lowercase hex>", by hand: it runs for every request. */
+static void put_xid(char *out, const char *token, uint64_t id)
+{
+    static const char hex[] = "0123456789abcdef";
+    memcpy(out, token, 8);
+    out[8] = '-';
+    for (int i = 11; i >= 0; i--) {
+        out[9 + i] = hex[id & 15];
+        id >>= 4;
+    }
+    out[TG_WK_XID_LEN] = '\0';
+}
+
 static struct req *req_alloc(struct worker *w)
 {
     uint32_t i = w->free_req;
@@ -27,7 +40,12 @@ static struct req *req_alloc(struct worker *w)
     r->connect_ns = 0;
     r->tls_ns = 0;
     r->woff = 0;
+    r->stream = NULL;
     r->http_id = w->http_seq++ * w->count + w->index;
+    if (w->cfg->request_ids)
+        put_xid(r->xid, w->cfg->run_token, r->http_id);
+    else
+        r->xid[0] = '\0';
     return r;
 }
 
@@ -54,8 +72,19 @@ static void send_single(struct worker *w, uint32_t slot)
     r->inputs[0] = slot;
     r->n = 1;
     r->batched = false;
-    r->wbuf = w->sh->prebuilt[in->payload].data;
-    r->wlen = w->sh->prebuilt[in->payload].len;
+    const struct tg_buf *pb = &w->sh->prebuilt[in->payload];
+    r->wlen = pb->len;
+    if (w->cfg->request_ids) {
+        /* the prebuilt bytes around a placeholder, and this request's id in its place: no copy */
+        size_t off = w->sh->xid_off;
+        r->seg[0] = (struct iovec){ pb->data, off };
+        r->seg[1] = (struct iovec){ r->xid, TG_WK_XID_LEN };
+        r->seg[2] = (struct iovec){ pb->data + off + TG_WK_XID_LEN, pb->len - off - TG_WK_XID_LEN };
+        r->nseg = 3;
+    } else {
+        r->seg[0] = (struct iovec){ pb->data, pb->len };
+        r->nseg = 1;
+    }
     tg_wk_dispatch(w, r);
 }
 
@@ -80,15 +109,23 @@ void tg_wk_send_batch(struct worker *w, uint32_t model)
     tg_buf_reset(&r->body);
     tg_buf_reset(&r->wire);
     int rc = cfg->api->build_batch(&r->body, cfg->payloads->groups[model], items, lens, n);
+    const struct tg_http_kv *hdrs = cfg->headers;
+    size_t nh = cfg->nheaders;
+    if (cfg->request_ids) {
+        w->hdrs[nh].value = r->xid;
+        hdrs = w->hdrs;
+        nh++;
+    }
     if (!rc)
-        rc = tg_http_write_request(&r->wire, "POST", &cfg->url, cfg->headers, cfg->nheaders,
-                                   r->body.data, r->body.len, cfg->keepalive);
+        rc = tg_http_write_request(&r->wire, "POST", &cfg->url, hdrs, nh, r->body.data, r->body.len,
+                                   cfg->keepalive);
     if (rc) {
         w->st.http_requests++;
         tg_wk_req_fail(w, r, TG_ERRC_WRITE, "out of memory building the batch request");
         return;
     }
-    r->wbuf = r->wire.data;
+    r->seg[0] = (struct iovec){ r->wire.data, r->wire.len };
+    r->nseg = 1;
     r->wlen = r->wire.len;
     tg_wk_dispatch(w, r);
 }

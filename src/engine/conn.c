@@ -176,10 +176,22 @@ static void conn_do_write(struct worker *w, struct conn *c)
 {
     struct req *r = c->req;
     while (r->woff < r->wlen) {
-        struct iovec iov = { (void *)(r->wbuf + r->woff), r->wlen - r->woff };
+        /* the pieces not yet sent (a short write may stop inside one) */
+        struct iovec iov[3];
+        int n = 0;
+        size_t skip = r->woff;
+        for (int i = 0; i < r->nseg; i++) {
+            size_t l = r->seg[i].iov_len;
+            if (skip >= l) {
+                skip -= l;
+                continue;
+            }
+            iov[n++] = (struct iovec){ (char *)r->seg[i].iov_base + skip, l - skip };
+            skip = 0;
+        }
         size_t put = 0;
         int err = 0;
-        enum tg_io st = tg_net_writev(&c->nc, &iov, 1, &put, &err);
+        enum tg_io st = tg_net_writev(&c->nc, iov, n, &put, &err);
         if (st == TG_IO_AGAIN) {
             tg_loop_mod(w->loop, &c->io, c->nc.want);
             return;

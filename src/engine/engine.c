@@ -14,6 +14,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char *const tg_phase_names[TG_PHASE_COUNT] = {
     "client_queue", "connect", "ttfb", "service", "server_queue", "server_compute", "tls",
@@ -38,6 +39,63 @@ static void *thread_main(void *arg)
     return NULL;
 }
 
+static bool valid_token(const char *t)
+{
+    for (int i = 0; i < 8; i++)
+        if (!((t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f')))
+            return false;
+    return t[8] == '\0';
+}
+
+/* Every unbatched request is prebuilt once: the hot path only writes bytes.
+ * With request ids the X-Request-Id header carries a fixed-width placeholder
+ * that each send replaces by its own id (admit.c: three iovecs, no copy). */
+static int prebuild(struct tg_engine *e)
+{
+    static const char xid_hdr[] = "\r\nX-Request-Id: ";
+    static const char placeholder[TG_ENGINE_XID_LEN + 1] = "00000000-000000000000";
+    const struct tg_engine_config *cfg = &e->cfg;
+    size_t nh = cfg->nheaders;
+    struct tg_http_kv *hdrs = calloc(nh + 1, sizeof *hdrs);
+    if (!hdrs)
+        return TG_ENOMEM;
+    for (size_t i = 0; i < nh; i++)
+        hdrs[i] = cfg->headers[i];
+    if (cfg->request_ids)
+        hdrs[nh++] = (struct tg_http_kv){ "X-Request-Id", placeholder };
+    int rc = TG_ENOMEM;
+    e->nprebuilt = cfg->payloads->n;
+    if (!(e->prebuilt = calloc(e->nprebuilt, sizeof *e->prebuilt)))
+        goto done;
+    for (size_t i = 0; i < e->nprebuilt; i++) {
+        const struct tg_payload *p = &cfg->payloads->items[i];
+        struct tg_buf *b = &e->prebuilt[i];
+        if ((rc = tg_http_write_request(b, "POST", &cfg->url, hdrs, nh, p->line, p->len, cfg->keepalive)) != 0)
+            goto done;
+        if (!cfg->request_ids)
+            continue;
+        /* The head, and so the header's place, is the same in every request
+         * (Content-Length follows the extra headers); checked for each. */
+        if (i == 0) {
+            const char *h = memmem(b->data, b->len, xid_hdr, sizeof xid_hdr - 1);
+            if (!h) {
+                rc = TG_EINVAL;
+                goto done;
+            }
+            e->sh.xid_off = (size_t)(h - b->data) + sizeof xid_hdr - 1;
+        }
+        if (e->sh.xid_off + TG_ENGINE_XID_LEN > b->len ||
+            memcmp(b->data + e->sh.xid_off, placeholder, TG_ENGINE_XID_LEN) != 0) {
+            rc = TG_EINVAL;
+            goto done;
+        }
+    }
+    rc = 0;
+done:
+    free(hdrs);
+    return rc;
+}
+
 int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
 {
     if (!cfg->payloads || !cfg->payloads->n || !cfg->on_result || !cfg->worker_ctx ||
@@ -53,18 +111,14 @@ int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
     e->nthreads = cfg->threads;
     e->sh.cfg = &e->cfg;
     int rc = TG_ENOMEM;
-    if (cfg->batch <= 1) {
-        /* Every unbatched request is prebuilt once: the hot path only writes bytes. */
-        e->nprebuilt = cfg->payloads->n;
-        if (!(e->prebuilt = calloc(e->nprebuilt, sizeof *e->prebuilt)))
-            goto fail;
-        for (size_t i = 0; i < e->nprebuilt; i++) {
-            const struct tg_payload *p = &cfg->payloads->items[i];
-            if ((rc = tg_http_write_request(&e->prebuilt[i], "POST", &cfg->url, cfg->headers, cfg->nheaders,
-                                            p->line, p->len, cfg->keepalive)) != 0)
-                goto fail;
-        }
-    }
+    if (e->cfg.request_ids && !valid_token(cfg->run_token))
+        goto invalid;
+    /* A -H X-Request-Id of the user's wins: the engine adds none. */
+    for (size_t i = 0; i < cfg->nheaders; i++)
+        if (!strcasecmp(cfg->headers[i].name, "X-Request-Id"))
+            e->cfg.request_ids = false;
+    if (cfg->batch <= 1 && (rc = prebuild(e)) != 0)
+        goto fail;
     e->sh.prebuilt = e->prebuilt;
     rc = TG_ENOMEM;
     e->workers = calloc(e->nthreads, sizeof *e->workers);
@@ -76,6 +130,8 @@ int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
             goto fail;
     *out = e;
     return 0;
+invalid:
+    rc = TG_EINVAL;
 fail:
     tg_engine_free(e);
     return rc;
@@ -147,8 +203,11 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
         for (int p = 0; p < TG_PHASE_COUNT; p++)
             t->phase[p] = tg_hist_new(3600ULL * 1000 * 1000);
         t->tls_handshake = tg_hist_new(3600ULL * 1000 * 1000);
+        t->ttft = tg_hist_new(3600ULL * 1000 * 1000);
+        t->tpot = tg_hist_new(3600ULL * 1000 * 1000);
+        t->itl = tg_hist_new(3600ULL * 1000 * 1000);
     }
-    if (!t->latency || !t->latency_uncorrected || !t->tls_handshake)
+    if (!t->latency || !t->latency_uncorrected || !t->tls_handshake || !t->ttft || !t->tpot || !t->itl)
         return TG_ENOMEM;
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         if (!t->phase[p])
@@ -186,6 +245,14 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
             memcpy(t->first_tls_error, s->first_tls_error, sizeof t->first_tls_error);
             t->tls_verify_failed = s->tls_verify_failed;
         }
+        t->streamed += s->streamed;
+        t->output_tokens += s->output_tokens;
+        t->tokens_from_usage += s->tokens_from_usage;
+        if (s->ttft) {
+            tg_hist_merge(t->ttft, s->ttft);
+            tg_hist_merge(t->tpot, s->tpot);
+            tg_hist_merge(t->itl, s->itl);
+        }
         if (tg_worker_interrupted(e->workers[i]))
             t->interrupted = true;
     }
@@ -221,6 +288,9 @@ void tg_engine_free(struct tg_engine *e)
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         tg_hist_free(e->totals.phase[p]);
     tg_hist_free(e->totals.tls_handshake);
+    tg_hist_free(e->totals.ttft);
+    tg_hist_free(e->totals.tpot);
+    tg_hist_free(e->totals.itl);
     free(e->prebuilt);
     free(e->workers);
     free(e->threads);

@@ -84,6 +84,10 @@ struct tg_input_result {
     const uint32_t *event_tokens;
 };
 
+/* Bytes of an X-Request-Id value: 8 + '-' + 12.  A -H X-Request-Id given by
+ * the user wins: the engine then adds none (x_request_id NULL). */
+#define TG_ENGINE_XID_LEN 21
+
 typedef void (*tg_engine_result_fn)(void *worker_ctx, const struct tg_input_result *r);
 typedef void (*tg_engine_flush_fn)(void *worker_ctx);
 
@@ -120,7 +124,7 @@ struct tg_engine_config {
      * carries one (prebuilt requests too) unless !request_ids (--mode
      * baseline: input.py's exact bytes).  run_token: 8 lowercase hex. */
     bool request_ids;
-    char run_token[9];
+    char run_token[9];             /* 8 lowercase hex and a NUL; TG_EINVAL otherwise */
     tg_engine_result_fn on_result;
     tg_engine_flush_fn on_flush;   /* about every 100 ms and when a worker ends */
     void **worker_ctx;             /* threads entries */

@@ -59,6 +59,7 @@ void tg_wk_finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_err
         .server_queue_ms = -1, .server_compute_ms = -1,
         .output_hash = hash, .output_json = out, .output_len = outlen,
         .errc = errc, .error_detail = detail ? detail : "", .worker = w->index,
+        .ttft_ns = -1, .tpot_ms = -1, .itl_max_ns = -1,
     };
     if (r) {
         res.sent = true;
@@ -68,8 +69,13 @@ void tg_wk_finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_err
         res.bytes_in = r->bytes_in;
         res.server_queue_ms = r->sq;
         res.server_compute_ms = r->sc;
+        if (r->xid[0])
+            res.x_request_id = r->xid;
+        if (r->stream)
+            tg_wk_stream_fill(w, r->stream, in->ready_ns, &res);
         if (r->t[REQ_WRITING]) {
             uint64_t ws = r->t[REQ_WRITING];
+            res.send_ns = ws;
             res.client_queue_ns = (int64_t)(ws - in->ready_ns);
             res.connect_ns = (int64_t)r->connect_ns;
             res.tls_ns = (int64_t)r->tls_ns;
@@ -97,6 +103,8 @@ void tg_wk_finish_input(struct worker *w, uint32_t i, struct req *r, enum tg_err
             record_phase(w, TG_PHASE_SERVER_QUEUE, (int64_t)(res.server_queue_ms * 1e6));
         if (res.server_compute_ms >= 0)
             record_phase(w, TG_PHASE_SERVER_COMPUTE, (int64_t)(res.server_compute_ms * 1e6));
+        if (res.streamed)
+            tg_wk_stream_record(w, r->stream, &res);
     } else {
         w->st.by_class[errc]++;
         if (!w->st.first_error[0] && errc != TG_ERRC_INTERRUPTED)
@@ -118,6 +126,7 @@ void tg_worker_emit_unsent(const struct tg_engine_config *cfg, void *ctx, uint64
         .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1, .tls_ns = -1,
         .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
         .errc = TG_ERRC_INTERRUPTED, .error_detail = "never started",
+        .ttft_ns = -1, .tpot_ms = -1, .itl_max_ns = -1,
     };
     cfg->on_result(ctx, &res);
 }
@@ -205,6 +214,8 @@ void tg_wk_report_response(struct worker *w, struct req *r, const struct tg_http
         status_detail(w, resp, body, len);
         for (uint32_t k = 0; k < r->n; k++)
             tg_wk_finish_input(w, r->inputs[k], r, TG_ERRC_STATUS, w->detail, NULL, NULL, 0);
+    } else if (r->stream) {
+        tg_wk_stream_finish(w, r);
     } else if (!cfg->parse_outputs) {
         for (uint32_t k = 0; k < r->n; k++)
             tg_wk_finish_input(w, r->inputs[k], r, TG_ERRC_NONE, NULL, NULL, NULL, 0);

@@ -3,7 +3,8 @@
  * connection's buffer, the head parsed once it is complete (its end is
  * searched for incrementally, so a head dripped byte by byte costs linear
  * time, not quadratic), the body framed by Content-Length, chunked coding or the close,
- * and kept in the buffer only when someone will read it.  A complete
+ * and kept in the buffer only when someone will read it; an event stream's
+ * decoded bytes go to stream.c as they are read instead.  A complete
  * response goes to outputs.c; then the connection is reused or closed.
  */
 #include "engine/worker_internal.h"
@@ -22,6 +23,7 @@ void tg_wk_conn_reset_parse(struct conn *c)
     c->head_scan = 0;
     c->body_start = c->body_len = 0;
     c->body_total = 0;
+    c->streaming = false;   /* the stream state itself stays for the request's row */
     memset(&c->ch, 0, sizeof c->ch);
     tg_buf_reset(&c->rb);
 }
@@ -108,40 +110,34 @@ static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
             return conn_parse(w, c, leftover);
         }
         /* An error body is kept whatever --no-outputs says: its message goes
-         * into the row's detail (bounded by --max-response like any body). */
-        c->keep = w->cfg->parse_outputs || c->resp.status > 299;
-        if (!c->keep) {
+         * into the row's detail (bounded by --max-response like any body).
+         * An event stream is fed to its parser as it comes (stream.c) and
+         * not kept; its head stays in rb (the response's pointers). */
+        c->streaming = tg_wk_stream_begin(w, c);
+        c->keep = !c->streaming && (w->cfg->parse_outputs || c->resp.status > 299);
+        if (!c->keep && !c->streaming) {
             /* only the head's values are needed from here on */
             tg_buf_consume(&c->rb, (size_t)n);
             c->body_start = 0;
         }
     }
-    bool keep = c->keep;
     size_t raw_off = c->body_start + c->body_len;
     size_t raw = c->rb.len - raw_off;
+    size_t got = 0;   /* decoded body bytes now at rb.data + raw_off */
+    bool done = false;
     switch (c->resp.body_kind) {
     case TG_HTTP_BODY_NONE:
         *leftover = raw;
         return true;
     case TG_HTTP_BODY_UNTIL_CLOSE:
-        c->body_len += raw;
-        c->body_total += raw;
-        if (!keep) {
-            c->rb.len = c->body_start;
-            c->body_len = 0;
-        }
-        return false;
+        got = raw;
+        break;
     case TG_HTTP_BODY_LENGTH: {
         uint64_t need = c->resp.content_length - c->body_total;
-        size_t take = raw < need ? raw : (size_t)need;
-        c->body_total += take;
-        c->body_len += take;
-        *leftover = raw - take;
-        if (!keep) {
-            c->rb.len = c->body_start;
-            c->body_len = 0;
-        }
-        return c->body_total == c->resp.content_length;
+        got = raw < need ? raw : (size_t)need;
+        *leftover = raw - got;
+        done = c->body_total + got == c->resp.content_length;
+        break;
     }
     case TG_HTTP_BODY_CHUNKED: {
         size_t len = raw;
@@ -151,20 +147,24 @@ static bool conn_parse(struct worker *w, struct conn *c, size_t *leftover)
             parse_fail(w, c);
             return false;
         }
-        c->body_len += len;
-        c->body_total += len;
+        got = len;
         c->rb.len = raw_off + len;
-        if (!keep) {
-            c->rb.len = c->body_start;
-            c->body_len = 0;
+        if (rc != TG_EPARTIAL) {
+            *leftover = (size_t)rc;
+            done = true;
         }
-        if (rc == TG_EPARTIAL)
-            return false;
-        *leftover = (size_t)rc;
-        return true;
+        break;
     }
     }
-    return false;
+    c->body_total += got;
+    c->body_len += got;
+    if (c->streaming && got)
+        tg_wk_stream_feed(w, c, c->rb.data + raw_off, got);
+    if (!c->keep) {
+        c->rb.len = c->body_start;
+        c->body_len = 0;
+    }
+    return done;
 }
 
 void tg_wk_conn_read(struct worker *w, struct conn *c)
@@ -207,6 +207,9 @@ void tg_wk_conn_read(struct worker *w, struct conn *c)
             tg_wk_after_close(w);
             return;
         }
+        /* Stream events are stamped with the time of the read that brought them. */
+        if (w->can_stream)
+            c->stream.now_ns = tg_loop_update_now(w->loop);
         if (r->state == REQ_WAITING) {
             req_set_state(w, r, REQ_READING);
             conn_set_state(w, c, CONN_READING);

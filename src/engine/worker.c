@@ -183,6 +183,17 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
         c->nc.fd = -1;
         c->rb = (struct tg_buf)TG_BUF_INIT(cfg->max_response_bytes + 1);
         tg_loop_io_init(&c->io, tg_wk_conn_on_io, c);   /* rb grows on first use, then is reused */
+        tg_wk_stream_init(&c->stream, cfg->max_response_bytes);
+    }
+    w->can_stream = cfg->api && cfg->api->stream_event && cfg->parse_outputs;
+    w->canon = (struct tg_buf)TG_BUF_INIT(0);
+    if (b > 1 && cfg->request_ids) {
+        /* batched requests are written per send: cfg's headers and X-Request-Id last */
+        if (!(w->hdrs = calloc(cfg->nheaders + 1, sizeof *w->hdrs)))
+            goto fail;
+        for (size_t i = 0; i < cfg->nheaders; i++)
+            w->hdrs[i] = cfg->headers[i];
+        w->hdrs[cfg->nheaders] = (struct tg_http_kv){ "X-Request-Id", "" };
     }
     for (uint32_t i = 0; i < w->nreqs; i++) {
         struct req *r = &w->reqs[i];
@@ -203,6 +214,10 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
         if (!(w->st.phase[p] = tg_hist_new(TG_WK_HIST_MAX_US)))
             goto fail;
     if (!(w->st.tls_handshake = tg_hist_new(TG_WK_HIST_MAX_US)))
+        goto fail;
+    if (w->can_stream && (!(w->st.ttft = tg_hist_new(TG_WK_HIST_MAX_US)) ||
+                          !(w->st.tpot = tg_hist_new(TG_WK_HIST_MAX_US)) ||
+                          !(w->st.itl = tg_hist_new(TG_WK_HIST_MAX_US))))
         goto fail;
     w->stop_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (w->stop_fd < 0)
@@ -244,6 +259,7 @@ void tg_worker_free(struct worker *w)
         for (uint32_t i = 0; i < w->nconns; i++) {
             tg_net_close(&w->conns[i].nc);
             tg_buf_free(&w->conns[i].rb);
+            tg_wk_stream_free(&w->conns[i].stream);
         }
     if (w->reqs)
         for (uint32_t i = 0; i < w->nreqs; i++) {
@@ -258,6 +274,11 @@ void tg_worker_free(struct worker *w)
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         tg_hist_free(w->st.phase[p]);
     tg_hist_free(w->st.tls_handshake);
+    tg_hist_free(w->st.ttft);
+    tg_hist_free(w->st.tpot);
+    tg_hist_free(w->st.itl);
+    tg_buf_free(&w->canon);
+    free(w->hdrs);
     if (w->stop_fd >= 0)
         close(w->stop_fd);
     tg_loop_free(w->loop);

@@ -38,11 +38,15 @@ struct worker_stats {
     char tls_protocol[16], tls_cipher[64];
     char first_tls_error[160];
     bool tls_verify_failed;
+    /* streaming: ok inputs whose response streamed */
+    uint64_t streamed, output_tokens, tokens_from_usage;
+    struct tg_hist *ttft, *tpot, *itl;   /* µs */
 };
 
 struct tg_worker_shared {
     const struct tg_engine_config *cfg;
     const struct tg_buf *prebuilt;   /* per payload: the whole unbatched request */
+    size_t xid_off;                  /* cfg->request_ids: offset of the X-Request-Id value in each */
     _Atomic uint64_t next_id;        /* closed loop ids */
     uint64_t start_ns;               /* common start of the schedule */
 };

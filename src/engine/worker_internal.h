@@ -13,6 +13,9 @@
  *   admit.c    admission, request slots, batching (build_batch of the dialect)
  *   outputs.c  status and outputs of a response -> each input's row (split of
  *              the dialect), server timing, statistics of a finished input
+ *   stream.c   a text/event-stream response: the decoded body fed to the SSE
+ *              parser as it is read, each event through the dialect's
+ *              stream_event, the content events' times and token counts
  *
  * Slots are preallocated: an input slot per in-flight input, a request slot
  * per possible HTTP request (at most one per in-flight input), a connection
@@ -36,11 +39,16 @@
 #include "engine/net.h"
 #include "engine/worker.h"
 #include "http/http.h"
+#include "http/sse.h"
+
+#include <sys/uio.h>
 
 #define TG_WK_NONE UINT32_MAX
 #define TG_WK_HIST_MAX_US (3600ULL * 1000 * 1000)
 /* Slots of worker.watch (the dialect's timing headers). */
 enum { TG_WK_WATCH_QUEUE, TG_WK_WATCH_COMPUTE };
+/* "<run_token 8 hex>-<http id 12 hex>" */
+#define TG_WK_XID_LEN TG_ENGINE_XID_LEN
 
 /* ---- lifecycles ------------------------------------------------------------ */
 
@@ -68,8 +76,14 @@ struct req {
     uint32_t *inputs;          /* input slots, [batch] */
     uint32_t model;
     bool batched;
-    const char *wbuf;          /* bytes to send: prebuilt or wire.data */
+    /* Bytes to send, in up to 3 pieces: a prebuilt request is (prefix, this
+     * request's xid, suffix) when X-Request-Id is on, else one piece; a
+     * batched request is wire.data.  wlen: their total; woff: bytes sent. */
+    struct iovec seg[3];
+    int nseg;
     size_t wlen, woff;
+    char xid[TG_WK_XID_LEN + 1];  /* X-Request-Id value; "" when off */
+    struct stream *stream;     /* the connection's stream state when the response streamed, else NULL */
     struct tg_buf wire, body;  /* batched requests only */
     uint64_t connect_ns;       /* TCP setup time of the connection opened for it */
     uint64_t tls_ns;           /* TLS handshake time of that connection */
@@ -77,6 +91,24 @@ struct req {
     int status;
     double sq, sc;             /* server queue / compute, ms; < 0 when not reported */
     uint32_t next_free;
+};
+
+/* The stream state of one connection (its current response), reused across
+ * responses: the parser, the generated text and the content events.  Event
+ * times are the loop time refreshed after the read(2) that brought the
+ * event's last byte, so events of one read share one time. */
+struct stream {
+    struct tg_sse sse;
+    struct tg_buf text;        /* generated text of the response (capped at max_response_bytes) */
+    uint64_t *ev_ns;           /* monotonic read time of each content event */
+    uint32_t *ev_tok;          /* its tokens (1, or the increase of cumulative usage) */
+    size_t nev, cap;
+    int64_t cum_tokens;        /* the last usage.completion_tokens seen; -1 when none */
+    int64_t itl_max_ns;        /* largest gap between consecutive content events; -1: < 2 */
+    bool done_seen;            /* "data: [DONE]" */
+    bool failed;               /* err_detail says why; no more events are read */
+    char err_detail[160];
+    uint64_t now_ns;           /* the time of the read being fed */
 };
 
 struct conn {
@@ -95,6 +127,8 @@ struct conn {
     size_t body_len;           /* decoded body bytes at rb.data + body_start (kept mode) */
     uint64_t body_total;       /* decoded body bytes seen */
     struct tg_http_chunked ch;
+    bool streaming;            /* this response is an event stream (stream.c) */
+    struct stream stream;
     uint64_t deadline_ns;
     uint32_t idle_next;
     bool in_idle;              /* on the idle list (maybe stale: check state) */
@@ -133,6 +167,9 @@ struct worker {
     /* output extraction context */
     struct req *cur_req;
     uint32_t emitted;
+    bool can_stream;           /* the dialect streams and outputs are parsed */
+    struct tg_buf canon;       /* scratch: canonical text of a streamed output */
+    struct tg_http_kv *hdrs;   /* batched requests: cfg headers + X-Request-Id */
 };
 
 static inline void req_set_state(struct worker *w, struct req *r, enum req_state s)
@@ -182,6 +219,28 @@ void tg_wk_conn_on_io(struct tg_loop *l, struct tg_loop_io *io, unsigned ev);
 void tg_wk_conn_read(struct worker *w, struct conn *c);
 /* Resets the response parse state of c (empties rb, keeps its memory). */
 void tg_wk_conn_reset_parse(struct conn *c);
+
+/* ---- stream.c ------------------------------------------------------------------ */
+
+/* Whether the response just parsed on c streams (2xx text/event-stream of a
+ * streaming dialect, unbatched, outputs parsed); when it does, c's stream
+ * state is reset for it and c->req->stream set.  */
+bool tg_wk_stream_begin(struct worker *w, struct conn *c);
+/* Feeds decoded body bytes data[0..len) read at c->stream.now_ns.  A failure
+ * (an error event, a malformed event, a limit) is kept in the state; the
+ * body is still read to its end so the connection can be reused. */
+void tg_wk_stream_feed(struct worker *w, struct conn *c, const char *data, size_t len);
+/* The 2xx streamed body of r ended: its input's row (failed with class
+ * output when the stream failed, else the hash of the canonical text). */
+void tg_wk_stream_finish(struct worker *w, struct req *r);
+/* Fills r's stream fields from s (an input ready at ready_ns). */
+void tg_wk_stream_fill(const struct worker *w, const struct stream *s, uint64_t ready_ns,
+                       struct tg_input_result *res);
+/* Counts an ok streamed input in the worker's statistics. */
+void tg_wk_stream_record(struct worker *w, const struct stream *s, const struct tg_input_result *res);
+/* Prepares s (zeroed memory of its own); tg_wk_stream_free releases it. */
+void tg_wk_stream_init(struct stream *s, size_t max_bytes);
+void tg_wk_stream_free(struct stream *s);
 
 /* ---- admit.c ------------------------------------------------------------------- */
 

@@ -9,7 +9,8 @@
 const char tg_csv_header[] =
     "request_id,timestamp_ms,latency_ms,status_code,ok,http_request_id,batch_size,"
     "client_queue_ms,connect_ms,ttfb_ms,service_ms,server_queue_ms,server_compute_ms,"
-    "bytes_out,bytes_in,output_hash,error,latency_uncorrected_ms,worker,error_detail,tls_ms\n";
+    "bytes_out,bytes_in,output_hash,error,latency_uncorrected_ms,worker,error_detail,tls_ms,"
+    "x_request_id,ttft_ms,tpot_ms,itl_max_ms,output_tokens,tokens_source,content_events\n";
 
 static char *put_u64(char *p, uint64_t v)
 {
@@ -133,6 +134,22 @@ size_t tg_csv_format_row(char *out, const struct tg_csv_row *r)
     *p++ = ',';
     if (r->tls_ns >= 0)
         p = put_ms3_ns(p, (uint64_t)r->tls_ns);
+    *p++ = ',';
+    p = put_str(p, r->x_request_id, 64);   /* the engine's own "<hex>-<hex>": never needs quoting */
+    *p++ = ',';
+    if (r->streamed) {
+        p = put_opt_ns(p, r->ttft_ns);
+        p = put_opt_ms(p, r->tpot_ms);
+        p = put_opt_ns(p, r->itl_max_ns);
+        p = put_u64(p, r->output_tokens);
+        *p++ = ',';
+        p = put_str(p, r->tokens_from_usage ? "usage" : "events", 8);
+        *p++ = ',';
+        p = put_u64(p, r->content_events);
+    } else {
+        memcpy(p, ",,,,,", 5);
+        p += 5;
+    }
     *p++ = '\n';
     return (size_t)(p - out);
 }

@@ -41,10 +41,20 @@ struct tg_csv_row {
     uint32_t worker;
     const char *error_detail;    /* free text; quoted as needed */
     int64_t tls_ns;              /* TLS handshake paid by this request (0: reused or http); < 0: empty */
+    /* X-Request-Id and streaming (docs/formats.md, "Streaming") */
+    const char *x_request_id;    /* NULL or "": empty; [0-9a-f-] only (written unquoted) */
+    bool streamed;               /* false: the stream columns are empty */
+    int64_t ttft_ns;             /* < 0: empty */
+    double tpot_ms;              /* < 0: empty */
+    int64_t itl_max_ns;          /* < 0: empty */
+    uint64_t output_tokens;
+    bool tokens_from_usage;      /* tokens_source "usage", else "events" */
+    uint32_t content_events;
 };
 
-/* The longest row tg_csv_format_row can produce, error_detail included (it is cut at 256 bytes). */
-#define TG_CSV_ROW_MAX 1024
+/* The longest row tg_csv_format_row can produce, error_detail included (it
+ * is cut at 256 bytes, x_request_id at 64). */
+#define TG_CSV_ROW_MAX 1280
 
 /* Formats r (with its newline) into out[0..TG_CSV_ROW_MAX).  Returns its length. */
 size_t tg_csv_format_row(char *out, const struct tg_csv_row *r);

@@ -156,6 +156,38 @@ json_t *tg_summary_build(const struct tg_summary *s)
         json_object_set_new(root, "behind_schedule", json_null());
     }
     json_object_set_new(root, "interrupted", json_boolean(s->interrupted));
+
+    double goodput = s->wall_time_s > 0 ? (double)s->goodput_inputs / s->wall_time_s : 0;
+    if (s->streamed) {
+        json_t *st = json_object();
+        json_object_set_new(st, "inputs", json_integer((json_int_t)s->streamed));
+        json_object_set_new(st, "ttft_ms", tg_summary_hist_json(s->ttft));
+        json_object_set_new(st, "tpot_ms", tg_summary_hist_json(s->tpot));
+        json_object_set_new(st, "itl_ms", tg_summary_hist_json(s->itl));
+        json_t *ot = json_object();
+        json_object_set_new(ot, "total", json_integer((json_int_t)s->output_tokens));
+        json_object_set_new(ot, "mean", num((double)s->output_tokens / (double)s->streamed));
+        json_object_set_new(st, "output_tokens", ot);
+        json_t *src = json_object();
+        json_object_set_new(src, "usage", json_integer((json_int_t)s->tokens_from_usage));
+        json_object_set_new(src, "events", json_integer((json_int_t)(s->streamed - s->tokens_from_usage)));
+        json_object_set_new(st, "tokens_source", src);
+        json_object_set_new(st, "output_tokens_per_s",
+                            num(s->wall_time_s > 0 ? (double)s->output_tokens / s->wall_time_s : 0));
+        json_object_set_new(st, "goodput_rps", num(goodput));
+        json_object_set_new(root, "stream", st);
+    } else {
+        json_object_set_new(root, "stream", json_null());
+    }
+    json_object_set_new(root, "slos", s->slos ? json_deep_copy(s->slos) : json_array());
+    json_t *g = json_object();
+    json_object_set_new(g, "rps", num(goodput));
+    json_object_set_new(g, "inputs", json_integer((json_int_t)s->goodput_inputs));
+    json_t *texts = json_array();
+    for (size_t i = 0; i < s->nslos; i++)
+        json_array_append_new(texts, json_string(s->slo_texts[i]));
+    json_object_set_new(g, "slos", texts);
+    json_object_set_new(root, "goodput", g);
     return root;
 }
 
@@ -198,6 +230,17 @@ void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
                 ms(tg_hist_percentile(s->latency, 99)), ms(tg_hist_max(s->latency)));
     else
         fprintf(f, "latency: no successful input\n");
+    if (s->streamed) {
+        fprintf(f, "stream (%llu ok inputs):", (unsigned long long)s->streamed);
+        const char *names[] = { "TTFT", "TPOT", "ITL" };
+        const struct tg_hist *hs[] = { s->ttft, s->tpot, s->itl };
+        for (int i = 0; i < 3; i++)
+            if (hs[i] && tg_hist_count(hs[i]))
+                fprintf(f, "  %s P50 %.1f P95 %.1f P99 %.1f ms", names[i], ms(tg_hist_percentile(hs[i], 50)),
+                        ms(tg_hist_percentile(hs[i], 95)), ms(tg_hist_percentile(hs[i], 99)));
+        fprintf(f, "\noutput tokens: %llu  %.1f tokens/s\n", (unsigned long long)s->output_tokens,
+                s->wall_time_s > 0 ? (double)s->output_tokens / s->wall_time_s : 0.0);
+    }
     if (s->tls && s->tls_handshakes)
         fprintf(f, "tls: %s %s, %llu handshakes, handshake P50 %.1f ms  P95 %.1f ms\n",
                 s->tls_protocol ? s->tls_protocol : "", s->tls_cipher ? s->tls_cipher : "",

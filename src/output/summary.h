@@ -45,6 +45,16 @@ struct tg_summary {
     uint64_t tls_handshakes;
     const struct tg_hist *tls_handshake;  /* µs, every completed handshake */
     const char *tls_protocol, *tls_cipher; /* of the first handshake; "" or NULL when none */
+    /* Streaming (docs/formats.md): "stream" is null when streamed == 0. */
+    uint64_t streamed;                    /* ok inputs whose response streamed */
+    const struct tg_hist *ttft, *tpot, *itl; /* µs */
+    uint64_t output_tokens;               /* over the streamed ok inputs */
+    uint64_t tokens_from_usage;           /* of them, counted from usage */
+    /* SLOs and goodput: "slos" (borrowed, copied; NULL: []) and "goodput" */
+    json_t *slos;
+    const char *const *slo_texts;         /* nslos normalised SLO texts */
+    size_t nslos;
+    uint64_t goodput_inputs;              /* ok inputs that met every SLO (every ok input without SLOs) */
 };
 
 /* Builds the document (a new reference) or returns NULL on allocation failure. */

@@ -418,6 +418,8 @@ static const struct tg_api fake_api = {
 struct script {
     int lfd;
     const char *answer;   /* the whole response, sent for every request */
+    char got[8192];       /* the request bytes received (first 8 KiB) */
+    size_t got_len;
 };
 
 /* Answers every request on one accepted connection at a time until the
@@ -431,9 +433,13 @@ static void *serve_script(void *arg)
             return NULL;
         char buf[4096];
         ssize_t n;
-        while ((n = read(c, buf, sizeof buf)) > 0)
+        while ((n = read(c, buf, sizeof buf)) > 0) {
+            size_t k = (size_t)n < sizeof sc->got - sc->got_len ? (size_t)n : sizeof sc->got - sc->got_len;
+            memcpy(sc->got + sc->got_len, buf, k);
+            sc->got_len += k;
             if (write(c, sc->answer, strlen(sc->answer)) < 0)
                 break;
+        }
         close(c);
     }
 }
@@ -442,6 +448,7 @@ struct seen {
     int n, ok;
     double sq, sc;
     char detail[200];
+    char xid[3][32];      /* x_request_id of the first 3 results */
 };
 
 static void on_seen(void *ctx, const struct tg_input_result *r)
@@ -452,12 +459,18 @@ static void on_seen(void *ctx, const struct tg_input_result *r)
     s->sq = r->server_queue_ms;
     s->sc = r->server_compute_ms;
     snprintf(s->detail, sizeof s->detail, "%s", r->error_detail);
+    if (s->n <= 3)
+        snprintf(s->xid[s->n - 1], sizeof s->xid[0], "%s", r->x_request_id ? r->x_request_id : "(none)");
 }
 
-/* Runs 3 inputs of the fake dialect against answer; fills *s and the totals' timing counts. */
-static void run_against(const char *answer, struct seen *s, uint64_t *from_st, uint64_t *from_headers)
+/* Runs 3 inputs of the fake dialect against answer; fills *s and the totals'
+ * timing counts; with req (room for 8 KiB) the request bytes the server got. */
+static void run_against_ids(const char *answer, struct seen *s, uint64_t *from_st, uint64_t *from_headers,
+                            bool ids, char *req)
 {
-    struct script sc = { .answer = answer };
+    static struct script sc;
+    memset(&sc, 0, sizeof sc);
+    sc.answer = answer;
     sc.lfd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
     socklen_t al = sizeof a;
@@ -475,6 +488,7 @@ static void run_against(const char *answer, struct seen *s, uint64_t *from_st, u
         .payloads = pl, .inputs = 3, .concurrency = 1, .batch = 1, .api = &fake_api, .connections = 1,
         .keepalive = true, .timeout_ns = 5 * TG_NS_PER_S, .threads = 1, .parse_outputs = true,
         .max_response_bytes = 1 << 20, .on_result = on_seen, .worker_ctx = ctx,
+        .request_ids = ids, .run_token = "0a1b2c3d",
     };
     const char *why = NULL;
     char url[64];
@@ -497,6 +511,46 @@ static void run_against(const char *answer, struct seen *s, uint64_t *from_st, u
     pthread_join(th, NULL);
     tg_payloads_free(pl);
     unlink(p);
+    if (req) {
+        memcpy(req, sc.got, sc.got_len);
+        req[sc.got_len < sizeof sc.got ? sc.got_len : sizeof sc.got - 1] = '\0';
+    }
+}
+
+static void run_against(const char *answer, struct seen *s, uint64_t *from_st, uint64_t *from_headers)
+{
+    run_against_ids(answer, s, from_st, from_headers, false, NULL);
+}
+
+/* Prebuilt requests carry a placeholder replaced per send: each request's
+ * own id in the header, the rest of the bytes (body, Content-Length) intact. */
+TEST(engine_x_request_id_per_request)
+{
+    struct seen s;
+    uint64_t st, hd;
+    static char req[8192];
+    run_against_ids("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]", &s, &st, &hd, true, req);
+    CHECK_INT_EQ(3, s.ok);
+    CHECK_STR_EQ("0a1b2c3d-000000000000", s.xid[0]);
+    CHECK_STR_EQ("0a1b2c3d-000000000001", s.xid[1]);
+    CHECK_STR_EQ("0a1b2c3d-000000000002", s.xid[2]);
+    const char *p = req;
+    for (int k = 0; k < 3; k++) {
+        char want[128];
+        snprintf(want, sizeof want, "X-Request-Id: 0a1b2c3d-%012x\r\nContent-Length: 14\r\n\r\n{\"inputs\":\"x\"}",
+                 k);
+        const char *f = strstr(p, want);
+        CHECK(f != NULL);
+        if (!f) {
+            printf("    request bytes: %s\n", req);
+            break;
+        }
+        p = f + strlen(want);
+    }
+    /* off: no header at all (baseline's exact bytes) */
+    run_against_ids("HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]", &s, &st, &hd, false, req);
+    CHECK(strstr(req, "X-Request-Id") == NULL);
+    CHECK_STR_EQ("(none)", s.xid[0]);
 }
 
 TEST(engine_timing_from_dialect_headers)

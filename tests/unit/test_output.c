@@ -1,8 +1,9 @@
-/* test_output.c - requests.csv rows, the append writer, summary.json keys. */
+/* test_output.c - requests.csv rows, stream file lines, the append writer, summary.json keys. */
 #include "test.h"
 
 #include "core/error.h"
 #include "output/csv.h"
+#include "output/stream.h"
 #include "output/summary.h"
 #include "output/writer.h"
 #include "stats/hist.h"
@@ -32,18 +33,34 @@ TEST(csv_row_table)
             .ttfb_ns = 49000000, .service_ns = 49500499, .server_queue_ms = 0.5, .server_compute_ms = 48.25,
             .bytes_out = 1200, .bytes_in = 9000, .output_hash = "ab", .error = "",
             .latency_uncorrected_ns = 49876543, .worker = 1, .error_detail = "" },
-          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,,0.000\n" },
+          "7,1700000000123,49.877,200,1,3,20,0.001,0.000,49.000,49.500,0.500,48.250,1200,9000,ab,,49.877,1,,0.000"
+          ",,,,,,,\n" },
         { { .request_id = 0, .timestamp_ms = 5, .latency_ns = 400, .status = 0, .ok = false, .sent = false,
             .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
             .server_compute_ms = -1, .error = "interrupted", .latency_uncorrected_ns = 0,
             .error_detail = "never started", .tls_ns = -1 },
-          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started,\n" },
+          "0,5,0.000,0,0,,,,,,,,,0,0,,interrupted,0.000,0,never started,,,,,,,,\n" },
         { { .request_id = 18446744073709551615ULL, .latency_ns = 1999999999999ULL, .status = 503, .sent = true,
             .http_request_id = 9, .batch_size = 1, .client_queue_ns = 5, .connect_ns = 123456, .ttfb_ns = -1,
             .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = 3, .error = "status",
-            .error_detail = "HTTP 503 \"busy\", try\nlater", .tls_ns = 4567890 },
+            .error_detail = "HTTP 503 \"busy\", try\nlater", .tls_ns = 4567890,
+            .x_request_id = "0a1b2c3d-00000000002a" },
           "18446744073709551615,0,2000000.000,503,0,9,1,0.000,0.123,,,,3.000,0,0,,status,0.000,0,"
-          "\"HTTP 503 \"\"busy\"\", try later\",4.568\n" },
+          "\"HTTP 503 \"\"busy\"\", try later\",4.568,0a1b2c3d-00000000002a,,,,,,\n" },
+        /* a streamed row: every stream column; tpot/itl empty with one token */
+        { { .request_id = 4, .latency_ns = 80000000, .status = 200, .ok = true, .sent = true,
+            .http_request_id = 42, .batch_size = 1, .client_queue_ns = 0, .connect_ns = 0, .ttfb_ns = 1000000,
+            .service_ns = 79000000, .server_queue_ms = -1, .server_compute_ms = -1, .output_hash = "cd",
+            .error = "", .latency_uncorrected_ns = 80000000, .tls_ns = -1,
+            .x_request_id = "0a1b2c3d-00000000002a", .streamed = true, .ttft_ns = 12345678, .tpot_ms = 2.5,
+            .itl_max_ns = 4000001, .output_tokens = 30, .tokens_from_usage = true, .content_events = 29 },
+          "4,0,80.000,200,1,42,1,0.000,0.000,1.000,79.000,,,0,0,cd,,80.000,0,,,0a1b2c3d-00000000002a,"
+          "12.346,2.500,4.000,30,usage,29\n" },
+        { { .request_id = 5, .latency_ns = 1000, .status = 200, .ok = true, .sent = true, .batch_size = 1,
+            .client_queue_ns = -1, .connect_ns = -1, .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1,
+            .server_compute_ms = -1, .error = "", .tls_ns = -1, .streamed = true, .ttft_ns = -1,
+            .tpot_ms = -1, .itl_max_ns = -1, .output_tokens = 0, .content_events = 0 },
+          "5,0,0.001,200,1,0,1,,,,,,,0,0,,,0.000,0,,,,,,,0,events,0\n" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char buf[TG_CSV_ROW_MAX];
@@ -66,7 +83,9 @@ TEST(csv_row_max_fits)
                             .service_ns = INT64_MAX, .server_queue_ms = 1e11, .server_compute_ms = 1e11,
                             .bytes_out = UINT64_MAX, .bytes_in = UINT64_MAX, .output_hash = hash,
                             .error = "interrupted", .latency_uncorrected_ns = UINT64_MAX, .worker = UINT32_MAX,
-                            .error_detail = detail, .tls_ns = INT64_MAX };
+                            .error_detail = detail, .tls_ns = INT64_MAX, .x_request_id = detail,
+                            .streamed = true, .ttft_ns = INT64_MAX, .tpot_ms = 1e11, .itl_max_ns = INT64_MAX,
+                            .output_tokens = UINT64_MAX, .content_events = UINT32_MAX };
     char buf[TG_CSV_ROW_MAX + 64];
     memset(buf, 'X', sizeof buf);
     size_t n = tg_csv_format_row(buf, &r);
@@ -215,4 +234,101 @@ TEST(summary_json_tls)
     CHECK(json_is_null(json_object_get(json_object_get(root, "tls"), "protocol")));
     CHECK(json_is_null(json_object_get(json_object_get(json_object_get(root, "tls"), "handshake_ms"), "p50")));
     json_decref(root);
+}
+
+TEST(stream_line_format)
+{
+    static const uint64_t ns[] = { 1000, 18446744073709551615ULL, 3 };
+    static const uint32_t tok[] = { 1, 4294967295U, 2 };
+    struct tg_stream_line l = { .request_id = 7, .x_request_id = "0a1b2c3d-00000000002a", .send_ns = 999,
+                                .event_ns = ns, .tokens = tok, .n = 3, .ok = true };
+    char buf[1024];
+    size_t n = tg_stream_line_format(buf, &l);
+    const char *want = "{\"request_id\":7,\"x_request_id\":\"0a1b2c3d-00000000002a\",\"send_ns\":999,"
+                       "\"event_ns\":[1000,18446744073709551615,3],\"tokens\":[1,4294967295,2],\"ok\":true}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    CHECK(n <= tg_stream_line_max(3));
+    /* no events, no id, failed; an id with a quote is escaped */
+    struct tg_stream_line e = { .request_id = 0, .n = 0, .ok = false };
+    n = tg_stream_line_format(buf, &e);
+    want = "{\"request_id\":0,\"x_request_id\":null,\"send_ns\":0,\"event_ns\":[],\"tokens\":[],\"ok\":false}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    e.x_request_id = "a\"b\\c\x01";
+    n = tg_stream_line_format(buf, &e);
+    want = "{\"request_id\":0,\"x_request_id\":\"a\\\"b\\\\c\",\"send_ns\":0,\"event_ns\":[],\"tokens\":[],\"ok\":false}\n";
+    CHECK_MEM_EQ(want, strlen(want), buf, n);
+    json_error_t err;
+    json_t *j = json_loadb(buf, n, 0, &err);
+    CHECK(j != NULL);
+    CHECK_STR_EQ("a\"b\\c", json_string_value(json_object_get(j, "x_request_id")));
+    json_decref(j);
+    /* the bound holds for the longest values */
+    char xid[200];
+    memset(xid, '"', sizeof xid - 1);
+    xid[sizeof xid - 1] = '\0';
+    uint64_t big[50];
+    uint32_t bt[50];
+    for (int i = 0; i < 50; i++) {
+        big[i] = UINT64_MAX;
+        bt[i] = UINT32_MAX;
+    }
+    struct tg_stream_line m = { .request_id = UINT64_MAX, .x_request_id = xid, .send_ns = UINT64_MAX,
+                                .event_ns = big, .tokens = bt, .n = 50, .ok = false };
+    char large[4096];
+    CHECK(tg_stream_line_format(large, &m) <= tg_stream_line_max(50));
+}
+
+TEST(summary_json_stream_slos_goodput)
+{
+    /* nothing streamed: "stream" null; no SLOs: "slos" [] and goodput of every ok input */
+    struct tg_summary s = { .tool_version = "9.9", .inputs = 10, .ok = 8, .wall_time_s = 2.0, .goodput_inputs = 8 };
+    json_t *root = tg_summary_build(&s);
+    REQUIRE(root);
+    CHECK(json_is_null(json_object_get(root, "stream")));
+    CHECK(json_is_array(json_object_get(root, "slos")) && json_array_size(json_object_get(root, "slos")) == 0);
+    json_t *g = json_object_get(root, "goodput");
+    CHECK_DBL_NEAR(4.0, json_number_value(json_object_get(g, "rps")), 1e-9);
+    CHECK_INT_EQ(8, json_integer_value(json_object_get(g, "inputs")));
+    CHECK(json_array_size(json_object_get(g, "slos")) == 0);
+    json_decref(root);
+
+    struct tg_hist *ttft = tg_hist_new(3600ULL * 1000000), *tpot = tg_hist_new(3600ULL * 1000000),
+                   *itl = tg_hist_new(3600ULL * 1000000);
+    REQUIRE(ttft && tpot && itl);
+    tg_hist_record(ttft, 20000);
+    tg_hist_record(ttft, 40000);
+    tg_hist_record(tpot, 5000);
+    for (int i = 0; i < 10; i++)
+        tg_hist_record(itl, 5000);
+    json_t *slos = json_pack("[{s:s}]", "verdict", "PASS");
+    const char *texts[] = { "ttft:p95<=250ms" };
+    struct tg_summary t = { .tool_version = "9.9", .inputs = 2, .ok = 2, .wall_time_s = 0.5, .streamed = 2,
+                            .ttft = ttft, .tpot = tpot, .itl = itl, .output_tokens = 13, .tokens_from_usage = 1,
+                            .slos = slos, .slo_texts = texts, .nslos = 1, .goodput_inputs = 1 };
+    root = tg_summary_build(&t);
+    REQUIRE(root);
+    json_t *st = json_object_get(root, "stream");
+    CHECK_INT_EQ(2, json_integer_value(json_object_get(st, "inputs")));
+    CHECK_DBL_NEAR(30.0, json_number_value(json_object_get(json_object_get(st, "ttft_ms"), "mean")), 0.05);
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tpot_ms"), "count")));
+    CHECK_INT_EQ(10, json_integer_value(json_object_get(json_object_get(st, "itl_ms"), "count")));
+    static const char *const hk[] = { "count", "min", "mean", "p50", "p90", "p95", "p99", "p999", "max" };
+    for (size_t i = 0; i < 9; i++)
+        CHECK(json_object_get(json_object_get(st, "itl_ms"), hk[i]) != NULL);
+    CHECK_INT_EQ(13, json_integer_value(json_object_get(json_object_get(st, "output_tokens"), "total")));
+    CHECK_DBL_NEAR(6.5, json_number_value(json_object_get(json_object_get(st, "output_tokens"), "mean")), 1e-9);
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tokens_source"), "usage")));
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(json_object_get(st, "tokens_source"), "events")));
+    CHECK_DBL_NEAR(26.0, json_number_value(json_object_get(st, "output_tokens_per_s")), 1e-9);
+    CHECK_DBL_NEAR(2.0, json_number_value(json_object_get(st, "goodput_rps")), 1e-9);
+    CHECK_STR_EQ("PASS", json_string_value(json_object_get(json_array_get(json_object_get(root, "slos"), 0),
+                                                           "verdict")));
+    g = json_object_get(root, "goodput");
+    CHECK_STR_EQ("ttft:p95<=250ms", json_string_value(json_array_get(json_object_get(g, "slos"), 0)));
+    CHECK_DBL_NEAR(2.0, json_number_value(json_object_get(g, "rps")), 1e-9);
+    json_decref(root);
+    json_decref(slos);
+    tg_hist_free(ttft);
+    tg_hist_free(tpot);
+    tg_hist_free(itl);
 }
