@@ -256,6 +256,7 @@ int tg_cmd_analyze(int argc, char **argv)
         }
         run_summary(run_path, &conc, &wall_s);
     }
+    uint64_t run_conc = conc;   /* the run's own, before -c sets the probes' */
     if (o.concurrency)
         conc = o.concurrency;
     if (!conc)
@@ -444,7 +445,8 @@ int tg_cmd_analyze(int argc, char **argv)
     struct tg_cli_stream st = { 0 };
     bool streaming = (run_path && (run.have & TG_PROWS_STREAM)) || (o.probe && dialect->stream_event);
     if (streaming)
-        tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)conc, o.probe ? &target : NULL, &o.slo, o.quiet, &st);
+        tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)(run_conc ? run_conc : conc), (uint32_t)conc,
+                              o.probe ? &target : NULL, &o.slo, o.quiet, &st);
 
     /* the files */
     char path[4200];

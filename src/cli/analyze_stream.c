@@ -138,12 +138,13 @@ static int probe_at(const struct tg_probe_target *t, uint32_t c, uint64_t inputs
     return rc;
 }
 
-void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t concurrency, const struct tg_probe_target *t,
+void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t run_concurrency, uint32_t concurrency,
+                           const struct tg_probe_target *t,
                            const struct tg_stream_slo *slo, bool quiet, struct tg_cli_stream *out)
 {
     memset(out, 0, sizeof *out);
     struct tg_stream_point runp, floorp;
-    bool have_run = run && (run->have & TG_PROWS_STREAM) && tg_stream_point_compute(run, concurrency, &runp) == 0;
+    bool have_run = run && (run->have & TG_PROWS_STREAM) && tg_stream_point_compute(run, run_concurrency, &runp) == 0;
     bool have_floor = false;
     struct tg_stream_gauges g = { 0 };
     out->gauges_source = "not measured (no --probe)";
@@ -298,15 +299,16 @@ int tg_cli_stream_md(FILE *f, const struct tg_cli_stream *s)
     }
     const struct tg_stream_analysis *a = &s->sa;
     fprintf(f, "%s\n\n", a->sentence);
-    fprintf(f, "| point | n | TTFT P50 | TTFT P95 | TPOT P50 | TPOT P95 | worst gap P95 | client queue P95 | connect |\n");
+    fprintf(f, "| point | n | TTFT P50 | TTFT P95 | TPOT P50 | TPOT P95 | worst gap P95 | client queue P95 "
+               "| connect |\n");
     fprintf(f, "|---|---|---|---|---|---|---|---|---|\n");
     const struct tg_stream_point *pts[2] = { a->has_floor ? &a->floor : NULL, &a->run };
     for (int i = 0; i < 2; i++) {
         const struct tg_stream_point *p = pts[i];
         if (!p)
             continue;
-        fprintf(f, "| c=%u %s | %zu |", p->concurrency, i == 0 ? "(floor, probe)" : s->run_from_probe ? "(probe)" : "(run)",
-                p->n);
+        const char *what = i == 0 ? "(floor, probe)" : s->run_from_probe ? "(probe)" : "(run)";
+        fprintf(f, "| c=%u %s | %zu |", p->concurrency, what, p->n);
         md_ms(f, p->ttft_p50_ms);
         md_ms(f, p->ttft_p95_ms);
         md_ms(f, p->tpot_p50_ms);

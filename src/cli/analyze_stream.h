@@ -29,10 +29,12 @@ struct tg_cli_stream {
 };
 
 /* run: the analysed rows (NULL or without TG_PROWS_STREAM: the loaded probe
- * stands in); t: the probe target (NULL: passive, no floor); slo: the P95
- * SLOs (NAN none).  Probes are bounded (a few seconds each).  Never fails:
- * out->done false and out->note say why. */
-void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t concurrency, const struct tg_probe_target *t,
+ * stands in), at run_concurrency; concurrency: the loaded probe's; t: the
+ * probe target (NULL: passive, no floor); slo: the P95 SLOs (NAN none).
+ * Probes are bounded (a few seconds each).  Never fails: out->done false
+ * and out->note say why. */
+void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t run_concurrency, uint32_t concurrency,
+                           const struct tg_probe_target *t,
                            const struct tg_stream_slo *slo, bool quiet, struct tg_cli_stream *out);
 
 /* analysis.json "stream" (NULL on allocation failure) and the md section. */

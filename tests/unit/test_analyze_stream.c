@@ -20,7 +20,8 @@ TEST_MAIN()
  * baseline` against `tailgate serve --llm-max-num-seqs 8` (every 8th row by
  * TTFT of an 80-input run). */
 static const char recorded[] =
-    "request_id,latency_ms,status_code,ok,client_queue_ms,connect_ms,service_ms,ttft_ms,tpot_ms,itl_max_ms,output_tokens\n"
+    "request_id,latency_ms,status_code,ok,client_queue_ms,connect_ms,service_ms,"
+    "ttft_ms,tpot_ms,itl_max_ms,output_tokens\n"
     "0,1017.901,200,1,0.392,0.392,1017.509,223.259,12.613,24.699,64\n"
     "8,609.353,200,1,0.445,0.445,608.908,423.308,12.374,12.535,16\n"
     "12,1017.824,200,1,0.460,0.460,1017.364,832.181,12.361,12.757,16\n"
@@ -103,7 +104,8 @@ TEST(admission_queue_with_gauges)
     struct tg_stream_point run, fl;
     CHECK_INT_EQ(0, tg_stream_point_compute(&r, 20, &run));
     CHECK_INT_EQ(0, tg_stream_point_compute(&f, 1, &fl));
-    struct tg_stream_gauges g = { .samples = 30, .waiting_max = 12, .waiting_mean = 7, .running_max = 8, .running_mean = 8 };
+    struct tg_stream_gauges g = { .samples = 30, .waiting_max = 12, .waiting_mean = 7,
+                                  .running_max = 8, .running_mean = 8 };
     struct tg_stream_slo slo = { .ttft_p95_ms = 300, .tpot_p95_ms = NAN };
     struct tg_stream_analysis a;
     CHECK_INT_EQ(0, tg_stream_analyze(&run, &fl, &g, &slo, &a));
