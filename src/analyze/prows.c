@@ -24,6 +24,7 @@
 enum col {
     C_IGNORE, C_REQUEST_ID, C_TIMESTAMP, C_LATENCY, C_STATUS, C_OK, C_HTTP_ID, C_BATCH,
     C_CLIENT_QUEUE, C_CONNECT, C_TTFB, C_SERVICE, C_SQUEUE, C_SCOMPUTE, C_HASH,
+    C_TTFT, C_TPOT, C_ITL_MAX, C_OTOKENS,
 };
 
 static const struct { const char *name; enum col c; } names[] = {
@@ -32,6 +33,7 @@ static const struct { const char *name; enum col c; } names[] = {
     { "batch_size", C_BATCH }, { "client_queue_ms", C_CLIENT_QUEUE }, { "connect_ms", C_CONNECT },
     { "ttfb_ms", C_TTFB }, { "service_ms", C_SERVICE }, { "server_queue_ms", C_SQUEUE },
     { "server_compute_ms", C_SCOMPUTE }, { "output_hash", C_HASH },
+    { "ttft_ms", C_TTFT }, { "tpot_ms", C_TPOT }, { "itl_max_ms", C_ITL_MAX }, { "output_tokens", C_OTOKENS },
 };
 
 struct tg_prow *tg_prows_push(struct tg_prows *r)
@@ -50,6 +52,7 @@ struct tg_prow *tg_prows_push(struct tg_prows *r)
     memset(p, 0, sizeof *p);
     p->timestamp_ms = p->latency_ms = p->client_queue_ms = p->connect_ms = NAN;
     p->ttfb_ms = p->service_ms = p->server_queue_ms = p->server_compute_ms = NAN;
+    p->ttft_ms = p->tpot_ms = p->itl_max_ms = p->output_tokens = NAN;
     return p;
 }
 
@@ -224,6 +227,10 @@ int tg_prows_parse(const char *data, size_t len, const char *name, struct tg_pro
             case C_SERVICE: r->service_ms = v; break;
             case C_SQUEUE: r->server_queue_ms = v; break;
             case C_SCOMPUTE: r->server_compute_ms = v; break;
+            case C_TTFT: r->ttft_ms = v; break;
+            case C_TPOT: r->tpot_ms = v; break;
+            case C_ITL_MAX: r->itl_max_ms = v; break;
+            case C_OTOKENS: r->output_tokens = v; break;
             case C_HASH:
                 if (flen == 64)
                     memcpy(r->hash, f, 65);
@@ -248,6 +255,8 @@ int tg_prows_parse(const char *data, size_t len, const char *name, struct tg_pro
         out->have |= TG_PROWS_HASH;
     if (filled & (1u << C_BATCH))
         out->have |= TG_PROWS_BATCH;
+    if (filled & (1u << C_TTFT))
+        out->have |= TG_PROWS_STREAM;
     return 0;
 }
 

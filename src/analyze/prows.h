@@ -29,6 +29,10 @@ struct tg_prow {
     double service_ms;         /* write start -> last response byte */
     double server_queue_ms;    /* Server-Timing queue;dur */
     double server_compute_ms;  /* Server-Timing compute;dur */
+    double ttft_ms;            /* streamed: ready -> first content event (docs/formats.md) */
+    double tpot_ms;            /* streamed: (last - first content event) / (tokens - 1) */
+    double itl_max_ms;         /* streamed: the largest gap between content events */
+    double output_tokens;      /* streamed: tokens generated */
     uint32_t batch_size;       /* inputs in its HTTP request; 0 when unknown */
     int status;                /* HTTP status, 0 when none */
     bool ok;
@@ -42,6 +46,7 @@ enum {
     TG_PROWS_SERVER_TIMING = 1 << 1, /* server_queue_ms, server_compute_ms */
     TG_PROWS_HASH = 1 << 2,
     TG_PROWS_BATCH = 1 << 3,
+    TG_PROWS_STREAM = 1 << 4,       /* ttft_ms (tpot_ms, itl_max_ms, output_tokens) */
 };
 
 struct tg_prows {

@@ -398,6 +398,23 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
             goto fail;
     }
 
+    /* a continuously batching server: the in-flight cap at its admission
+     * capacity (what it was seen running), measured, never only predicted */
+    if (o->inflight_cap > 1 && o->inflight_cap < c) {
+        struct tg_tune_cand cd;
+        cand_init(&cd, (struct tg_client_cfg){ .connections = o->inflight_cap, .keepalive = true, .batch = 1 },
+                  TG_ROLE_SEARCH);
+        if ((rc = tg_model_predict(m, &cd.cfg, c, n_sim, o->seed, &cd.pred)))
+            goto fail;
+        rc = measure(t, o, &cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc) {
+            snprintf(err, errlen, "measuring the in-flight cap: %s", tg_strerror(rc));
+            goto fail;
+        }
+        if ((rc = push(out, &cap, &cd)))
+            goto fail;
+    }
+
     /* the model's best grid points not measured yet */
     order = malloc(ng * sizeof *order);
     if (!order) {

@@ -109,6 +109,9 @@ struct tg_tune_opts {
     uint64_t confirm_inputs;       /* the confirmation run (default: one per payload) */
     uint64_t window_ns;            /* a candidate starts no input after this (default 2 s) */
     uint32_t top_k;                /* grid points measured beyond the ablation (default 4) */
+    uint32_t inflight_cap;         /* in (1, concurrency): also measure pool = this, keep-alive,
+                                      unbatched -- a streaming server's admission capacity
+                                      (analysis.json stream.gauges.running_max); 0 none */
     const struct tg_prows *reference;  /* outputs to match (borrowed); NULL: the baseline's */
     struct tg_tolerance tol;       /* how outputs are matched (zeroed: exactly); numbers are
                                       compared against reference_outputs, else against the

@@ -9,6 +9,7 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
 #include "cli/commands.h"
@@ -18,6 +19,7 @@
 #include "core/time.h"
 #include "core/units.h"
 #include "stats/percentile.h"
+#include "stats/slo.h"
 
 #include <errno.h>
 #include <getopt.h>
@@ -41,12 +43,14 @@ struct analyze_opts {
     const char *out;
     double budget_s;
     bool quiet;
+    struct tg_stream_slo slo;  /* --slo ttft/tpot at p95 (NAN none) */
 };
 
 static const struct analyze_opts defaults = {
     .ep = { .api = "tailgate" },
     .payloads = "workload/requests.jsonl",
     .budget_s = 5,
+    .slo = { NAN, NAN },
 };
 
 static void help(void)
@@ -69,9 +73,15 @@ static void help(void)
            "  -c, --concurrency N      the sweep's top (default: the run's concurrency, else 20)\n"
            "      --baseline-csv FILE  input.py's latency CSV on the same server: the client's overhead\n"
            "      --budget SEC         time for the batch sweep (default %g)\n"
+           "      --slo METRIC:p95<=VALUE  streams: the ttft / tpot SLO the server-side estimate is\n"
+           "                           judged against (repeatable; other metrics and quantiles ignored)\n"
            "  -o, --out DIR            where to write (default: RUN, else results/analysis-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
+           "A run that streamed (or --probe on a streaming API: openai-chat, openai-completions)\n"
+           "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
+           "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
+           "prefill interference, connections) and the server-side estimate (docs/analysis.md).\n\n"
            "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
            defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
@@ -154,7 +164,7 @@ static size_t passive_points(const struct tg_prows *r, struct tg_batch_point *pt
     return n;
 }
 
-enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET };
+enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_SLO };
 
 static const struct option long_opts[] = {
     { "probe", required_argument, NULL, OPT_PROBE },
@@ -163,6 +173,7 @@ static const struct option long_opts[] = {
     { "concurrency", required_argument, NULL, 'c' },
     { "baseline-csv", required_argument, NULL, OPT_BASELINE },
     { "budget", required_argument, NULL, OPT_BUDGET },
+    { "slo", required_argument, NULL, OPT_SLO },
     { "out", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -207,6 +218,17 @@ int tg_cmd_analyze(int argc, char **argv)
             if (tg_parse_double(optarg, 0.5, 600, &o.budget_s) != 0)
                 return usage("invalid --budget '%s' (seconds in [0.5, 600])", optarg);
             break;
+        case OPT_SLO: {
+            struct tg_slo slo;
+            char why[160];
+            if (tg_slo_parse(optarg, &slo, why, sizeof why) != 0)
+                return usage("--slo '%s': %s", optarg, why);
+            if (slo.p == 0.95 && slo.metric == TG_SLO_TTFT)
+                o.slo.ttft_p95_ms = slo.limit_ms;
+            else if (slo.p == 0.95 && slo.metric == TG_SLO_TPOT)
+                o.slo.tpot_p95_ms = slo.limit_ms;
+            break;
+        }
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = true; break;
         case 'h': help(); return TG_EXIT_OK;
@@ -234,6 +256,7 @@ int tg_cmd_analyze(int argc, char **argv)
         }
         run_summary(run_path, &conc, &wall_s);
     }
+    uint64_t run_conc = conc;   /* the run's own, before -c sets the probes' */
     if (o.concurrency)
         conc = o.concurrency;
     if (!conc)
@@ -418,6 +441,13 @@ int tg_cmd_analyze(int argc, char **argv)
     }
     tg_analysis_sentence(&a);
 
+    /* streams: a run that streamed, or a probe of a streaming dialect */
+    struct tg_cli_stream st = { 0 };
+    bool streaming = (run_path && (run.have & TG_PROWS_STREAM)) || (o.probe && dialect->stream_event);
+    if (streaming)
+        tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)(run_conc ? run_conc : conc), (uint32_t)conc,
+                              o.probe ? &target : NULL, &o.slo, o.quiet, &st);
+
     /* the files */
     char path[4200];
     doc = tg_analysis_json(&a);
@@ -425,11 +455,13 @@ int tg_cmd_analyze(int argc, char **argv)
         /* how the probes reached the endpoint: header names, secret values redacted */
         tg_cli_endpoint_record(json_object_get(doc, "source"), &o.ep, &target);
     }
+    if (doc && streaming)
+        json_object_set_new(doc, "stream", tg_cli_stream_json(&st));
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
         FILE *mf = open_memstream(&md, &mdlen);
-        if (!mf || tg_analysis_md(mf, &a) != 0)
+        if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0))
             wrc = -ENOMEM;
         if (mf && fclose(mf) != 0)
             wrc = -ENOMEM;
@@ -443,7 +475,13 @@ int tg_cmd_analyze(int argc, char **argv)
         goto out;
     }
 
+    if (streaming && st.done)
+        printf("%s\n", st.sa.sentence);
+    else if (streaming)
+        printf("Streams: not analysed: %s.\n", st.note);
     printf("%s\n", a.sentence);
+    if (streaming && st.done)
+        printf("stream dominant cause: %s (%s)\n", tg_stream_cause_name(st.sa.cause), st.sa.cause_metric);
     printf("dominant cause: %s", tg_cause_name(a.cause));
     if (isfinite(a.cause_share))
         printf(" (%.0f %% of the P95 band)", 100 * a.cause_share);

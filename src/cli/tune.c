@@ -98,6 +98,8 @@ static void help(void)
            "      --window DUR         a candidate starts no input after DUR (default 2s)\n"
            "  -o, --out DIR            where to write (default results/tune-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
+           "(An --analysis of a streaming server with /metrics gauges adds the in-flight cap at the\n"
+           "most sequences it ran, --connections R, to the measured candidates.)\n"
            "  -h, --help\n\n"
            "Exit: 0 a configuration meets the SLA and every --slo, 1 none does or none could be chosen (tune.json\n"
            "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
@@ -110,6 +112,17 @@ static void help(void)
 static void on_progress(void *ctx, const char *what)
 {
     fprintf(stderr, "tune: %s%s\n", (const char *)ctx, what);
+}
+
+/* A streaming analysis's admission capacity: the most sequences the server
+ * reported running (analysis.json stream.gauges.running_max); 0 none. */
+static uint32_t stream_running_max(const char *analysis)
+{
+    json_t *root = json_load_file(analysis, 0, NULL);
+    json_t *v = json_object_get(json_object_get(json_object_get(root, "stream"), "gauges"), "running_max");
+    double r = json_is_number(v) ? json_number_value(v) : 0;
+    json_decref(root);
+    return r >= 1 && r < 65536 ? (uint32_t)r : 0;
 }
 
 enum { OPT_SLA = 256, OPT_PAYLOADS, OPT_ANALYSIS, OPT_REFERENCE, OPT_CONFIRM, OPT_TOPK, OPT_WINDOW, OPT_SEED,
@@ -355,6 +368,7 @@ int tg_cmd_tune(int argc, char **argv)
         .tol = o.tol,
         .reference_outputs = ref_outputs,
         .seed = o.seed,
+        .inflight_cap = o.analysis ? stream_running_max(o.analysis) : 0,
         .slos = o.slos,
         .nslos = o.nslos,
         .confidence = 0.99,
