@@ -5,6 +5,7 @@
  */
 #include "analyze/tune.h"
 
+#include "core/buf.h"
 #include "core/error.h"
 
 #include <errno.h>
@@ -110,18 +111,6 @@ json_t *tg_tune_cand_slos_json(const struct tg_tune_opts *o, const struct tg_tun
     return a;
 }
 
-static void appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t l = strlen(buf);
-    if (l + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + l, len - l, fmt, ap);
-    va_end(ap);
-}
-
 void tg_tune_missed_slos(const struct tg_tune_opts *o, const struct tg_tune_cand *c, char *out, size_t len)
 {
     out[0] = '\0';
@@ -129,13 +118,13 @@ void tg_tune_missed_slos(const struct tg_tune_opts *o, const struct tg_tune_cand
         if (c->slo_met[k])
             continue;
         const struct tg_slo_result *r = &c->slo[k];
-        appendf(out, len, "%s%s (", out[0] ? ", " : "", o->slos[k].text);
+        tg_str_appendf(out, len, "%s%s (", out[0] ? ", " : "", o->slos[k].text);
         if (r->n == 0)
-            appendf(out, len, "no samples)");
+            tg_str_appendf(out, len, "no samples)");
         else if (isinf(r->estimate_ms))
-            appendf(out, len, "p%g a failed input)", pct(o->slos[k].p));
+            tg_str_appendf(out, len, "p%g a failed input)", pct(o->slos[k].p));
         else
-            appendf(out, len, "p%g %.1f ms)", pct(o->slos[k].p), r->estimate_ms);
+            tg_str_appendf(out, len, "p%g %.1f ms)", pct(o->slos[k].p), r->estimate_ms);
     }
 }
 

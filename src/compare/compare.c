@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "compare/compare_slo.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/time.h"
@@ -105,20 +106,6 @@ static void identity(const struct tg_side *s, struct tg_identity *id)
     id->concurrency = s->has_concurrency ? s->concurrency : 0;
 }
 
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t n = strlen(buf);
-    if (n + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, len - n, fmt, ap);
-    va_end(ap);
-}
-
 static void add_reason(struct tg_comparison *c, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -129,7 +116,7 @@ static void add_reason(struct tg_comparison *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(tmp, sizeof tmp, fmt, ap);
     va_end(ap);
-    appendf(c->reasons, sizeof c->reasons, "%s%s", c->reasons[0] ? "; " : "", tmp);
+    tg_str_appendf(c->reasons, sizeof c->reasons, "%s%s", c->reasons[0] ? "; " : "", tmp);
 }
 
 int tg_compare_build(const struct tg_side *before, const struct tg_side *after,
@@ -162,23 +149,23 @@ int tg_compare_build(const struct tg_side *before, const struct tg_side *after,
     identity(after, &c->id_after);
     c->workload_identical = c->id_before.known && c->id_after.known;
     if (!c->id_before.known || !c->id_after.known) {
-        appendf(c->workload_diff, sizeof c->workload_diff, "identity unknown for %s",
+        tg_str_appendf(c->workload_diff, sizeof c->workload_diff, "identity unknown for %s",
                 !c->id_before.known ? "BEFORE" : "AFTER");
     } else {
         if (strcmp(c->id_before.payload_sha256, c->id_after.payload_sha256)) {
             c->workload_identical = false;
-            appendf(c->workload_diff, sizeof c->workload_diff, "payload_sha256 %.12s… vs %.12s…",
+            tg_str_appendf(c->workload_diff, sizeof c->workload_diff, "payload_sha256 %.12s… vs %.12s…",
                     c->id_before.payload_sha256, c->id_after.payload_sha256);
         }
         if (c->id_before.inputs != c->id_after.inputs) {
             c->workload_identical = false;
-            appendf(c->workload_diff, sizeof c->workload_diff, "%sinputs %llu vs %llu",
+            tg_str_appendf(c->workload_diff, sizeof c->workload_diff, "%sinputs %llu vs %llu",
                     c->workload_diff[0] ? "; " : "", (unsigned long long)c->id_before.inputs,
                     (unsigned long long)c->id_after.inputs);
         }
         if (c->id_before.concurrency != c->id_after.concurrency) {
             c->workload_identical = false;
-            appendf(c->workload_diff, sizeof c->workload_diff, "%sconcurrency %llu vs %llu",
+            tg_str_appendf(c->workload_diff, sizeof c->workload_diff, "%sconcurrency %llu vs %llu",
                     c->workload_diff[0] ? "; " : "",
                     (unsigned long long)c->id_before.concurrency,
                     (unsigned long long)c->id_after.concurrency);

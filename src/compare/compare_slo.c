@@ -9,21 +9,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/error.h"
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t n = strlen(buf);
-    if (n + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, len - n, fmt, ap);
-    va_end(ap);
-}
 
 /* A run directory's stream file, or one next to a requests.csv; NULL when
  * the side cannot have one (input.py's CSV). */
@@ -96,7 +83,7 @@ int tg_compare_slos_build(const struct tg_side *before, const struct tg_side *af
                      r->estimate_ms, s->limit_ms);
         else
             continue;
-        appendf(c->reasons, sizeof c->reasons, "%s%s", c->reasons[0] ? "; " : "", tmp);
+        tg_str_appendf(c->reasons, sizeof c->reasons, "%s%s", c->reasons[0] ? "; " : "", tmp);
     }
     return 0;
 }
@@ -158,7 +145,7 @@ json_t *tg_compare_goodput_json(const struct tg_comparison *c)
 void tg_compare_slos_line(const struct tg_comparison *c, char *buf, size_t len)
 {
     for (size_t k = 0; k < c->opts.nslos; k++)
-        appendf(buf, len, "%s%s %s", k ? ", " : "; SLOs: ", c->slo_after.slo[k].text,
+        tg_str_appendf(buf, len, "%s%s %s", k ? ", " : "; SLOs: ", c->slo_after.slo[k].text,
                 tg_verdict_name(c->slo_verdict[k]));
 }
 

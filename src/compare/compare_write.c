@@ -13,22 +13,9 @@
 #include <string.h>
 
 #include "compare/compare_slo.h"
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/time.h"
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t n = strlen(buf);
-    if (n + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + n, len - n, fmt, ap);
-    va_end(ap);
-}
 
 /* ---- metric table (shared by CSV, Markdown and stdout) ------------------- */
 
@@ -363,46 +350,46 @@ int tg_compare_write_table(FILE *f, const struct tg_comparison *c)
 void tg_compare_verdict_line(const struct tg_comparison *c, char *buf, size_t len)
 {
     buf[0] = '\0';
-    appendf(buf, len, "SLA P95 <= %g ms", c->opts.sla_p95_ms);
+    tg_str_appendf(buf, len, "SLA P95 <= %g ms", c->opts.sla_p95_ms);
     if (c->opts.nslos)
-        appendf(buf, len, " and %zu SLO%s", c->opts.nslos, c->opts.nslos == 1 ? "" : "s");
-    appendf(buf, len, ": %s — after P95 ", tg_verdict_name(c->verdict));
+        tg_str_appendf(buf, len, " and %zu SLO%s", c->opts.nslos, c->opts.nslos == 1 ? "" : "s");
+    tg_str_appendf(buf, len, ": %s — after P95 ", tg_verdict_name(c->verdict));
     if (isfinite(c->after.lat.p95))
-        appendf(buf, len, "%.1f ms", c->after.lat.p95);
+        tg_str_appendf(buf, len, "%.1f ms", c->after.lat.p95);
     else
-        appendf(buf, len, "n/a");
-    appendf(buf, len, ", %zu/%zu inputs over the limit", c->sla.over_limit, c->sla.n);
+        tg_str_appendf(buf, len, "n/a");
+    tg_str_appendf(buf, len, ", %zu/%zu inputs over the limit", c->sla.over_limit, c->sla.n);
     if (c->after.failed)
-        appendf(buf, len, " (%zu failed)", c->after.failed);
-    appendf(buf, len, ", %g %% confidence", 100 * c->opts.confidence);
+        tg_str_appendf(buf, len, " (%zu failed)", c->after.failed);
+    tg_str_appendf(buf, len, ", %g %% confidence", 100 * c->opts.confidence);
     if (c->met && c->sla.verdict == TG_VERDICT_INCONCLUSIVE)
-        appendf(buf, len, " (over-limit share up to %.2f %% > 5 %%: more inputs needed)",
+        tg_str_appendf(buf, len, " (over-limit share up to %.2f %% > 5 %%: more inputs needed)",
                 100 * c->sla.frac_over_hi);
     tg_compare_slos_line(c, buf, len);
     const struct tg_output_cmp *o = &c->outputs;
     if (c->opts.ignore_outputs)
-        appendf(buf, len, "; outputs ignored (--ignore-outputs)");
+        tg_str_appendf(buf, len, "; outputs ignored (--ignore-outputs)");
     else if (!c->outputs_compared)
-        appendf(buf, len, "; outputs NOT compared");
+        tg_str_appendf(buf, len, "; outputs NOT compared");
     else {
         size_t total = o->compared + o->missing;
-        appendf(buf, len, "; outputs %zu/%zu equal", o->equal, total);
+        tg_str_appendf(buf, len, "; outputs %zu/%zu equal", o->equal, total);
         if (o->equal_within_tolerance) {
             char tol[48];
             tg_tolerance_format(&o->tolerance, tol, sizeof tol);
-            appendf(buf, len, " (%zu within %s)", o->equal_within_tolerance, tol);
+            tg_str_appendf(buf, len, " (%zu within %s)", o->equal_within_tolerance, tol);
         }
         if (o->different)
-            appendf(buf, len, ", %zu different", o->different);
+            tg_str_appendf(buf, len, ", %zu different", o->different);
         if (o->missing)
-            appendf(buf, len, ", %zu missing", o->missing);
+            tg_str_appendf(buf, len, ", %zu missing", o->missing);
     }
     if (c->workload_identical)
-        appendf(buf, len, "; workload identical");
+        tg_str_appendf(buf, len, "; workload identical");
     else
-        appendf(buf, len, "; workload DIFFERS (%s)", c->workload_diff);
+        tg_str_appendf(buf, len, "; workload DIFFERS (%s)", c->workload_diff);
     if (!c->met)
-        appendf(buf, len, " — not met: %s", c->reasons);
+        tg_str_appendf(buf, len, " — not met: %s", c->reasons);
 }
 
 int tg_compare_write_md(FILE *f, const struct tg_comparison *c)

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/time.h"
@@ -24,18 +25,6 @@ struct jcase {
     char message[768];     /* failure or skip message */
     char detail[768];      /* failure text / system-out */
 };
-
-static void appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void appendf(char *buf, size_t len, const char *fmt, ...)
-{
-    size_t o = strlen(buf);
-    if (o + 1 >= len)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf + o, len - o, fmt, ap);
-    va_end(ap);
-}
 
 static void ms_or_na(char *buf, size_t len, double v)
 {
@@ -83,7 +72,7 @@ static void case_sla(const struct tg_comparison *c, bool strict, struct jcase *k
 static void ids(char *buf, size_t len, const uint64_t *v, size_t n)
 {
     for (size_t i = 0; i < n; i++)
-        appendf(buf, len, "%s%llu", i ? ", " : "", (unsigned long long)v[i]);
+        tg_str_appendf(buf, len, "%s%llu", i ? ", " : "", (unsigned long long)v[i]);
 }
 
 static void case_outputs(const struct tg_comparison *c, struct jcase *k)
@@ -105,14 +94,14 @@ static void case_outputs(const struct tg_comparison *c, struct jcase *k)
         snprintf(k->message, sizeof k->message, "%zu/%zu outputs equal: %zu different, %zu missing", o->equal,
                  total, o->different, o->missing);
         if (o->n_first_different) {
-            appendf(k->detail, sizeof k->detail, "first different request_ids: ");
+            tg_str_appendf(k->detail, sizeof k->detail, "first different request_ids: ");
             ids(k->detail, sizeof k->detail, o->first_different, o->n_first_different);
-            appendf(k->detail, sizeof k->detail, "\n");
+            tg_str_appendf(k->detail, sizeof k->detail, "\n");
         }
         if (o->n_first_missing) {
-            appendf(k->detail, sizeof k->detail, "first missing request_ids: ");
+            tg_str_appendf(k->detail, sizeof k->detail, "first missing request_ids: ");
             ids(k->detail, sizeof k->detail, o->first_missing, o->n_first_missing);
-            appendf(k->detail, sizeof k->detail, "\n");
+            tg_str_appendf(k->detail, sizeof k->detail, "\n");
         }
     }
     if (!k->detail[0])
@@ -142,7 +131,7 @@ static void case_failed(const struct tg_comparison *c, struct jcase *k)
                  c->after.inputs);
         for (size_t i = 0; i < c->after.nclasses; i++)
             if (c->after.classes[i].count)
-                appendf(k->detail, sizeof k->detail, "%s: %zu\n", c->after.classes[i].name,
+                tg_str_appendf(k->detail, sizeof k->detail, "%s: %zu\n", c->after.classes[i].name,
                         c->after.classes[i].count);
     } else {
         snprintf(k->detail, sizeof k->detail, "%zu After inputs, %zu ok", c->after.inputs, c->after.ok);
@@ -333,7 +322,7 @@ int tg_junit_write(FILE *f, const struct tg_comparison *c, bool strict)
     if (c->opts.nslos) {
         char slos[TG_SLO_MAX * 52] = "";
         for (size_t i = 0; i < c->opts.nslos && i < c->slo_after.n; i++)
-            appendf(slos, sizeof slos, "%s%s", i ? " " : "", c->slo_after.slo[i].text);
+            tg_str_appendf(slos, sizeof slos, "%s%s", i ? " " : "", c->slo_after.slo[i].text);
         property(f, "slos", slos);
         property_ms(f, "before_goodput_rps", c->slo_before.goodput_rps);
         property_ms(f, "after_goodput_rps", c->slo_after.goodput_rps);

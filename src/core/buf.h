@@ -45,4 +45,9 @@ void tg_buf_reset(struct tg_buf *b);
 /* Releases the bytes; the struct can be reused. NULL is a no-op. */
 void tg_buf_free(struct tg_buf *b);
 
+/* Appends formatted text to the NUL-terminated string in the fixed buffer
+ * buf[0..len), truncated to fit (nothing when it is full).  For one-line
+ * reasons and verdict lines; thread-safe. */
+void tg_str_appendf(char *buf, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 #endif

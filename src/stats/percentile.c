@@ -3,6 +3,7 @@
  * percentile delta, and the binomial P95 verdict.
  */
 #include "stats/percentile.h"
+#include "stats/slo.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -215,38 +216,15 @@ out:
 int tg_sla_verdict(const double *v, size_t n, double limit_ms, double confidence,
                    struct tg_sla_result *out)
 {
-    memset(out, 0, sizeof *out);
-    out->n = n;
-    out->p95_ms = NAN;
-    out->frac_over_lo = 0;
-    out->frac_over_hi = 1;
-    out->verdict = TG_VERDICT_INCONCLUSIVE;
-    if (!(confidence > 0 && confidence < 1) || isnan(limit_ms))
-        return TG_EINVAL;
-    if (n == 0)
-        return 0;
-    double *s = malloc(n * sizeof *s);
-    if (!s)
-        return TG_ENOMEM;
-    memcpy(s, v, n * sizeof *s);
-    tg_sort_doubles(s, n);
-    out->p95_ms = tg_percentile_sorted(s, n, 95);
-    size_t over = 0;
-    for (size_t i = 0; i < n; i++)
-        if (!(s[i] <= limit_ms))   /* NaN counts as over: unknown is not a pass */
-            over++;
-    free(s);
-    out->over_limit = over;
-    int rc = tg_clopper_pearson(over, n, confidence, &out->frac_over_lo, &out->frac_over_hi);
-    if (rc < 0)
-        return rc;
-    if (out->frac_over_hi <= 0.05)
-        out->verdict = TG_VERDICT_PASS;
-    else if (out->frac_over_lo > 0.05)
-        out->verdict = TG_VERDICT_FAIL;
-    else
-        out->verdict = TG_VERDICT_INCONCLUSIVE;
-    return 0;
+    /* The P95 SLA is the latency SLO at p95 (stats/slo.h): one computation. */
+    const struct tg_slo slo = { .metric = TG_SLO_LATENCY, .p = 0.95, .limit_ms = limit_ms };
+    struct tg_slo_result r;
+    int rc = tg_slo_judge(&slo, v, n, confidence, &r);
+    *out = (struct tg_sla_result){
+        .p95_ms = r.estimate_ms, .over_limit = (size_t)r.over, .n = n,
+        .frac_over_lo = r.frac_over_lo, .frac_over_hi = r.frac_over_hi, .verdict = r.verdict,
+    };
+    return rc;
 }
 
 const char *tg_verdict_name(enum tg_verdict v)
