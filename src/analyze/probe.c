@@ -322,7 +322,9 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     cfg.inputs = spec->inputs;
     cfg.duration_ns = spec->start_window_ns;
     cfg.concurrency = spec->concurrency;
-    cfg.seed = 1;
+    cfg.seed = spec->seed ? spec->seed : 1;
+    cfg.rate = spec->rate > 0 ? spec->rate : 0;
+    cfg.arrival = spec->arrival;
     cfg.batch = spec->cfg.batch ? spec->cfg.batch : 1;
     cfg.batch_wait_ns = (uint64_t)(spec->cfg.batch_wait_ms * 1e6);
     cfg.api = t->api;

@@ -22,6 +22,7 @@
 
 #include "analyze/model.h"
 #include "analyze/prows.h"
+#include "engine/sched.h"
 #include "api/api.h"
 #include "http/http.h"
 
@@ -105,6 +106,12 @@ struct tg_probe_spec {
     bool preconnect;
     bool keep_outputs;             /* fill tg_probe_result.outputs */
     bool keep_stream;              /* fill tg_probe_result.itl_gaps (engine keep_stream) */
+    /* Open loop (capacity, sweep --rate): rate > 0 sends inputs at that many
+     * per second (arrival process, seed), concurrency then caps the inputs in
+     * flight; latency runs from each input's intended arrival.  0: closed loop. */
+    double rate;
+    enum tg_arrival arrival;
+    uint64_t seed;                 /* 0: 1 */
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs
