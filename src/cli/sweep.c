@@ -348,7 +348,7 @@ static int write_svg(const char *path, const struct sweep_cli *o, const struct t
     if (o->sla_p95_ms > 0)
         snprintf(sla_label, sizeof sla_label, "SLA P95 %g ms", o->sla_p95_ms);
     else if (sla)
-        snprintf(sla_label, sizeof sla_label, "SLO %s", sla->text);
+        snprintf(sla_label, sizeof sla_label, "SLA P%g %g ms", round(sla->p * 1e8) / 1e6, sla->limit_ms);
     long knee = tg_loadsweep_knee(pts, n);
     char title[160];
     snprintf(title, sizeof title, "Sweep: latency and throughput against %s",
