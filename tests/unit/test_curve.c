@@ -1,11 +1,13 @@
 /* Unit tests of src/report/curve: the latency-against-load chart is
  * well-formed XML, its lines and markers invert to the data through the
- * data-* axis mappings, bad arguments are refused, titles are escaped. */
+ * data-* axis mappings, bad arguments are refused, titles are escaped; and
+ * the report page's curve section (report/html.c). */
 #include "test.h"
 
 #include "core/buf.h"
 #include "core/error.h"
 #include "report/curve.h"
+#include "report/html.h"
 #include "report/svg.h"
 
 #include <ctype.h>
@@ -441,4 +443,56 @@ TEST(curve_write_is_a_whole_file)
     CHECK(strstr(text, ">SLA</text>") != NULL);   /* default label */
     unlink(path);
     rmdir(dir);
+}
+
+TEST(report_page_draws_curves_inline_and_escaped)
+{
+    static double lat[3] = { 10, 20, 30 }, ts[3] = { 1000, 1001, 1002 };
+    struct tg_plot_run run = { "Run", 3, lat, ts, NULL, { NULL } };
+    struct tg_buf svg[TG_CHART_COUNT];
+    for (int i = 0; i < TG_CHART_COUNT; i++)
+        svg[i] = (struct tg_buf)TG_BUF_INIT(0);
+    REQUIRE(tg_report_render_charts(&run, 1, 800, svg) == 0);
+    struct tg_report_run_info info = { "r.csv", "tailgate run", NULL, NULL, NULL, 0 };
+    struct tg_report_curve curves[2] = {
+        { .heading = "Capacity: <before>", .caption = "Meets the SLA (latency:p95<=800ms) up to 14.2 inputs/s.",
+          .source = "a&b/capacity.json",
+          .curve = { .title = "Capacity", .load_label = "offered rate (inputs/s)", .points = known,
+                     .npoints = 4, .sla_ms = 300, .limit_load = 4 } },
+        { .heading = "Sweep", .caption = "Knee at concurrency 1.", .source = "sweep.json",
+          .curve = { .title = "Sweep", .points = known, .npoints = 4, .limit_load = 1,
+                     .limit_label = "knee" } },
+    };
+    struct tg_report_page pg = {
+        .title = "t", .generated_utc = "2026-01-01T00:00:00Z", .tool_version = "0", .sla_ms = 800,
+        .runs = &run, .nruns = 1, .info = &info, .curves = curves, .ncurves = 2,
+    };
+    struct tg_buf out = TG_BUF_INIT(0);
+    REQUIRE(tg_report_html(&pg, svg, &out) == 0);
+    const char *h = out.data;
+    CHECK(strstr(h, "<h2>Capacity and load sweeps</h2>") != NULL);
+    CHECK(strstr(h, "<h3>Capacity: &lt;before&gt;</h3>") != NULL);
+    CHECK(strstr(h, "<b class=\"curve-caption\">Meets the SLA (latency:p95&lt;=800ms) up to 14.2 "
+                    "inputs/s.</b> From <code>a&amp;b/capacity.json</code>") != NULL);
+    CHECK(strstr(h, "id=\"fig-curve-0\"") && strstr(h, "id=\"fig-curve-1\""));
+    CHECK_UINT_EQ(2, count(h, "id=\"curve-plot\""));
+    CHECK(strstr(h, ">knee 1</text>") != NULL);
+    CHECK(strstr(h, "http://") == NULL);   /* inline SVG without its namespace URL */
+    tg_buf_free(&out);
+
+    /* A curve that cannot be drawn fails the page, as a chart would. */
+    struct tg_curve_point bad = { NAN, 1, 1, 1, 1, NULL };
+    curves[1].curve.points = &bad;
+    curves[1].curve.npoints = 1;
+    struct tg_buf out2 = TG_BUF_INIT(0);
+    CHECK_INT_EQ(TG_EINVAL, tg_report_html(&pg, svg, &out2));
+    tg_buf_free(&out2);
+    /* No curves: no section. */
+    pg.ncurves = 0;
+    struct tg_buf out3 = TG_BUF_INIT(0);
+    REQUIRE(tg_report_html(&pg, svg, &out3) == 0);
+    CHECK(strstr(out3.data, "Capacity and load sweeps") == NULL);
+    tg_buf_free(&out3);
+    for (int i = 0; i < TG_CHART_COUNT; i++)
+        tg_buf_free(&svg[i]);
 }
