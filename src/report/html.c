@@ -385,12 +385,13 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
            "show inputs served together (batches) or waiting behind the same execution.");
     tg_svg_raw(&w, "<h2>Where the time goes</h2>\n");
     figure(&w, &svg[TG_CHART_PHASES], "fig-phases",
-           "Mean of each phase over the ok inputs whose latency rank lies within one "
-           "percentile of P50, P95 and P99; the black tick is the exact nearest-rank "
-           "percentile. client queue = client_queue_ms &#8722; connect_ms; network = ttfb "
-           "&#8722; server queue &#8722; server compute; transfer = service &#8722; ttfb; "
-           "other = latency &#8722; client_queue_ms &#8722; service. Latency-only CSVs "
-           "(input.py) have no phases.");
+           "The breakdown analysis.md prints (one computation): the mean of each "
+           "component over the ok inputs ranked 45&#8211;55 % (P50), 92.5&#8211;97.5 % "
+           "(P95) and 98.5&#8211;99.5 % (P99); the black tick is the exact nearest-rank "
+           "percentile. client queue = client_queue_ms &#8722; connect_ms + the time after "
+           "the response; server queue / compute from Server-Timing, transfer = service "
+           "&#8722; both; without Server-Timing server = ttfb and transfer = service "
+           "&#8722; ttfb. Latency-only CSVs (input.py) have no phases.");
     rc = phase_table(&w, p);
     if (rc)
         return rc;
