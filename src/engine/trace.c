@@ -90,11 +90,14 @@ static int parse_entry(const char *s, size_t len, size_t lineno, const struct tg
     }
     json_t *tv = off ? off : ts;
     double ms = json_is_number(tv) ? json_number_value(tv) : -1;
-    if (!(ms >= 0) || ms > 1e15) {
+    if (!(ms >= 0) || ms > 1e13) {   /* 1e13 ms: year 2286, and 1e19 ns still fits */
         snprintf(why, whylen, "line %zu: \"%s\" is not a number of ms >= 0", lineno, off ? "offset_ms" : "timestamp_ms");
         goto done;
     }
-    e->t_ns = (uint64_t)llround(ms * 1e6);
+    /* integer ms exactly, the fraction to the ns: epoch-ms timestamps exceed a double's 53 bits in ns */
+    double whole = floor(ms);
+    e->t_ns = json_is_integer(tv) ? (uint64_t)json_integer_value(tv) * 1000000ULL
+                                  : (uint64_t)whole * 1000000ULL + (uint64_t)llround((ms - whole) * 1e6);
     e->line = lineno;
     json_t *body = json_object_get(o, "body"), *il = json_object_get(o, "input_length"),
            *ol = json_object_get(o, "output_length"), *model = json_object_get(o, "model");
