@@ -92,10 +92,10 @@ json_t *tg_summary_environment(void)
     return o;
 }
 
-double tg_summary_client_late_fraction(const struct tg_summary *s)
+double tg_summary_late_fraction(const struct tg_summary *s)
 {
     uint64_t n = s->send_lag ? tg_hist_count(s->send_lag) : 0;
-    return n ? (double)(s->lag_late - s->lag_late_cap) / (double)n : 0;
+    return n ? (double)s->lag_late / (double)n : 0;
 }
 
 static json_t *rate_or_null(double v) { return v >= 0 ? num(v) : json_null(); }
@@ -108,12 +108,11 @@ static json_t *schedule_json(const struct tg_summary *s)
     json_object_set_new(o, "send_lag_ms", tg_summary_hist_json(s->send_lag));
     json_object_set_new(o, "late_threshold_ms", json_integer(1));
     json_object_set_new(o, "late_inputs", json_integer((json_int_t)s->lag_late));
-    json_object_set_new(o, "late_fraction", json_real(n ? (double)s->lag_late / (double)n : 0));
+    double lf = tg_summary_late_fraction(s);
+    json_object_set_new(o, "late_fraction", json_real(lf));
+    json_object_set_new(o, "behind", json_boolean(lf > TG_SUMMARY_BEHIND_FRACTION));
     json_object_set_new(o, "cap_waited_inputs", json_integer((json_int_t)s->cap_waited));
-    json_object_set_new(o, "client_late_inputs", json_integer((json_int_t)(s->lag_late - s->lag_late_cap)));
-    double cf = tg_summary_client_late_fraction(s);
-    json_object_set_new(o, "client_late_fraction", json_real(cf));
-    json_object_set_new(o, "client_behind", json_boolean(cf > TG_SUMMARY_CLIENT_BEHIND));
+    json_object_set_new(o, "late_cap_waited_inputs", json_integer((json_int_t)s->lag_late_cap));
     json_object_set_new(o, "configured_rps", rate_or_null(s->configured_rps));
     json_object_set_new(o, "target_rps", rate_or_null(s->target_rps));
     json_object_set_new(o, "achieved_rps", rate_or_null(s->achieved_rps));

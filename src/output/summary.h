@@ -76,11 +76,11 @@ json_t *tg_summary_environment(void);
 /* Writes root to path atomically (path.tmp, fsync, rename).  Returns 0 or -errno. */
 int tg_summary_write(const char *path, const json_t *root);
 
-/* The fraction of admitted inputs more than 1 ms late through the client's
- * own doing (not held by the in-flight cap); 0 when none were admitted.
- * Over TG_SUMMARY_CLIENT_BEHIND the client fell behind its schedule. */
-#define TG_SUMMARY_CLIENT_BEHIND 0.01
-double tg_summary_client_late_fraction(const struct tg_summary *s);
+/* The fraction of admitted inputs more than 1 ms late; 0 when none were
+ * admitted.  Over TG_SUMMARY_BEHIND_FRACTION the run fell behind its
+ * schedule: the load asked for was not the load sent. */
+#define TG_SUMMARY_BEHIND_FRACTION 0.01
+double tg_summary_late_fraction(const struct tg_summary *s);
 
 /* The human summary (stdout). */
 void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir);
