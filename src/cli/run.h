@@ -1,6 +1,7 @@
 /*
  * run.h - the parts of `tailgate run` (internal to src/cli/run*.c):
  *   run_opts.c    the options: defaults, --help, getopt_long into struct run_opts
+ *   run_shape.c   the load-shape options checked against each other
  *   run_config.c  the effective configuration recorded in summary.json
  *   run_rows.c    the per-worker writers: requests.csv rows, --save-outputs
  *                 and --save-stream lines (on the worker threads)
@@ -83,6 +84,13 @@ void tg_run_opts_free(struct run_opts *o);
 
 /* True for an open loop: --rate, rate --stages or --trace. */
 bool tg_run_open_loop(const struct run_opts *o);
+
+/* run_shape.c: checks the load-shape options against each other and the
+ * rest after getopt (set_*: whether --arrival, --trace-speed, --payloads
+ * were given) and applies what they imply (arrival, duration, -c of
+ * concurrency stages).  Returns -1 to go on, else the exit code (a one-line
+ * usage error on stderr). */
+int tg_run_shape_opts(struct run_opts *o, bool set_arrival, bool set_speed, bool set_payloads);
 
 /* The request headers: the mode's (baseline: input.py's httpx headers), then
  * every -H replacing a same-named one.  out has room for
