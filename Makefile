@@ -27,7 +27,7 @@ BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Isrc $(WARN)
 ALL_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN)
 LDLIBS  := $(PKG_LIBS) -lm -lpthread
 
-LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/api/*.c src/stats/*.c src/engine/*.c \
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/api/*.c src/stats/*.c src/engine/*.c src/doc/*.c \
             src/output/*.c src/compare/*.c src/report/*.c src/server/*.c src/analyze/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))

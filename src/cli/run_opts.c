@@ -68,6 +68,7 @@ static void help(void)
            "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
            "                           open loop: the most in flight (default %d)\n"
            "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
+           "      --requests N         the old name of --inputs (kept as an alias)\n"
            "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
            "      --rate R             open loop: R inputs/s, latency from the intended send time\n"
            "      --arrival A          constant|poisson (default %s)\n"
@@ -113,7 +114,7 @@ static void help(void)
            "  -q, --quiet              no progress at all\n"
            "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
            "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
-           "  -h, --help\n\n"
+           "  -h, --help               this help\n\n"
            "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
            "x_request_id), except in --mode baseline or when -H gives one.\n\n"
            "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
@@ -190,7 +191,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts)) != -1) {
         uint64_t v;
         switch (ch) {
         case 'c':
