@@ -375,6 +375,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         if (o->batch > 1)
             return usage("--mode baseline sends one input per request; drop --batch");
     }
+    o->payloads = tg_cli_data_path(o->payloads);   /* an installed workload too (core/datadir.h) */
     if (!url_s)
         return usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
     o->url = url_s;
