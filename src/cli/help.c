@@ -20,7 +20,7 @@ void tg_cli_usage(FILE *f)
     fprintf(f, "usage: tailgate <command> [options]   (tailgate <command> --help)\n\n");
     for (const struct tg_command *c = tg_commands; c->name; c++)
         fprintf(f, "  %-8s %s\n", c->name, c->summary);
-    fprintf(f, "\n  help [COMMAND]  this list, or COMMAND's --help (man tailgate-COMMAND)\n"
+    fprintf(f, "\n  help [COMMAND]   this list, or COMMAND's --help (man tailgate-COMMAND)\n"
                "  version          the version and the libraries' (also --version)\n");
 }
 
