@@ -70,6 +70,7 @@ static void help(void)
            "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
            "                           open loop: the most in flight (default %d)\n"
            "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
+           "      --requests N         the old name of --inputs (kept as an alias)\n"
            "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
            "      --rate R             open loop: R inputs/s, latency from the intended send time; -c is\n"
            "                           then a cap: an arrival that finds it reached waits, and the wait\n"
@@ -126,7 +127,7 @@ static void help(void)
            "  -q, --quiet              no progress at all\n"
            "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
            "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
-           "  -h, --help\n\n"
+           "  -h, --help               this help\n\n"
            "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
            "x_request_id), except in --mode baseline or when -H gives one.\n\n"
            "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
@@ -211,7 +212,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts)) != -1) {
         uint64_t v;
         switch (ch) {
         case 'c':
@@ -423,6 +424,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         if (o->batch > 1)
             return usage("--mode baseline sends one input per request; drop --batch");
     }
+    o->payloads = tg_cli_data_path(o->payloads);   /* an installed workload too (core/datadir.h) */
     if (!url_s)
         return usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
     o->url = url_s;
