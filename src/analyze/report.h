@@ -77,6 +77,14 @@ struct tg_analysis {
     char sentence[1400];
     double probe_s;
     uint64_t probe_inputs;
+    /* Ctrl-C (the probe interrupt, probe.h): the probe stage in flight and
+     * the ones after it were not measured and their sections are null (or
+     * empty), the stages before it are whole */
+    bool interrupted;
+    const char *interrupted_during;  /* static: "batch cost probe", "concurrency sweep",
+                                        "connection probe", "stream probes"; NULL: after the probes */
+    const char *not_measured[4];     /* the probe stages left out, in that order (static) */
+    size_t n_not_measured;
 };
 
 /* Writes a.sentence (the dominant cause, the numbers behind it, and the

@@ -167,8 +167,10 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
     };
     for (size_t k = 0; k < o->nslos; k++)
         s.keep_stream |= o->slos[k].metric == TG_SLO_ITL;
+    if (tg_probe_interrupted())
+        return TG_EINTR;   /* whatever the instrument: no further probe starts */
     struct tg_probe_result r = { 0 };
-    int rc = tg_probe_run(t, &s, &r);
+    int rc = o->probe ? o->probe(o->probe_ctx, t, &s, &r) : tg_probe_run(t, &s, &r);
     if (rc) {
         tg_probe_result_free(&r);
         return rc;
@@ -239,6 +241,30 @@ static void append(char *r, size_t n, const char *s)
         m = n - l - 1;
     memcpy(r + l, s, m);
     r[l + m] = '\0';
+}
+
+static size_t count_measured(const struct tg_tune *t)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < t->n; i++)
+        n += t->cands[i].measured;
+    return n;
+}
+
+void tg_tune_mark_interrupted(struct tg_tune *t, const char *during)
+{
+    if (!t->n)
+        t->theoretical_best_p95_ms = t->theoretical_best_jitter_p95_ms = NAN;
+    t->interrupted = true;
+    t->interrupted_during = during;
+    t->best = t->confirm = -1;
+    t->best_p95_ms = t->ratio = NAN;
+    t->meets_sla = false;
+    t->dyn_batching_p95_ms = t->slots_p95_ms = NAN;
+    t->slots_needed = 0;
+    t->n_measured = count_measured(t);
+    snprintf(t->reason, sizeof t->reason, "interrupted (SIGINT/SIGTERM) during the %s: %zu candidate(s) measured "
+             "and kept; no configuration chosen (the search did not finish)", during, t->n_measured);
 }
 
 /* The reason in words when nothing was chosen or the choice misses the SLA. */
@@ -315,6 +341,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     struct tg_prows base_rows = { 0 };
     struct numref num = { 0 };
     struct tg_tune_cand **order = NULL;
+    const char *phase = NULL;
     int rc = 0;
     out->best = out->confirm = -1;
     if (o->reference_outputs && o->tol.kind != TG_TOL_EXACT) {
@@ -384,6 +411,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if (abl[a].run) {
             rc = measure(t, o, &cd, n_in, abl[a].role == TG_ROLE_BASELINE ? o->reference : (o->reference ? o->reference : &base_rows),
                          abl[a].role == TG_ROLE_BASELINE ? &base_rows : NULL, &out->probe_inputs, &num);
+            if (rc == TG_EINTR) {
+                phase = "ablation";
+                goto interrupted;
+            }
             if (rc) {
                 snprintf(err, errlen, "measuring %s: %s", tg_tune_role_name(cd.role), tg_strerror(rc));
                 goto fail;
@@ -407,6 +438,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if ((rc = tg_model_predict(m, &cd.cfg, c, n_sim, o->seed, &cd.pred)))
             goto fail;
         rc = measure(t, o, &cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "in-flight cap";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "measuring the in-flight cap: %s", tg_strerror(rc));
             goto fail;
@@ -441,6 +476,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if (dup)
             continue;
         rc = measure(t, o, cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "search";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "measuring a candidate: %s", tg_strerror(rc));
             goto fail;
@@ -455,6 +494,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         cd.pred = out->cands[out->best].pred;
         uint64_t full = o->confirm_inputs ? o->confirm_inputs : t->payloads->n;
         rc = measure(t, o, &cd, full, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "confirmation";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "confirming: %s", tg_strerror(rc));
             goto fail;
@@ -488,6 +531,16 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         }
     }
     explain(out, o);
+    out->n_measured = count_measured(out);
+    out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
+    free(order);
+    tg_prows_free(&base_rows);
+    numref_free(&num);
+    return 0;
+interrupted:
+    /* what was measured stands; the candidate in flight was not (measure
+     * leaves it untouched), nothing is chosen or confirmed */
+    tg_tune_mark_interrupted(out, phase);
     out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
     free(order);
     tg_prows_free(&base_rows);

@@ -82,16 +82,90 @@ static void help(void)
            "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
            "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
            "prefill interference, connections) and the server-side estimate (docs/analysis.md).\n\n"
-           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
+           "With --probe, Ctrl-C (SIGINT) or SIGTERM interrupts the probe in flight and starts no\n"
+           "further one: analysis.json / analysis.md are written from what finished, with\n"
+           "\"interrupted\": true, the stage cut short (\"interrupted_during\") and the stages not\n"
+           "measured (\"not_measured\"; their sections null or empty, never a fragment).\n\n"
+           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error,\n"
+           "3 interrupted.\n",
            defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
 
+/* The probe stage in flight (tg_active_probe's progress names it before
+ * each probe): what an interrupt cuts short.  Stages run in this order. */
+enum stage { STAGE_NONE, STAGE_BATCH, STAGE_SWEEP, STAGE_CONN };
+
+struct progress {
+    bool quiet;
+    enum stage stage;
+};
+
 static void on_progress(void *ctx, const char *what)
 {
-    (void)ctx;
-    fprintf(stderr, "analyze: probing %s\n", what);
+    struct progress *p = ctx;
+    if (!strncmp(what, "batch", 5))
+        p->stage = STAGE_BATCH;
+    else if (!strncmp(what, "concurrency", 11))
+        p->stage = STAGE_SWEEP;
+    else if (!strncmp(what, "new connections", 15))
+        p->stage = STAGE_CONN;
+    if (!p->quiet)
+        fprintf(stderr, "analyze: probing %s\n", what);
+}
+
+/* After an interrupt in stage s: the stages from s on are as if they had not
+ * run (a section is whole or absent, never a fragment).  Sets *during and
+ * lists the stages left out in a (not_measured). */
+static void drop_cut_stages(struct tg_active *act, enum stage s, struct tg_analysis *a)
+{
+    static const char *const names[] = { "batch cost probe", "concurrency sweep", "connection probe" };
+    enum stage from = s < STAGE_BATCH ? STAGE_BATCH : s;
+    a->interrupted_during = names[from - STAGE_BATCH];
+    for (enum stage k = from; k <= STAGE_CONN; k++)
+        a->not_measured[a->n_not_measured++] = names[k - STAGE_BATCH];
+    if (from == STAGE_BATCH) {
+        act->nbpts = 0;
+        act->nsamples = 0;
+        act->max_batch = act->max_batch_tried = act->max_batch_named = 0;
+        act->max_batch_exact = act->budget_cut = false;
+        act->max_batch_evidence = NULL;
+        act->max_batch_status = 0;
+        act->max_batch_message[0] = '\0';
+        act->from_server_timing = false;
+        act->overhead_ms = act->transfer_ms = NAN;
+    }
+    if (from <= STAGE_SWEEP) {
+        act->nsweep = 0;
+        tg_prows_free(&act->top_rows);
+        act->top_wall_s = NAN;
+    }
+    act->has_conn = false;
+    /* what tg_active_probe does last, without a connection probe (no round
+     * trip to subtract) */
+    if (!act->exec_source)
+        act->exec_source = act->from_server_timing ? "server_timing_compute" : "service_time";
+    act->rtt_ms = NAN;
+}
+
+/* The probe sections an interrupted analysis kept, in words. */
+static const char *kept_text(const struct tg_active *act, const struct tg_cli_stream *st, char *b, size_t n)
+{
+    const char *part[4];
+    size_t k = 0;
+    if (act->nbpts)
+        part[k++] = "the batch cost probe";
+    if (act->nsweep)
+        part[k++] = "the concurrency sweep";
+    if (act->has_conn)
+        part[k++] = "the connection probe";
+    if (st->probed && !st->interrupted)
+        part[k++] = "the stream probes";
+    snprintf(b, n, "%s", k ? "" : "no probe stage");
+    for (size_t i = 0; i < k; i++)
+        snprintf(b + strlen(b), n - strlen(b), "%s%s", i ? ", " : "", part[i]);
+    return b;
 }
 
 /* concurrency and wall time from RUN/summary.json, when there is one */
@@ -246,6 +320,11 @@ int tg_cmd_analyze(int argc, char **argv)
     if ((o.ep.nheaders || o.ep.cacert || o.ep.insecure) && !o.probe)
         return usage("%s applies to --probe only", o.ep.nheaders ? "-H" : o.ep.cacert ? "--cacert" : "--insecure");
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
+    if (o.probe && tg_probe_catch_signals() != 0)
+        return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
+    struct progress prog = { .quiet = o.quiet };
+    struct tg_analysis a = { 0 };
+    bool cut = false;   /* an interrupt cut the probes short */
 
     uint64_t conc = 0;
     double wall_s = NAN;
@@ -296,16 +375,20 @@ int tg_cmd_analyze(int argc, char **argv)
             .sweep = true,
             .connections = true,
             .batch_budget_s = o.budget_s,
-            .progress = o.quiet ? NULL : on_progress,
+            .progress = on_progress,
+            .progress_ctx = &prog,
         };
         if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
-            fprintf(stderr, "tailgate analyze: %s\n", err);
-            rc = TG_EXIT_FAIL;
-            goto out;
+            if (!tg_probe_interrupted()) {
+                fprintf(stderr, "tailgate analyze: %s\n", err);
+                rc = TG_EXIT_FAIL;
+                goto out;
+            }
+            cut = true;
+            drop_cut_stages(&act, prog.stage, &a);
         }
     }
 
-    struct tg_analysis a = { 0 };
     a.run = run_path;
     char probe_shown[2048]; /* the URL as recorded: secrets redacted */
     a.probe_url = o.probe ? tg_redact_url(o.probe, probe_shown, sizeof probe_shown) : NULL;
@@ -409,7 +492,7 @@ int tg_cmd_analyze(int argc, char **argv)
     if (o.baseline_csv)
         a.has_client = tg_client_overhead(&base, &run, &a.client) == 0;
     double *mjit = NULL;
-    if (o.probe && tg_active_model(&act, &a.model, &mjit) == 0) {
+    if (o.probe && !cut && tg_active_model(&act, &a.model, &mjit) == 0) {
         a.has_model = true;
         free(mjit);   /* the same factors as `jitter` when fitted; the file keeps batch_fit's */
         a.model.jitter = NULL;
@@ -447,6 +530,12 @@ int tg_cmd_analyze(int argc, char **argv)
     if (streaming)
         tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)(run_conc ? run_conc : conc), (uint32_t)conc,
                               o.probe ? &target : NULL, &o.slo, o.quiet, &st);
+    a.interrupted = o.probe && tg_probe_interrupted();
+    if (st.interrupted) {
+        if (!a.interrupted_during)
+            a.interrupted_during = "stream probes";
+        a.not_measured[a.n_not_measured++] = "stream probes";
+    }
 
     /* the files */
     char path[4200];
@@ -475,6 +564,18 @@ int tg_cmd_analyze(int argc, char **argv)
         goto out;
     }
 
+    if (a.interrupted) {
+        char kept[200], not_measured[160] = "nothing";
+        for (size_t i = 0, k = 0; i < a.n_not_measured; i++)
+            k += (size_t)snprintf(not_measured + k, sizeof not_measured - k, "%s%s", i ? ", " : "", a.not_measured[i]);
+        fprintf(stderr, "tailgate analyze: interrupted %s%s: kept %s%s; not measured: %s; wrote %s/analysis.json, "
+                        "%s/analysis.md (\"interrupted\": true)\n",
+                a.interrupted_during ? "during the " : "after the probes", a.interrupted_during ? a.interrupted_during : "",
+                run_path ? "the run's sections and " : "", kept_text(&act, &st, kept, sizeof kept),
+                not_measured, out_dir, out_dir);
+        rc = TG_EXIT_INTERRUPTED;
+        goto out;
+    }
     if (streaming && st.done)
         printf("%s\n", st.sa.sentence);
     else if (streaming)
