@@ -150,6 +150,8 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
                    uint64_t inputs, const struct tg_prows *ref, struct tg_prows *keep, uint64_t *sent,
                    struct numref *num)
 {
+    if (tg_probe_interrupted())
+        return TG_EINTR;   /* whatever the instrument: no further probe starts (nor says it does) */
     char what[160], args[128];
     tg_tune_args(&c->cfg, args, sizeof args);
     snprintf(what, sizeof what, "%s: %s", tg_tune_role_name(c->role), args);
@@ -167,8 +169,6 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
     };
     for (size_t k = 0; k < o->nslos; k++)
         s.keep_stream |= o->slos[k].metric == TG_SLO_ITL;
-    if (tg_probe_interrupted())
-        return TG_EINTR;   /* whatever the instrument: no further probe starts */
     struct tg_probe_result r = { 0 };
     int rc = o->probe ? o->probe(o->probe_ctx, t, &s, &r) : tg_probe_run(t, &s, &r);
     if (rc) {
