@@ -187,6 +187,11 @@ int tg_tune_slos_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts 
  * set (tg_tune_mark_interrupted) and 0 is returned with what was measured. */
 int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m,
                    const struct tg_tune_opts *o, struct tg_tune *out, char *err, size_t errlen);
+/* Fills t->reason from a finished search: why nothing was chosen, or why
+ * the choice misses the SLA / an --slo, and the candidates whose outputs
+ * differ ("" when met and none differ); also n_outputs_differ,
+ * n_batched_differ and n_measured (tune_explain.c). */
+void tg_tune_explain(struct tg_tune *t, const struct tg_tune_opts *o);
 /* Marks t interrupted during `during` (static text): no choice (best,
  * confirm -1), meets_sla false, the choice's figures, ratio and the
  * server-side estimates NAN; reason says so and how many candidates were

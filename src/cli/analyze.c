@@ -9,6 +9,7 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "cli/analyze_cut.h"
 #include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
@@ -92,81 +93,6 @@ static void help(void)
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
-
-/* The probe stage in flight (tg_active_probe's progress names it before
- * each probe): what an interrupt cuts short.  Stages run in this order. */
-enum stage { STAGE_NONE, STAGE_BATCH, STAGE_SWEEP, STAGE_CONN };
-
-struct progress {
-    bool quiet;
-    enum stage stage;
-};
-
-static void on_progress(void *ctx, const char *what)
-{
-    struct progress *p = ctx;
-    if (!strncmp(what, "batch", 5))
-        p->stage = STAGE_BATCH;
-    else if (!strncmp(what, "concurrency", 11))
-        p->stage = STAGE_SWEEP;
-    else if (!strncmp(what, "new connections", 15))
-        p->stage = STAGE_CONN;
-    if (!p->quiet)
-        fprintf(stderr, "analyze: probing %s\n", what);
-}
-
-/* After an interrupt in stage s: the stages from s on are as if they had not
- * run (a section is whole or absent, never a fragment).  Sets *during and
- * lists the stages left out in a (not_measured). */
-static void drop_cut_stages(struct tg_active *act, enum stage s, struct tg_analysis *a)
-{
-    static const char *const names[] = { "batch cost probe", "concurrency sweep", "connection probe" };
-    enum stage from = s < STAGE_BATCH ? STAGE_BATCH : s;
-    a->interrupted_during = names[from - STAGE_BATCH];
-    for (enum stage k = from; k <= STAGE_CONN; k++)
-        a->not_measured[a->n_not_measured++] = names[k - STAGE_BATCH];
-    if (from == STAGE_BATCH) {
-        act->nbpts = 0;
-        act->nsamples = 0;
-        act->max_batch = act->max_batch_tried = act->max_batch_named = 0;
-        act->max_batch_exact = act->budget_cut = false;
-        act->max_batch_evidence = NULL;
-        act->max_batch_status = 0;
-        act->max_batch_message[0] = '\0';
-        act->from_server_timing = false;
-        act->overhead_ms = act->transfer_ms = NAN;
-    }
-    if (from <= STAGE_SWEEP) {
-        act->nsweep = 0;
-        tg_prows_free(&act->top_rows);
-        act->top_wall_s = NAN;
-    }
-    act->has_conn = false;
-    /* what tg_active_probe does last, without a connection probe (no round
-     * trip to subtract) */
-    if (!act->exec_source)
-        act->exec_source = act->from_server_timing ? "server_timing_compute" : "service_time";
-    act->rtt_ms = NAN;
-}
-
-/* The probe sections an interrupted analysis kept, in words. */
-static const char *kept_text(const struct tg_active *act, const struct tg_cli_stream *st, char *b, size_t n)
-{
-    const char *part[4];
-    size_t k = 0;
-    if (act->nbpts)
-        part[k++] = "the batch cost probe";
-    if (act->nsweep)
-        part[k++] = "the concurrency sweep";
-    if (act->has_conn)
-        part[k++] = "the connection probe";
-    if (st->probed && !st->interrupted)
-        part[k++] = "the stream probes";
-    snprintf(b, n, "%s", k ? "" : "no probe stage");
-    for (size_t i = 0; i < k; i++)
-        snprintf(b + strlen(b), n - strlen(b), "%s%s", i ? ", " : "", part[i]);
-    return b;
-}
 
 /* concurrency and wall time from RUN/summary.json, when there is one */
 static void run_summary(const char *run, uint64_t *conc, double *wall_s)
@@ -322,7 +248,7 @@ int tg_cmd_analyze(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
     if (o.probe && tg_probe_catch_signals() != 0)
         return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
-    struct progress prog = { .quiet = o.quiet };
+    struct tg_cli_cut prog = { .quiet = o.quiet };
     struct tg_analysis a = { 0 };
     bool cut = false;   /* an interrupt cut the probes short */
 
@@ -375,7 +301,7 @@ int tg_cmd_analyze(int argc, char **argv)
             .sweep = true,
             .connections = true,
             .batch_budget_s = o.budget_s,
-            .progress = on_progress,
+            .progress = tg_cli_cut_progress,
             .progress_ctx = &prog,
         };
         if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
@@ -385,7 +311,7 @@ int tg_cmd_analyze(int argc, char **argv)
                 goto out;
             }
             cut = true;
-            drop_cut_stages(&act, prog.stage, &a);
+            tg_cli_cut_drop(&prog, &act, &a);
         }
     }
 
@@ -571,7 +497,7 @@ int tg_cmd_analyze(int argc, char **argv)
         fprintf(stderr, "tailgate analyze: interrupted %s%s: kept %s%s; not measured: %s; wrote %s/analysis.json, "
                         "%s/analysis.md (\"interrupted\": true)\n",
                 a.interrupted_during ? "during the " : "after the probes", a.interrupted_during ? a.interrupted_during : "",
-                run_path ? "the run's sections and " : "", kept_text(&act, &st, kept, sizeof kept),
+                run_path ? "the run's sections and " : "", tg_cli_cut_kept(&act, &st, kept, sizeof kept),
                 not_measured, out_dir, out_dir);
         rc = TG_EXIT_INTERRUPTED;
         goto out;
