@@ -9,6 +9,7 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "cli/analyze_cut.h"
 #include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
@@ -82,17 +83,16 @@ static void help(void)
            "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
            "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
            "prefill interference, connections) and the server-side estimate (docs/analysis.md).\n\n"
-           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
+           "With --probe, Ctrl-C (SIGINT) or SIGTERM interrupts the probe in flight and starts no\n"
+           "further one: analysis.json / analysis.md are written from what finished, with\n"
+           "\"interrupted\": true, the stage cut short (\"interrupted_during\") and the stages not\n"
+           "measured (\"not_measured\"; their sections null or empty, never a fragment).\n\n"
+           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error,\n"
+           "3 interrupted.\n",
            defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
-
-static void on_progress(void *ctx, const char *what)
-{
-    (void)ctx;
-    fprintf(stderr, "analyze: probing %s\n", what);
-}
 
 /* concurrency and wall time from RUN/summary.json, when there is one */
 static void run_summary(const char *run, uint64_t *conc, double *wall_s)
@@ -246,6 +246,11 @@ int tg_cmd_analyze(int argc, char **argv)
     if ((o.ep.nheaders || o.ep.cacert || o.ep.insecure) && !o.probe)
         return usage("%s applies to --probe only", o.ep.nheaders ? "-H" : o.ep.cacert ? "--cacert" : "--insecure");
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
+    if (o.probe && tg_probe_catch_signals() != 0)
+        return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
+    struct tg_cli_cut prog = { .quiet = o.quiet };
+    struct tg_analysis a = { 0 };
+    bool cut = false;   /* an interrupt cut the probes short */
 
     uint64_t conc = 0;
     double wall_s = NAN;
@@ -296,16 +301,20 @@ int tg_cmd_analyze(int argc, char **argv)
             .sweep = true,
             .connections = true,
             .batch_budget_s = o.budget_s,
-            .progress = o.quiet ? NULL : on_progress,
+            .progress = tg_cli_cut_progress,
+            .progress_ctx = &prog,
         };
         if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
-            fprintf(stderr, "tailgate analyze: %s\n", err);
-            rc = TG_EXIT_FAIL;
-            goto out;
+            if (!tg_probe_interrupted()) {
+                fprintf(stderr, "tailgate analyze: %s\n", err);
+                rc = TG_EXIT_FAIL;
+                goto out;
+            }
+            cut = true;
+            tg_cli_cut_drop(&prog, &act, &a);
         }
     }
 
-    struct tg_analysis a = { 0 };
     a.run = run_path;
     char probe_shown[2048]; /* the URL as recorded: secrets redacted */
     a.probe_url = o.probe ? tg_redact_url(o.probe, probe_shown, sizeof probe_shown) : NULL;
@@ -409,7 +418,7 @@ int tg_cmd_analyze(int argc, char **argv)
     if (o.baseline_csv)
         a.has_client = tg_client_overhead(&base, &run, &a.client) == 0;
     double *mjit = NULL;
-    if (o.probe && tg_active_model(&act, &a.model, &mjit) == 0) {
+    if (o.probe && !cut && tg_active_model(&act, &a.model, &mjit) == 0) {
         a.has_model = true;
         free(mjit);   /* the same factors as `jitter` when fitted; the file keeps batch_fit's */
         a.model.jitter = NULL;
@@ -447,6 +456,12 @@ int tg_cmd_analyze(int argc, char **argv)
     if (streaming)
         tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)(run_conc ? run_conc : conc), (uint32_t)conc,
                               o.probe ? &target : NULL, &o.slo, o.quiet, &st);
+    a.interrupted = o.probe && tg_probe_interrupted();
+    if (st.interrupted) {
+        if (!a.interrupted_during)
+            a.interrupted_during = "stream probes";
+        a.not_measured[a.n_not_measured++] = "stream probes";
+    }
 
     /* the files */
     char path[4200];
@@ -475,6 +490,18 @@ int tg_cmd_analyze(int argc, char **argv)
         goto out;
     }
 
+    if (a.interrupted) {
+        char kept[200], not_measured[160] = "nothing";
+        for (size_t i = 0, k = 0; i < a.n_not_measured; i++)
+            k += (size_t)snprintf(not_measured + k, sizeof not_measured - k, "%s%s", i ? ", " : "", a.not_measured[i]);
+        fprintf(stderr, "tailgate analyze: interrupted %s%s: kept %s%s; not measured: %s; wrote %s/analysis.json, "
+                        "%s/analysis.md (\"interrupted\": true)\n",
+                a.interrupted_during ? "during the " : "after the probes", a.interrupted_during ? a.interrupted_during : "",
+                run_path ? "the run's sections and " : "", tg_cli_cut_kept(&act, &st, kept, sizeof kept),
+                not_measured, out_dir, out_dir);
+        rc = TG_EXIT_INTERRUPTED;
+        goto out;
+    }
     if (streaming && st.done)
         printf("%s\n", st.sa.sentence);
     else if (streaming)
