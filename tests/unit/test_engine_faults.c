@@ -1,0 +1,445 @@
+/* test_engine_faults.c - the engine when a loop call or a request slot fails
+ * (engine/fault.h): every input is still reported exactly once, with the
+ * class and detail of the failure, and the run ends. */
+#include "test.h"
+
+#include "api/api.h"
+#include "core/error.h"
+#include "core/time.h"
+#include "engine/engine.h"
+#include "engine/fault.h"
+#include "engine/payload.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+TEST_MAIN()
+
+/* Set-up that cannot go on (no socket, no thread): the binary fails. */
+#define MUST(cond)                                                            \
+    do { if (!(cond)) { TG_FAIL_AT("MUST(%s) is false", #cond); exit(1); } } while (0)
+
+/* ---- the hook: fail the Nth call of one site ------------------------------- */
+
+static enum tg_fault_site fault_site;
+static _Atomic int fault_calls[TG_FAULT_NSITES];
+static int fault_nth;      /* 1-based call of fault_site to fail; 0: none; -1: every one */
+static _Atomic int fault_fired;
+
+static int fault_hook(enum tg_fault_site site)
+{
+    int k = atomic_fetch_add(&fault_calls[site], 1) + 1;
+    if (site != fault_site || fault_nth == 0 || (fault_nth > 0 && k != fault_nth))
+        return 0;
+    atomic_fetch_add(&fault_fired, 1);
+    return -ENOMEM;
+}
+
+static void fault_arm(enum tg_fault_site site, int nth)
+{
+    fault_site = site;
+    fault_nth = nth;
+    atomic_store(&fault_fired, 0);
+    for (int i = 0; i < TG_FAULT_NSITES; i++)
+        atomic_store(&fault_calls[i], 0);
+    tg_fault_hook = fault_hook;
+}
+
+/* ---- a server: one thread per connection, every request answered ---------- */
+
+#define ANSWER "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]"
+#define MAX_CONNS 64
+
+struct server {
+    int lfd;
+    struct sockaddr_in addr;
+    pthread_t accepter, conn[MAX_CONNS];
+    int nconn;
+};
+
+/* Reads requests (head, then Content-Length bytes of body, discarded) and
+ * answers each until the client closes. */
+static void *serve_conn(void *arg)
+{
+    int fd = (int)(intptr_t)arg;
+    static _Thread_local char head[65536];
+    size_t hlen = 0;
+    size_t body_left = 0;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n <= 0)
+            break;
+        size_t off = 0;
+        while (off < (size_t)n) {
+            if (body_left) {
+                size_t k = (size_t)n - off < body_left ? (size_t)n - off : body_left;
+                body_left -= k;
+                off += k;
+                if (!body_left && write(fd, ANSWER, strlen(ANSWER)) < 0)
+                    goto done;
+                continue;
+            }
+            if (hlen + 1 >= sizeof head)
+                goto done;
+            head[hlen++] = buf[off++];
+            head[hlen] = '\0';
+            if (hlen < 4 || memcmp(head + hlen - 4, "\r\n\r\n", 4) != 0)
+                continue;
+            const char *cl = strcasestr(head, "\r\nContent-Length:");
+            body_left = cl ? strtoull(cl + 17, NULL, 10) : 0;
+            hlen = 0;
+            if (!body_left && write(fd, ANSWER, strlen(ANSWER)) < 0)
+                goto done;
+        }
+    }
+done:
+    close(fd);
+    return NULL;
+}
+
+static void *serve_accept(void *arg)
+{
+    struct server *s = arg;
+    for (;;) {
+        int c = accept(s->lfd, NULL, NULL);
+        if (c < 0)
+            return NULL;
+        if (s->nconn == MAX_CONNS || pthread_create(&s->conn[s->nconn], NULL, serve_conn, (void *)(intptr_t)c)) {
+            close(c);
+            continue;
+        }
+        s->nconn++;
+    }
+}
+
+/* rcvbuf > 0: the accepted sockets' SO_RCVBUF (set on the listener, so
+ * the window is small from the SYN on). */
+static void server_start(struct server *s, int rcvbuf)
+{
+    memset(s, 0, sizeof *s);
+    s->lfd = socket(AF_INET, SOCK_STREAM, 0);
+    if (rcvbuf > 0)
+        MUST(setsockopt(s->lfd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof rcvbuf) == 0);
+    s->addr = (struct sockaddr_in){ .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t al = sizeof s->addr;
+    MUST(bind(s->lfd, (struct sockaddr *)&s->addr, sizeof s->addr) == 0 && listen(s->lfd, 64) == 0);
+    MUST(getsockname(s->lfd, (struct sockaddr *)&s->addr, &al) == 0);
+    MUST(pthread_create(&s->accepter, NULL, serve_accept, s) == 0);
+}
+
+/* After the engine is freed: every client connection is closed, so every
+ * connection thread ends. */
+static void server_stop(struct server *s)
+{
+    shutdown(s->lfd, SHUT_RDWR);
+    close(s->lfd);
+    pthread_join(s->accepter, NULL);
+    for (int i = 0; i < s->nconn; i++)
+        pthread_join(s->conn[i], NULL);
+}
+
+/* ---- a run ------------------------------------------------------------------ */
+
+/* The tailgate dialect, with a split that answers any batch size: the
+ * server's one answer stands for every request. */
+static int any_split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn, void *ctx,
+                     char *why, size_t whylen)
+{
+    (void)body, (void)len, (void)batched, (void)why, (void)whylen;
+    for (size_t i = 0; i < n; i++) {
+        int rc = fn(ctx, i, "[1]", 3, "00");
+        if (rc)
+            return rc;
+    }
+    return 0;
+}
+
+#define MAX_INPUTS 64
+
+struct seen {
+    int n, ok;
+    int times[MAX_INPUTS];           /* rows per input id */
+    int by_class[TG_ERRC_COUNT];
+    int odd_detail;                  /* failed rows whose detail is not the expected one */
+    const char *want_detail;
+    char last_detail[200];
+};
+
+static void on_row(void *ctx, const struct tg_input_result *r)
+{
+    struct seen *s = ctx;
+    s->n++;
+    s->ok += r->ok;
+    if (r->request_id < MAX_INPUTS)
+        s->times[r->request_id]++;
+    s->by_class[r->errc]++;
+    if (!r->ok) {
+        snprintf(s->last_detail, sizeof s->last_detail, "%s", r->error_detail);
+        if (s->want_detail && strcmp(s->want_detail, r->error_detail) != 0)
+            s->odd_detail++;
+    }
+}
+
+struct run {
+    uint64_t inputs;
+    uint32_t concurrency, connections, batch;
+    uint64_t batch_wait_ns, duration_ns;
+    double rate;
+    bool keepalive, preconnect;
+    size_t payload_bytes;            /* the input text's length (a large one cannot be written at once) */
+    int server_rcvbuf;               /* > 0: the server's SO_RCVBUF */
+    const char *want_detail;
+};
+
+/* Runs r against a fresh server; fills *s and returns the engine totals'
+ * input count (or -1 when the engine could not be created: *new_rc). */
+static long long do_run(const struct run *r, struct seen *s, int *new_rc, bool hook_after_new)
+{
+    static struct server srv;
+    server_start(&srv, r->server_rcvbuf);
+    static struct tg_api api;
+    api = *tg_api_find("tailgate");
+    api.split = any_split;
+    api.stream_event = NULL;
+
+    char path[] = "/tmp/tg_faults_XXXXXX";
+    int fd = mkstemp(path);
+    MUST(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    MUST(f != NULL);
+    fputs("{\"model\":\"m\",\"input\":\"", f);
+    for (size_t i = 0; i < (r->payload_bytes ? r->payload_bytes : 1); i++)
+        fputc('x', f);
+    fputs("\"}\n", f);
+    fclose(f);
+    struct tg_payloads *pl = NULL;
+    char why[200] = "";
+    MUST(tg_payloads_load(path, &api, &pl, why, sizeof why) == 0);
+    unlink(path);
+
+    memset(s, 0, sizeof *s);
+    s->want_detail = r->want_detail;
+    void *ctx[1] = { s };
+    struct tg_engine_config cfg = {
+        .payloads = pl, .inputs = r->inputs, .concurrency = r->concurrency, .batch = r->batch ? r->batch : 1,
+        .batch_wait_ns = r->batch_wait_ns, .duration_ns = r->duration_ns, .rate = r->rate, .api = &api,
+        .connections = r->connections ? r->connections : r->concurrency, .keepalive = r->keepalive,
+        .preconnect = r->preconnect, .timeout_ns = 10 * TG_NS_PER_S, .threads = 1, .parse_outputs = true,
+        .max_response_bytes = 1 << 20, .on_result = on_row, .worker_ctx = ctx,
+    };
+    const char *uwhy = NULL;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/embed", ntohs(srv.addr.sin_port));
+    MUST(tg_url_parse(url, &cfg.url, &uwhy) == 0);
+    memcpy(&cfg.addr, &srv.addr, sizeof srv.addr);
+    cfg.addrlen = sizeof srv.addr;
+
+    enum tg_fault_site site = fault_site;
+    int nth = fault_nth;
+    if (hook_after_new)
+        tg_fault_hook = NULL;
+    struct tg_engine *e = NULL;
+    *new_rc = tg_engine_new(&cfg, &e);
+    long long inputs = -1;
+    if (*new_rc == 0) {
+        if (hook_after_new)
+            fault_arm(site, nth);
+        MUST(tg_engine_start(e) == 0);
+        /* bounded: the timeout (10 s) ends any request; 30 s is far past it */
+        for (int i = 0; i < 3000 && !tg_engine_finished(e); i++)
+            usleep(10 * 1000);
+        CHECK(tg_engine_finished(e));
+        const struct tg_engine_totals *t = NULL;
+        MUST(tg_engine_join(e, &t) == 0);
+        inputs = (long long)t->inputs;
+    }
+    tg_fault_hook = NULL;
+    tg_engine_free(e);
+    server_stop(&srv);
+    tg_payloads_free(pl);
+    return inputs;
+}
+
+/* Every input 0..n-1 reported exactly once. */
+static void check_once(const struct seen *s, uint64_t n, long long totals)
+{
+    CHECK_INT_EQ(n, s->n);
+    CHECK_INT_EQ(n, totals);
+    for (uint64_t i = 0; i < n && i < MAX_INPUTS; i++)
+        if (s->times[i] != 1) {
+            TG_FAIL_AT("input %llu reported %d times", (unsigned long long)i, s->times[i]);
+            break;
+        }
+}
+
+#define EPOLL_DETAIL "epoll_ctl: Cannot allocate memory"
+#define NO_SLOT_DETAIL "no free request slot (an accounting bug of the engine)"
+
+/* ---- tg_loop_mod ----------------------------------------------------------- */
+
+/* One connection per request: each one's "wait for the response" is the
+ * run's one epoll_ctl MOD per input.  Failing the Nth fails input N-1 with
+ * class read; the others are fine and the run ends. */
+TEST(engine_faults_loop_mod_fails_that_input)
+{
+    struct run r = { .inputs = 4, .concurrency = 1, .keepalive = false, .want_detail = EPOLL_DETAIL };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_LOOP_MOD, 0);
+    long long t = do_run(&r, &s, &rc, false);
+    CHECK_INT_EQ(4, s.ok);
+    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
+    CHECK_INT_EQ(4, clean_calls);
+    check_once(&s, 4, t);
+    for (int nth = 1; nth <= 4; nth++) {
+        fault_arm(TG_FAULT_LOOP_MOD, nth);
+        t = do_run(&r, &s, &rc, false);
+        printf("    fail MOD #%d: fired %d, ok %d, read %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
+               s.by_class[TG_ERRC_READ], s.last_detail);
+        check_once(&s, 4, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(3, s.ok);
+        CHECK_INT_EQ(1, s.by_class[TG_ERRC_READ]);
+        CHECK_INT_EQ(0, s.odd_detail);
+        CHECK_STR_EQ(EPOLL_DETAIL, s.last_detail);
+    }
+}
+
+/* A preconnected connection is watched while idle: when that fails it is
+ * closed (no input on it), and the first input opens another: nothing fails. */
+TEST(engine_faults_loop_mod_idle_connection_closed)
+{
+    struct run r = { .inputs = 3, .concurrency = 1, .keepalive = true, .preconnect = true,
+                     .want_detail = EPOLL_DETAIL };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_LOOP_MOD, 1);
+    long long t = do_run(&r, &s, &rc, false);
+    printf("    fail MOD #1 (idle): fired %d, ok %d, MOD calls %d\n", atomic_load(&fault_fired), s.ok,
+           atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]));
+    CHECK_INT_EQ(1, atomic_load(&fault_fired));
+    check_once(&s, 3, t);
+    CHECK_INT_EQ(3, s.ok);
+}
+
+/* A request too big for the socket buffers (16 MiB against a server that
+ * reads through a 16 KiB window) is written over several events:
+ * on a reused connection (watched for reading) its EAGAIN asks for
+ * writable (MOD #2 of the run), then for readable when written (#3).
+ * Failing #2 fails input 1 with class write, #3 with class read. */
+TEST(engine_faults_loop_mod_short_write)
+{
+    struct run r = { .inputs = 3, .concurrency = 1, .keepalive = true, .payload_bytes = 16u << 20,
+                     .server_rcvbuf = 16 << 10,
+                     .want_detail = EPOLL_DETAIL };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_LOOP_MOD, 0);
+    long long t = do_run(&r, &s, &rc, false);
+    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
+    printf("    clean run: ok %d, MOD calls %d (5 when every request after the first hit EAGAIN)\n", s.ok,
+           clean_calls);
+    check_once(&s, 3, t);
+    CHECK_INT_EQ(3, s.ok);
+    if (clean_calls != 5)
+        SKIP("a 16 MiB request was written without EAGAIN: the write path cannot be provoked here");
+    static const enum tg_errc want[] = { 0, TG_ERRC_READ, TG_ERRC_WRITE, TG_ERRC_READ, TG_ERRC_WRITE, TG_ERRC_READ };
+    for (int nth = 1; nth <= 5; nth++) {
+        fault_arm(TG_FAULT_LOOP_MOD, nth);
+        t = do_run(&r, &s, &rc, false);
+        printf("    fail MOD #%d: fired %d, ok %d, read %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
+               s.by_class[TG_ERRC_READ], s.by_class[TG_ERRC_WRITE], s.last_detail);
+        check_once(&s, 3, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(2, s.ok);
+        CHECK_INT_EQ(1, s.by_class[want[nth]]);
+        CHECK_INT_EQ(0, s.odd_detail);
+    }
+}
+
+/* ---- the timer heap ---------------------------------------------------------- */
+
+/* Creating the engine reserves the workers' timers: failing that is
+ * tg_engine_new's TG_ENOMEM (nothing leaks), and a run that arms all five
+ * (schedule, batch deadline, sweep, flush, end) never grows the heap again,
+ * so no timer start can fail during it. */
+TEST(engine_faults_timer_heap)
+{
+    struct run r = { .inputs = 6, .concurrency = 4, .connections = 2, .batch = 2,
+                     .batch_wait_ns = 2 * TG_NS_PER_MS, .rate = 200, .duration_ns = 20 * TG_NS_PER_S,
+                     .keepalive = true };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_TIMER_HEAP, -1);
+    long long t = do_run(&r, &s, &rc, false);
+    CHECK_INT_EQ(TG_ENOMEM, rc);
+    CHECK_INT_EQ(-1, t);
+    CHECK_INT_EQ(0, s.n);
+
+    fault_arm(TG_FAULT_TIMER_HEAP, -1);
+    t = do_run(&r, &s, &rc, true);
+    printf("    every heap growth failing after tg_engine_new: heap calls %d, ok %d of %d\n",
+           atomic_load(&fault_calls[TG_FAULT_TIMER_HEAP]), s.ok, s.n);
+    CHECK_INT_EQ(0, rc);
+    CHECK_INT_EQ(0, atomic_load(&fault_calls[TG_FAULT_TIMER_HEAP]));
+    check_once(&s, 6, t);
+    CHECK_INT_EQ(6, s.ok);
+}
+
+/* ---- request slots ------------------------------------------------------------- */
+
+/* Unbatched: the input whose slot is refused fails (class write) and the
+ * run goes on. */
+TEST(engine_faults_req_alloc_single)
+{
+    struct run r = { .inputs = 4, .concurrency = 1, .keepalive = true, .want_detail = NO_SLOT_DETAIL };
+    struct seen s;
+    int rc;
+    for (int nth = 1; nth <= 4; nth++) {
+        fault_arm(TG_FAULT_REQ_ALLOC, nth);
+        long long t = do_run(&r, &s, &rc, false);
+        printf("    fail slot #%d: fired %d, ok %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
+               s.by_class[TG_ERRC_WRITE], s.last_detail);
+        check_once(&s, 4, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(3, s.ok);
+        CHECK_INT_EQ(1, s.by_class[TG_ERRC_WRITE]);
+        CHECK_INT_EQ(0, s.odd_detail);
+        CHECK_STR_EQ(NO_SLOT_DETAIL, s.last_detail);
+    }
+}
+
+/* Batched: 6 inputs in 3 batches of 2; the batch whose slot is refused
+ * fails both its inputs (class write), the others are sent. */
+TEST(engine_faults_req_alloc_batch)
+{
+    struct run r = { .inputs = 6, .concurrency = 2, .connections = 1, .batch = 2, .keepalive = true,
+                     .want_detail = NO_SLOT_DETAIL };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_REQ_ALLOC, 0);
+    long long t = do_run(&r, &s, &rc, false);
+    CHECK_INT_EQ(3, atomic_load(&fault_calls[TG_FAULT_REQ_ALLOC]));
+    check_once(&s, 6, t);
+    CHECK_INT_EQ(6, s.ok);
+    for (int nth = 1; nth <= 3; nth++) {
+        fault_arm(TG_FAULT_REQ_ALLOC, nth);
+        t = do_run(&r, &s, &rc, false);
+        printf("    fail batch slot #%d: fired %d, ok %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
+               s.by_class[TG_ERRC_WRITE], s.last_detail);
+        check_once(&s, 6, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(4, s.ok);
+        CHECK_INT_EQ(2, s.by_class[TG_ERRC_WRITE]);
+        CHECK_INT_EQ(0, s.odd_detail);
+    }
+}
