@@ -9,16 +9,24 @@
 #include "engine/engine.h"
 #include "engine/fault.h"
 #include "engine/payload.h"
+#include "engine/tls.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
 #include <pthread.h>
+#include <semaphore.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 TEST_MAIN()
@@ -33,9 +41,16 @@ static enum tg_fault_site fault_site;
 static _Atomic int fault_calls[TG_FAULT_NSITES];
 static int fault_nth;      /* 1-based call of fault_site to fail; 0: none; -1: every one */
 static _Atomic int fault_fired;
+/* Gated TLS: the server answers a ClientHello only after the client asked
+ * to wait for readable (its MOD, posted here), so every handshake waits at
+ * that one MOD whatever the timing. */
+static bool tls_gated;
+static sem_t tls_gate;
 
 static int fault_hook(enum tg_fault_site site)
 {
+    if (tls_gated && site == TG_FAULT_LOOP_MOD)
+        sem_post(&tls_gate);
     int k = atomic_fetch_add(&fault_calls[site], 1) + 1;
     if (site != fault_site || fault_nth == 0 || (fault_nth > 0 && k != fault_nth))
         return 0;
@@ -48,6 +63,8 @@ static void fault_arm(enum tg_fault_site site, int nth)
     fault_site = site;
     fault_nth = nth;
     atomic_store(&fault_fired, 0);
+    while (tls_gated && sem_trywait(&tls_gate) == 0)
+        ;
     for (int i = 0; i < TG_FAULT_NSITES; i++)
         atomic_store(&fault_calls[i], 0);
     tg_fault_hook = fault_hook;
@@ -58,12 +75,45 @@ static void fault_arm(enum tg_fault_site site, int nth)
 #define ANSWER "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\n[1]"
 #define MAX_CONNS 64
 
+/* Set: the server speaks TLS (a self-signed certificate; the client does
+ * not verify it). */
+static SSL_CTX *server_tls;
+
+static SSL_CTX *server_tls_new(void)
+{
+    EVP_PKEY *key = EVP_EC_gen("P-256");
+    X509 *cert = X509_new();
+    SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
+    MUST(key && cert && ctx);
+    X509_set_version(cert, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(cert), 1);
+    X509_gmtime_adj(X509_getm_notBefore(cert), -60);
+    X509_gmtime_adj(X509_getm_notAfter(cert), 86400);
+    X509_set_pubkey(cert, key);
+    X509_NAME *name = X509_get_subject_name(cert);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, (const unsigned char *)"localhost", -1, -1, 0);
+    X509_set_issuer_name(cert, name);
+    MUST(X509_sign(cert, key, EVP_sha256()));
+    MUST(SSL_CTX_use_certificate(ctx, cert) == 1 && SSL_CTX_use_PrivateKey(ctx, key) == 1);
+    X509_free(cert);
+    EVP_PKEY_free(key);
+    return ctx;
+}
+
 struct server {
     int lfd;
     struct sockaddr_in addr;
     pthread_t accepter, conn[MAX_CONNS];
     int nconn;
 };
+
+static int answer(int fd, SSL *ssl)
+{
+    int len = (int)strlen(ANSWER);
+    if (ssl)
+        return SSL_write(ssl, ANSWER, len) == len ? 0 : -1;
+    return write(fd, ANSWER, (size_t)len) == len ? 0 : -1;
+}
 
 /* Reads requests (head, then Content-Length bytes of body, discarded) and
  * answers each until the client closes. */
@@ -74,8 +124,20 @@ static void *serve_conn(void *arg)
     size_t hlen = 0;
     size_t body_left = 0;
     char buf[65536];
+    SSL *ssl = NULL;
+    if (server_tls) {
+        /* bounded, should a connection never ask (a bug: the test then fails) */
+        struct timespec until;
+        clock_gettime(CLOCK_REALTIME, &until);
+        until.tv_sec += 10;
+        if (tls_gated && sem_timedwait(&tls_gate, &until) != 0)
+            goto done;
+        ssl = SSL_new(server_tls);
+        if (!ssl || SSL_set_fd(ssl, fd) != 1 || SSL_accept(ssl) != 1)
+            goto done;
+    }
     for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
+        ssize_t n = ssl ? SSL_read(ssl, buf, sizeof buf) : read(fd, buf, sizeof buf);
         if (n <= 0)
             break;
         size_t off = 0;
@@ -84,7 +146,7 @@ static void *serve_conn(void *arg)
                 size_t k = (size_t)n - off < body_left ? (size_t)n - off : body_left;
                 body_left -= k;
                 off += k;
-                if (!body_left && write(fd, ANSWER, strlen(ANSWER)) < 0)
+                if (!body_left && answer(fd, ssl) < 0)
                     goto done;
                 continue;
             }
@@ -97,11 +159,13 @@ static void *serve_conn(void *arg)
             const char *cl = strcasestr(head, "\r\nContent-Length:");
             body_left = cl ? strtoull(cl + 17, NULL, 10) : 0;
             hlen = 0;
-            if (!body_left && write(fd, ANSWER, strlen(ANSWER)) < 0)
+            if (!body_left && answer(fd, ssl) < 0)
                 goto done;
         }
     }
 done:
+    SSL_free(ssl);
+    ERR_clear_error();
     close(fd);
     return NULL;
 }
@@ -194,7 +258,7 @@ struct run {
     uint32_t concurrency, connections, batch;
     uint64_t batch_wait_ns, duration_ns;
     double rate;
-    bool keepalive, preconnect;
+    bool keepalive, preconnect, tls;
     size_t payload_bytes;            /* the input text's length (a large one cannot be written at once) */
     int server_rcvbuf;               /* > 0: the server's SO_RCVBUF */
     const char *want_detail;
@@ -205,6 +269,7 @@ struct run {
 static long long do_run(const struct run *r, struct seen *s, int *new_rc, bool hook_after_new)
 {
     static struct server srv;
+    signal(SIGPIPE, SIG_IGN);   /* either side may write to a peer that closed (tls.h) */
     server_start(&srv, r->server_rcvbuf);
     static struct tg_api api;
     api = *tg_api_find("tailgate");
@@ -238,7 +303,12 @@ static long long do_run(const struct run *r, struct seen *s, int *new_rc, bool h
     };
     const char *uwhy = NULL;
     char url[64];
-    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/embed", ntohs(srv.addr.sin_port));
+    snprintf(url, sizeof url, "%s://127.0.0.1:%d/v1/embed", r->tls ? "https" : "http", ntohs(srv.addr.sin_port));
+    struct tg_tls *tls = NULL;
+    if (r->tls) {
+        MUST(tg_tls_new(NULL, false, &tls, why, sizeof why) == 0);
+        cfg.tls = tls;
+    }
     MUST(tg_url_parse(url, &cfg.url, &uwhy) == 0);
     memcpy(&cfg.addr, &srv.addr, sizeof srv.addr);
     cfg.addrlen = sizeof srv.addr;
@@ -264,6 +334,7 @@ static long long do_run(const struct run *r, struct seen *s, int *new_rc, bool h
     }
     tg_fault_hook = NULL;
     tg_engine_free(e);
+    tg_tls_free(tls);
     server_stop(&srv);
     tg_payloads_free(pl);
     return inputs;
@@ -442,4 +513,43 @@ TEST(engine_faults_req_alloc_batch)
         CHECK_INT_EQ(2, s.by_class[TG_ERRC_WRITE]);
         CHECK_INT_EQ(0, s.odd_detail);
     }
+}
+
+/* ---- https ----------------------------------------------------------------------- */
+
+/* Over TLS the handshake waits for the server's flight (a MOD to readable,
+ * the only MOD of a connection: the request is then written and the
+ * response read with the interest already set).  When it fails the input
+ * fails with class tls and the epoll_ctl detail; every input once. */
+TEST(engine_faults_loop_mod_tls)
+{
+    server_tls = server_tls_new();
+    MUST(sem_init(&tls_gate, 0, 0) == 0);
+    tls_gated = true;
+    struct run r = { .inputs = 3, .concurrency = 1, .keepalive = false, .tls = true,
+                     .want_detail = EPOLL_DETAIL };
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_LOOP_MOD, 0);
+    long long t = do_run(&r, &s, &rc, false);
+    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
+    printf("    clean run: ok %d, MOD calls %d\n", s.ok, clean_calls);
+    check_once(&s, 3, t);
+    CHECK_INT_EQ(3, s.ok);
+    CHECK_INT_EQ(3, clean_calls);
+    for (int nth = 1; nth <= clean_calls && nth <= 12; nth++) {
+        fault_arm(TG_FAULT_LOOP_MOD, nth);
+        t = do_run(&r, &s, &rc, false);
+        printf("    fail MOD #%d: fired %d, ok %d, tls %d, read %d, write %d (%s)\n", nth, atomic_load(&fault_fired),
+               s.ok, s.by_class[TG_ERRC_TLS], s.by_class[TG_ERRC_READ], s.by_class[TG_ERRC_WRITE], s.last_detail);
+        check_once(&s, 3, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(2, s.ok);
+        CHECK_INT_EQ(1, s.by_class[TG_ERRC_TLS]);
+        CHECK_INT_EQ(0, s.odd_detail);
+    }
+    tls_gated = false;
+    sem_destroy(&tls_gate);
+    SSL_CTX_free(server_tls);
+    server_tls = NULL;
 }
