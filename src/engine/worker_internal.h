@@ -207,6 +207,11 @@ void tg_wk_preconnect_step(struct worker *w);
 /* Fills w->detail for a failed read/write (`op`: "read" or "write") and
  * returns its class. */
 enum tg_errc tg_wk_io_error(struct worker *w, struct conn *c, const char *op, int err);
+/* Sets c's loop interest to events.  When epoll_ctl fails, c's request (if
+ * any) fails with class errc and detail "epoll_ctl: <reason>", c is closed
+ * and a waiting request may take its slot; returns false (c must not be
+ * used again by the caller).  True: c is watched for events. */
+bool tg_wk_conn_watch(struct worker *w, struct conn *c, unsigned events, enum tg_errc errc);
 /* Hands r to an idle connection, a new one, or the wait queue. */
 void tg_wk_dispatch(struct worker *w, struct req *r);
 /* The loop callback of every connection. */
