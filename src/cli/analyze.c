@@ -9,10 +9,12 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "analyze/scraped.h"
 #include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
 #include "cli/commands.h"
+#include "cli/scrape.h"
 #include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
@@ -44,6 +46,8 @@ struct analyze_opts {
     double budget_s;
     bool quiet;
     struct tg_stream_slo slo;  /* --slo ttft/tpot at p95 (NAN none) */
+    const char *scrape;        /* --scrape URL: the server's /metrics during the probes */
+    uint64_t scrape_interval_ns;
 };
 
 static const struct analyze_opts defaults = {
@@ -51,6 +55,7 @@ static const struct analyze_opts defaults = {
     .payloads = "workload/requests.jsonl",
     .budget_s = 5,
     .slo = { NAN, NAN },
+    .scrape_interval_ns = TG_SCRAPE_DEFAULT_INTERVAL_NS,
 };
 
 static void help(void)
@@ -75,6 +80,10 @@ static void help(void)
            "      --budget SEC         time for the batch sweep (default %g)\n"
            "      --slo METRIC:p95<=VALUE  streams: the ttft / tpot SLO the server-side estimate is\n"
            "                           judged against (repeatable; other metrics and quantiles ignored)\n"
+           "      --scrape URL         poll the server's Prometheus endpoint (http) during the probes into\n"
+           "                           OUT/probe_server_metrics.csv (needs --probe); RUN/server_metrics.csv\n"
+           "                           (run --scrape) is read when present\n"
+           "      --scrape-interval DUR  poll period (default 1s)\n"
            "  -o, --out DIR            where to write (default: RUN, else results/analysis-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help\n\n"
@@ -82,6 +91,8 @@ static void help(void)
            "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
            "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
            "prefill interference, connections) and the server-side estimate (docs/analysis.md).\n\n"
+           "Without Server-Timing, the server's own queue and running series (tailgate serve, vLLM,\n"
+           "TEI, Triton; scraped with --scrape) are the queueing and saturation evidence.\n\n"
            "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
            defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
@@ -164,7 +175,7 @@ static size_t passive_points(const struct tg_prows *r, struct tg_batch_point *pt
     return n;
 }
 
-enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_SLO };
+enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_SLO, OPT_SCRAPE = 400, OPT_SCRAPE_INTERVAL };
 
 static const struct option long_opts[] = {
     { "probe", required_argument, NULL, OPT_PROBE },
@@ -174,6 +185,8 @@ static const struct option long_opts[] = {
     { "baseline-csv", required_argument, NULL, OPT_BASELINE },
     { "budget", required_argument, NULL, OPT_BUDGET },
     { "slo", required_argument, NULL, OPT_SLO },
+    { "scrape", required_argument, NULL, OPT_SCRAPE },
+    { "scrape-interval", required_argument, NULL, OPT_SCRAPE_INTERVAL },
     { "out", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -195,6 +208,11 @@ int tg_cmd_analyze(int argc, char **argv)
     char *md = NULL;
     size_t mdlen = 0;
     char err[512], out_buf[256];
+    struct tg_scraper *scraper = NULL;   /* --scrape during the probes */
+    struct tg_scraped sc = { 0 };        /* the scraped server series, when a file has them */
+    bool sc_have = false, sc_used = false;
+    const char *sc_why = NULL;
+    char sc_path[4200], sat_buf[400];
 
     optind = 1;
     opterr = 0;
@@ -229,6 +247,12 @@ int tg_cmd_analyze(int argc, char **argv)
                 o.slo.tpot_p95_ms = slo.limit_ms;
             break;
         }
+        case OPT_SCRAPE: o.scrape = optarg; break;
+        case OPT_SCRAPE_INTERVAL:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.scrape_interval_ns) != 0 ||
+                o.scrape_interval_ns < 100 * TG_NS_PER_MS || o.scrape_interval_ns > 3600 * TG_NS_PER_S)
+                return usage("invalid --scrape-interval '%s' (a duration in [100ms, 1h], e.g. 1s)", optarg);
+            break;
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = true; break;
         case 'h': help(); return TG_EXIT_OK;
@@ -245,6 +269,8 @@ int tg_cmd_analyze(int argc, char **argv)
         return usage("--baseline-csv needs the replica's RUN to compare with");
     if ((o.ep.nheaders || o.ep.cacert || o.ep.insecure) && !o.probe)
         return usage("%s applies to --probe only", o.ep.nheaders ? "-H" : o.ep.cacert ? "--cacert" : "--insecure");
+    if (o.scrape && !o.probe)
+        return usage("--scrape polls during the probes: add --probe URL (a run's own scrape is run --scrape)");
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
 
     uint64_t conc = 0;
@@ -298,7 +324,27 @@ int tg_cmd_analyze(int argc, char **argv)
             .batch_budget_s = o.budget_s,
             .progress = o.quiet ? NULL : on_progress,
         };
-        if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
+        if (o.scrape) {
+            char why[400];
+            snprintf(sc_path, sizeof sc_path, "%s/probe_server_metrics.csv", out_dir);
+            if (tg_scrape_start(o.scrape, o.scrape_interval_ns, sc_path, &scraper, why, sizeof why) != 0) {
+                rc = usage("%s", why);
+                goto out;
+            }
+        }
+        int prc = tg_active_probe(&target, &ao, &act, err, sizeof err);
+        if (scraper) {
+            struct tg_scrape_stats sst;
+            int src = tg_scrape_stop(scraper, 1, &sst);
+            scraper = NULL;
+            if (src)
+                fprintf(stderr, "tailgate analyze: --scrape: lost %s: %s\n", sc_path, tg_strerror(src));
+            else if (!o.quiet || sst.failed)
+                fprintf(stderr, "analyze: scraped %llu times (%llu failed%s%s), %llu samples -> %s\n",
+                        (unsigned long long)sst.scrapes, (unsigned long long)sst.failed, sst.first_error[0] ? ": " : "",
+                        sst.first_error, (unsigned long long)sst.rows, sc_path);
+        }
+        if (prc != 0) {
             fprintf(stderr, "tailgate analyze: %s\n", err);
             rc = TG_EXIT_FAIL;
             goto out;
@@ -418,6 +464,37 @@ int tg_cmd_analyze(int argc, char **argv)
     a.cause = tg_dominant_cause(&a.decomp, a.saturated, a.has_fit ? a.bfit.gain_at_c : NAN, &a.cause_share);
     if (!a.has_decomp)
         a.cause = TG_CAUSE_UNKNOWN;
+    /* the server's own series: the run's scrape (it matches the rows), else the probes' */
+    {
+        struct stat sst;
+        int64_t lo = INT64_MIN, hi = INT64_MAX;
+        double rate = NAN;
+        sc_path[0] = '\0';
+        if (run_path && stat(run_path, &sst) == 0 && S_ISDIR(sst.st_mode)) {
+            snprintf(sc_path, sizeof sc_path, "%s/server_metrics.csv", run_path);
+            if (stat(sc_path, &sst) == 0)
+                rate = tg_scraped_window(&run, &lo, &hi);
+            else
+                sc_path[0] = '\0';
+        }
+        if (!sc_path[0] && o.scrape) {
+            snprintf(sc_path, sizeof sc_path, "%s/probe_server_metrics.csv", out_dir);
+            if (act.top_rows.n)
+                rate = tg_scraped_window(&act.top_rows, &lo, &hi);
+            lo = INT64_MIN;   /* the probes' whole span: the sweep's points all loaded the server */
+            hi = INT64_MAX;
+        }
+        if (sc_path[0]) {
+            int lrc = tg_scraped_load(sc_path, lo, hi, &sc, err, sizeof err);
+            if (lrc == 0) {
+                sc_have = true;
+                tg_scraped_judge(&sc, rate);
+                sc_used = tg_scraped_before(&a, &sc, sat_buf, sizeof sat_buf, &sc_why);
+            } else if (lrc != -ENOENT) {
+                fprintf(stderr, "tailgate analyze: %s (scraped series not used)\n", err);
+            }
+        }
+    }
     a.probe_s = act.elapsed_s;
     a.probe_inputs = act.probe_inputs;
     const struct tg_api *dialect = tg_api_find(o.ep.api);
@@ -440,6 +517,8 @@ int tg_cmd_analyze(int argc, char **argv)
         a.max_batch_named = act.max_batch_named;
     }
     tg_analysis_sentence(&a);
+    if (sc_have)
+        tg_scraped_after(&a, &sc, sc_used);
 
     /* streams: a run that streamed, or a probe of a streaming dialect */
     struct tg_cli_stream st = { 0 };
@@ -457,11 +536,14 @@ int tg_cmd_analyze(int argc, char **argv)
     }
     if (doc && streaming)
         json_object_set_new(doc, "stream", tg_cli_stream_json(&st));
+    if (doc)
+        json_object_set_new(doc, "server_metrics", sc_have ? tg_scraped_json(&sc, sc_path, sc_used, sc_why) : json_null());
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
         FILE *mf = open_memstream(&md, &mdlen);
-        if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0))
+        if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0) ||
+            (sc_have && tg_scraped_md(mf, &sc, sc_path, sc_used, sc_why) != 0))
             wrc = -ENOMEM;
         if (mf && fclose(mf) != 0)
             wrc = -ENOMEM;
@@ -503,6 +585,8 @@ int tg_cmd_analyze(int argc, char **argv)
     printf("\n");
     rc = TG_EXIT_OK;
 out:
+    tg_scrape_stop(scraper, 0, NULL);
+    tg_scraped_free(&sc);
     json_decref(doc);
     free(md);
     free(jitter);
