@@ -8,6 +8,7 @@
 #include "cli/commands.h"
 #include "core/fs.h"
 #include "cli/report_load.h"
+#include "cli/report_server.h"
 #include "cli/report_pages.h"
 
 #include "compare/rows.h" /* tg_read_file */
@@ -253,6 +254,14 @@ int tg_cmd_report(int argc, char **argv)
             notes[notes_n++] = tg_rpool_printf(&pool, "%s (%s) has latencies only: its phase "
                                            "breakdown is not measured.", runs[k].name,
                                            data[k].csv_path);
+        }
+    /* run --scrape: the server's own queue / running series, one extra chart */
+    if (tg_mkdir_p(outdir) == 0)
+        for (int k = 0; k < nruns && notes_n < 8; k++) {
+            char note[600] = "";
+            const char *file = nruns == 1 ? "server_metrics.svg" : k ? "server_metrics_after.svg" : "server_metrics_before.svg";
+            if (tg_report_server_chart(&data[k], outdir, file, note, sizeof note) != 0 && note[0])
+                notes[notes_n++] = tg_rpool_printf(&pool, "%s", note);
         }
     pg.notes = notes;
     pg.notes_n = notes_n;
