@@ -428,7 +428,7 @@ bool tg_scraped_before(struct tg_analysis *a, const struct tg_scraped *s, char *
     return true;
 }
 
-void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool used)
+void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool used, const char *file)
 {
     if (!used)
         return;
@@ -439,9 +439,9 @@ void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool us
         /* report.c's queue sentence assumes a measured per-request queue: say what this one rests on */
         snprintf(a->sentence, sizeof a->sentence,
                  "Dominant cause: server-side queueing - at P95 (%.0f ms) %.0f ms pass between writing the request and "
-                 "the first response byte, and %s, about %.0f %% of the P95 band. Evidence: queue from the server's scraped /metrics (server_metrics.csv, %s), server time "
+                 "the first response byte, and %s, about %.0f %% of the P95 band. Evidence: queue from the server's scraped /metrics (%s, %s), server time "
                  "from TTFB minus connect, no per-request server time.",
-                 b->latency_ms, b->comp_ms[TG_COMP_SERVER], txt, 100 * a->cause_share,
+                 b->latency_ms, b->comp_ms[TG_COMP_SERVER], txt, 100 * a->cause_share, file ? file : "server_metrics.csv",
                  s->queue.found ? s->queue.metric : "nv_inference_queue_duration_us");
     } else {
         size_t k = strlen(a->sentence);

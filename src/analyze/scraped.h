@@ -94,7 +94,8 @@ double tg_scraped_window(const struct tg_prows *r, int64_t *lo, int64_t *hi);
  * series in a->sentence and a->evidence. */
 bool tg_scraped_before(struct tg_analysis *a, const struct tg_scraped *s, char *sat_buf, size_t sat_len,
                        const char **why);
-void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool used);
+/* file: the CSV's name as the sentence cites it ("server_metrics.csv"). */
+void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool used, const char *file);
 
 /* analysis.md section "Server metrics (scraped)".  0 or -EIO. */
 int tg_scraped_md(FILE *f, const struct tg_scraped *s, const char *source, bool used, const char *why);

@@ -480,12 +480,15 @@ int tg_cmd_analyze(int argc, char **argv)
         if (!sc_path[0] && o.scrape) {
             snprintf(sc_path, sizeof sc_path, "%s/probe_server_metrics.csv", out_dir);
             if (act.top_rows.n)
-                rate = tg_scraped_window(&act.top_rows, &lo, &hi);
-            lo = INT64_MIN;   /* the probes' whole span: the sweep's points all loaded the server */
-            hi = INT64_MAX;
+                rate = tg_scraped_window(&act.top_rows, &lo, &hi);   /* the top sweep point's window */
         }
         if (sc_path[0]) {
             int lrc = tg_scraped_load(sc_path, lo, hi, &sc, err, sizeof err);
+            if (lrc == 0 && sc.scrapes < 3 && (lo != INT64_MIN || hi != INT64_MAX)) {
+                /* too short a window for the interval: every scrape of the file */
+                tg_scraped_free(&sc);
+                lrc = tg_scraped_load(sc_path, INT64_MIN, INT64_MAX, &sc, err, sizeof err);
+            }
             if (lrc == 0) {
                 sc_have = true;
                 tg_scraped_judge(&sc, rate);
@@ -518,7 +521,7 @@ int tg_cmd_analyze(int argc, char **argv)
     }
     tg_analysis_sentence(&a);
     if (sc_have)
-        tg_scraped_after(&a, &sc, sc_used);
+        tg_scraped_after(&a, &sc, sc_used, strrchr(sc_path, '/') ? strrchr(sc_path, '/') + 1 : sc_path);
 
     /* streams: a run that streamed, or a probe of a streaming dialect */
     struct tg_cli_stream st = { 0 };

@@ -154,7 +154,7 @@ TEST(scraped_cause_override)
     CHECK_INT_EQ(1, a.saturated);
     CHECK(strstr(a.saturation_evidence, "te_queue_size"));
     tg_analysis_sentence(&a);
-    tg_scraped_after(&a, &s, true);
+    tg_scraped_after(&a, &s, true, "server_metrics.csv");
     printf("  %s\n", a.sentence);
     CHECK(strstr(a.sentence, "Dominant cause: server-side queueing"));
     CHECK(strstr(a.sentence, "te_queue_size (TEI, scraped from /metrics)"));
