@@ -9,11 +9,11 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
-#include "analyze/scraped.h"
 #include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
 #include "cli/commands.h"
+#include "cli/analyze_scrape.h"
 #include "cli/scrape.h"
 #include "core/fs.h"
 #include "core/error.h"
@@ -208,11 +208,7 @@ int tg_cmd_analyze(int argc, char **argv)
     char *md = NULL;
     size_t mdlen = 0;
     char err[512], out_buf[256];
-    struct tg_scraper *scraper = NULL;   /* --scrape during the probes */
-    struct tg_scraped sc = { 0 };        /* the scraped server series, when a file has them */
-    bool sc_have = false, sc_used = false;
-    const char *sc_why = NULL;
-    char sc_path[4200], sat_buf[400];
+    struct tg_cli_scrape scr = { 0 };    /* --scrape, and the scraped server series */
 
     optind = 1;
     opterr = 0;
@@ -324,26 +320,10 @@ int tg_cmd_analyze(int argc, char **argv)
             .batch_budget_s = o.budget_s,
             .progress = o.quiet ? NULL : on_progress,
         };
-        if (o.scrape) {
-            char why[400];
-            snprintf(sc_path, sizeof sc_path, "%s/probe_server_metrics.csv", out_dir);
-            if (tg_scrape_start(o.scrape, o.scrape_interval_ns, sc_path, &scraper, why, sizeof why) != 0) {
-                rc = usage("%s", why);
-                goto out;
-            }
-        }
+        if (o.scrape && (rc = tg_cli_scrape_begin(&scr, o.scrape, o.scrape_interval_ns, out_dir)) != 0)
+            goto out;
         int prc = tg_active_probe(&target, &ao, &act, err, sizeof err);
-        if (scraper) {
-            struct tg_scrape_stats sst;
-            int src = tg_scrape_stop(scraper, 1, &sst);
-            scraper = NULL;
-            if (src)
-                fprintf(stderr, "tailgate analyze: --scrape: lost %s: %s\n", sc_path, tg_strerror(src));
-            else if (!o.quiet || sst.failed)
-                fprintf(stderr, "analyze: scraped %llu times (%llu failed%s%s), %llu samples -> %s\n",
-                        (unsigned long long)sst.scrapes, (unsigned long long)sst.failed, sst.first_error[0] ? ": " : "",
-                        sst.first_error, (unsigned long long)sst.rows, sc_path);
-        }
+        tg_cli_scrape_end(&scr, o.quiet);
         if (prc != 0) {
             fprintf(stderr, "tailgate analyze: %s\n", err);
             rc = TG_EXIT_FAIL;
@@ -465,39 +445,7 @@ int tg_cmd_analyze(int argc, char **argv)
     if (!a.has_decomp)
         a.cause = TG_CAUSE_UNKNOWN;
     /* the server's own series: the run's scrape (it matches the rows), else the probes' */
-    {
-        struct stat sst;
-        int64_t lo = INT64_MIN, hi = INT64_MAX;
-        double rate = NAN;
-        sc_path[0] = '\0';
-        if (run_path && stat(run_path, &sst) == 0 && S_ISDIR(sst.st_mode)) {
-            snprintf(sc_path, sizeof sc_path, "%s/server_metrics.csv", run_path);
-            if (stat(sc_path, &sst) == 0)
-                rate = tg_scraped_window(&run, &lo, &hi);
-            else
-                sc_path[0] = '\0';
-        }
-        if (!sc_path[0] && o.scrape) {
-            snprintf(sc_path, sizeof sc_path, "%s/probe_server_metrics.csv", out_dir);
-            if (act.top_rows.n)
-                rate = tg_scraped_window(&act.top_rows, &lo, &hi);   /* the top sweep point's window */
-        }
-        if (sc_path[0]) {
-            int lrc = tg_scraped_load(sc_path, lo, hi, &sc, err, sizeof err);
-            if (lrc == 0 && sc.scrapes < 3 && (lo != INT64_MIN || hi != INT64_MAX)) {
-                /* too short a window for the interval: every scrape of the file */
-                tg_scraped_free(&sc);
-                lrc = tg_scraped_load(sc_path, INT64_MIN, INT64_MAX, &sc, err, sizeof err);
-            }
-            if (lrc == 0) {
-                sc_have = true;
-                tg_scraped_judge(&sc, rate);
-                sc_used = tg_scraped_before(&a, &sc, sat_buf, sizeof sat_buf, &sc_why);
-            } else if (lrc != -ENOENT) {
-                fprintf(stderr, "tailgate analyze: %s (scraped series not used)\n", err);
-            }
-        }
-    }
+    tg_cli_scrape_evidence(&scr, &a, run_path, run_path ? &run : NULL, &act.top_rows, out_dir);
     a.probe_s = act.elapsed_s;
     a.probe_inputs = act.probe_inputs;
     const struct tg_api *dialect = tg_api_find(o.ep.api);
@@ -520,8 +468,7 @@ int tg_cmd_analyze(int argc, char **argv)
         a.max_batch_named = act.max_batch_named;
     }
     tg_analysis_sentence(&a);
-    if (sc_have)
-        tg_scraped_after(&a, &sc, sc_used, strrchr(sc_path, '/') ? strrchr(sc_path, '/') + 1 : sc_path);
+    tg_cli_scrape_sentence(&scr, &a);
 
     /* streams: a run that streamed, or a probe of a streaming dialect */
     struct tg_cli_stream st = { 0 };
@@ -540,13 +487,13 @@ int tg_cmd_analyze(int argc, char **argv)
     if (doc && streaming)
         json_object_set_new(doc, "stream", tg_cli_stream_json(&st));
     if (doc)
-        json_object_set_new(doc, "server_metrics", sc_have ? tg_scraped_json(&sc, sc_path, sc_used, sc_why) : json_null());
+        json_object_set_new(doc, "server_metrics", tg_cli_scrape_json(&scr));
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
         FILE *mf = open_memstream(&md, &mdlen);
         if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0) ||
-            (sc_have && tg_scraped_md(mf, &sc, sc_path, sc_used, sc_why) != 0))
+            tg_cli_scrape_md(mf, &scr) != 0)
             wrc = -ENOMEM;
         if (mf && fclose(mf) != 0)
             wrc = -ENOMEM;
@@ -588,8 +535,7 @@ int tg_cmd_analyze(int argc, char **argv)
     printf("\n");
     rc = TG_EXIT_OK;
 out:
-    tg_scrape_stop(scraper, 0, NULL);
-    tg_scraped_free(&sc);
+    tg_cli_scrape_free(&scr);
     json_decref(doc);
     free(md);
     free(jitter);
