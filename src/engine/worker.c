@@ -401,3 +401,4 @@ bool tg_worker_interrupted(const struct worker *w) { return w->interrupted; }
 uint64_t tg_worker_done(const struct worker *w) { return atomic_load_explicit(&w->done, memory_order_relaxed); }
 uint64_t tg_worker_failed(const struct worker *w) { return atomic_load_explicit(&w->failed, memory_order_relaxed); }
 bool tg_worker_finished(const struct worker *w) { return atomic_load(&w->finished); }
+uint32_t tg_worker_in_flight(const struct worker *w) { return atomic_load_explicit(&w->in_flight, memory_order_relaxed); }

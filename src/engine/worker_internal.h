@@ -142,7 +142,8 @@ struct worker {
     struct tg_loop *loop;
     struct tg_sched sched;
     struct tg_batcher batcher;
-    uint32_t max_in_flight, in_flight;
+    uint32_t max_in_flight;
+    _Atomic uint32_t in_flight;   /* written by the worker only; read by tg_worker_in_flight */
     struct input *inputs;
     uint32_t free_input;
     struct req *reqs;
