@@ -203,6 +203,9 @@ int tg_cmd_report(int argc, char **argv)
     struct tg_rcurves curves = { 0 };
     size_t notes_n = 0;
     struct tg_buf svg[TG_CHART_COUNT];
+    struct tg_buf srv[2] = { { 0 }, { 0 } };   /* the scraped server charts, Before/After */
+    struct tg_report_figure fig[2];
+    size_t nsrv = 0;
     struct tg_buf html = TG_BUF_INIT(0);
     char *outdir = NULL, *analysis_text = NULL;
     for (int i = 0; i < TG_CHART_COUNT; i++)
@@ -324,9 +327,20 @@ int tg_cmd_report(int argc, char **argv)
         for (int k = 0; k < nruns && notes_n < 8; k++) {
             char note[600] = "";
             const char *file = nruns == 1 ? "server_metrics.svg" : k ? "server_metrics_after.svg" : "server_metrics_before.svg";
-            if (tg_report_server_chart(&data[k], outdir, file, note, sizeof note) != 0 && note[0])
+            int sc = tg_report_server_chart(&data[k], outdir, file, note, sizeof note);
+            const char *path = sc == 1 ? tg_rpool_printf(&pool, "%s/%s", outdir, file) : NULL;
+            char *doc = NULL;
+            size_t len = 0;
+            if (path && tg_read_file(path, 16u << 20, &doc, &len) == 0 && tg_buf_append(&srv[nsrv], doc, len) == 0) {
+                fig[nsrv] = (struct tg_report_figure){ tg_rpool_printf(&pool, "%s (%s)", note, file), &srv[nsrv] };
+                nsrv++;
+            } else if (sc != 0 && note[0]) {
                 notes[notes_n++] = tg_rpool_printf(&pool, "%s", note);
+            }
+            free(doc);
         }
+    pg.extra = fig;
+    pg.nextra = nsrv;
     pg.notes = notes;
     pg.notes_n = notes_n;
     if (pool.oom) {
@@ -372,6 +386,8 @@ out:
     for (int i = 0; i < TG_CHART_COUNT; i++)
         tg_buf_free(&svg[i]);
     tg_buf_free(&html);
+    tg_buf_free(&srv[0]);
+    tg_buf_free(&srv[1]);
     free(facts.v);
     free(akv.v);
     free(cmp_cells);

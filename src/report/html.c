@@ -431,6 +431,15 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
     if (rc)
         return rc;
 
+    if (p->nextra && p->extra) {
+        tg_svg_raw(&w, "<h2>The server's own metrics</h2>\n");
+        for (size_t i = 0; i < p->nextra; i++) {
+            char id[32];
+            snprintf(id, sizeof id, "fig-server-%zu", i);
+            figure(&w, p->extra[i].svg, id, p->extra[i].caption);
+        }
+    }
+
     if (p->ncurves && p->curves) {
         tg_svg_raw(&w, "<h2>Capacity and load sweeps</h2>\n<p class=\"meta narrow\">P50, P95 "
                        "and P99 latency (left axis) and throughput (right axis, dashed) against "

@@ -32,6 +32,11 @@ const char *tg_report_chart_file(enum tg_report_chart c);
 int tg_report_render_charts(const struct tg_plot_run *runs, size_t nruns, double sla_ms,
                             struct tg_buf svg[TG_CHART_COUNT]);
 
+struct tg_report_figure {
+    const char *caption;
+    const struct tg_buf *svg;          /* a complete <svg> document (escaped by its writer) */
+};
+
 struct tg_report_kv {
     const char *key;
     const char *value;
@@ -88,6 +93,11 @@ struct tg_report_page {
     /* Capacity and sweep curves, optional (ncurves 0: no section). */
     const struct tg_report_curve *curves;
     size_t ncurves;
+
+    /* More charts, each a complete <svg> document with its caption: the
+     * server's scraped queue / running series (run --scrape).  Optional. */
+    const struct tg_report_figure *extra;
+    size_t nextra;
 
     const char *const *notes;         /* warnings shown at the top */
     size_t notes_n;
