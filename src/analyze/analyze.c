@@ -12,114 +12,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-const char *const tg_comp_names[TG_COMP_COUNT] = {
-    "client_queue", "connect", "server_queue", "server_compute", "server", "transfer",
-};
-
-static const double band_pct[TG_DECOMP_BANDS][3] = {
-    { 50, 45, 55 }, { 95, 92.5, 97.5 }, { 99, 98.5, 99.5 },
-};
-
-static double nz(double v) { return isfinite(v) && v > 0 ? v : 0; }
-
-/* One row's components (NAN: not measured). */
-static void components(const struct tg_prow *p, bool st, double c[TG_COMP_COUNT])
+/* The one phase breakdown (stats/phases.h) over analyze's rows. */
+static void prow_sample(const void *ctx, size_t i, struct tg_phase_sample *out)
 {
-    for (int i = 0; i < TG_COMP_COUNT; i++)
-        c[i] = NAN;
-    if (isnan(p->client_queue_ms) || isnan(p->service_ms))
-        return;
-    double conn = nz(p->connect_ms);
-    double after = nz(p->latency_ms - p->client_queue_ms - p->service_ms);
-    c[TG_COMP_CLIENT_QUEUE] = nz(p->client_queue_ms - conn) + after;
-    c[TG_COMP_CONNECT] = conn;
-    if (st) {
-        double sq = nz(p->server_queue_ms), sc = nz(p->server_compute_ms);
-        c[TG_COMP_SERVER_QUEUE] = sq;
-        c[TG_COMP_SERVER_COMPUTE] = sc;
-        c[TG_COMP_SERVER] = 0;
-        c[TG_COMP_TRANSFER] = nz(p->service_ms - sq - sc);
-    } else {
-        double ttfb = isnan(p->ttfb_ms) ? p->service_ms : p->ttfb_ms;
-        c[TG_COMP_SERVER] = nz(ttfb);
-        c[TG_COMP_TRANSFER] = nz(p->service_ms - ttfb);
-    }
-}
-
-struct lat_idx { double lat; size_t i; };
-
-static int cmp_lat(const void *a, const void *b)
-{
-    const struct lat_idx *x = a, *y = b;
-    if (x->lat != y->lat)
-        return x->lat < y->lat ? -1 : 1;
-    return x->i < y->i ? -1 : x->i > y->i;
+    const struct tg_prow *p = &((const struct tg_prows *)ctx)->v[i];
+    *out = (struct tg_phase_sample){
+        .ok = p->ok, .latency_ms = p->latency_ms, .client_queue_ms = p->client_queue_ms,
+        .connect_ms = p->connect_ms, .ttfb_ms = p->ttfb_ms, .service_ms = p->service_ms,
+        .server_queue_ms = p->server_queue_ms, .server_compute_ms = p->server_compute_ms,
+    };
 }
 
 int tg_decomp_compute(const struct tg_prows *r, struct tg_decomp *out)
 {
-    memset(out, 0, sizeof *out);
-    size_t n = 0;
-    for (size_t i = 0; i < r->n; i++)
-        n += r->v[i].ok;
-    if (!n)
-        return TG_EINVAL;
-    struct lat_idx *v = malloc(n * sizeof *v);
-    if (!v)
-        return TG_ENOMEM;
-    n = 0;
-    bool phases = false, st = true;
-    for (size_t i = 0; i < r->n; i++) {
-        const struct tg_prow *p = &r->v[i];
-        if (!p->ok)
-            continue;
-        v[n++] = (struct lat_idx){ p->latency_ms, i };
-        if (!isnan(p->client_queue_ms) && !isnan(p->service_ms))
-            phases = true;
-        if (isnan(p->server_queue_ms) || isnan(p->server_compute_ms))
-            st = false;
-    }
-    qsort(v, n, sizeof *v, cmp_lat);
-    out->phases = phases;
-    out->server_timing = phases && st;
-    out->n_ok = n;
-    for (int b = 0; b < TG_DECOMP_BANDS; b++) {
-        struct tg_decomp_band *bd = &out->band[b];
-        bd->pct = band_pct[b][0];
-        bd->lo_pct = band_pct[b][1];
-        bd->hi_pct = band_pct[b][2];
-        size_t at = tg_percentile_rank(n, bd->pct) - 1;
-        size_t lo = tg_percentile_rank(n, bd->lo_pct), hi = tg_percentile_rank(n, bd->hi_pct);
-        lo = lo ? lo - 1 : 0;
-        hi = hi ? hi - 1 : 0;
-        if (lo > at)
-            lo = at;
-        if (hi < at)
-            hi = at;
-        bd->latency_ms = v[at].lat;
-        double sum[TG_COMP_COUNT] = { 0 }, lsum = 0;
-        size_t cnt[TG_COMP_COUNT] = { 0 };
-        for (size_t k = lo; k <= hi; k++) {
-            double c[TG_COMP_COUNT];
-            components(&r->v[v[k].i], out->server_timing, c);
-            lsum += v[k].lat;
-            for (int j = 0; j < TG_COMP_COUNT; j++)
-                if (!isnan(c[j])) {
-                    sum[j] += c[j];
-                    cnt[j]++;
-                }
-        }
-        bd->n = hi - lo + 1;
-        bd->band_latency_ms = lsum / (double)bd->n;
-        for (int j = 0; j < TG_COMP_COUNT; j++)
-            bd->comp_ms[j] = cnt[j] ? sum[j] / (double)cnt[j] : NAN;
-        if (out->server_timing)
-            bd->comp_ms[TG_COMP_SERVER] = NAN;
-        else
-            bd->comp_ms[TG_COMP_SERVER_QUEUE] = bd->comp_ms[TG_COMP_SERVER_COMPUTE] = NAN;
-    }
-    free(v);
-    return 0;
+    return tg_phase_breakdown(r->n, prow_sample, r, out);
 }
 
 int tg_little_check(const struct tg_prows *r, double wall_s, double concurrency, struct tg_little *out)

@@ -16,41 +16,16 @@
 #include <stdint.h>
 
 #include "analyze/prows.h"
+#include "stats/phases.h"
 #include "stats/fit.h"
 
 /* ---- decomposition ------------------------------------------------------ */
 
-/* The components of one input's latency.  client_queue excludes connect
- * (the engine counts connection setup inside ready -> write start) and
- * includes any time after the response (splitting a batch); transfer is
- * service minus the server's queue and compute (network, HTTP, bodies).
- * Without Server-Timing the server's queue and compute cannot be separated:
- * TG_COMP_SERVER then holds time to first byte and transfer the rest. */
-enum tg_comp {
-    TG_COMP_CLIENT_QUEUE, TG_COMP_CONNECT, TG_COMP_SERVER_QUEUE, TG_COMP_SERVER_COMPUTE,
-    TG_COMP_SERVER, TG_COMP_TRANSFER, TG_COMP_COUNT
-};
-extern const char *const tg_comp_names[TG_COMP_COUNT];
+/* The components, bands and struct tg_decomp are stats/phases.h's: the one
+ * phase breakdown that report.html prints too. */
 
-#define TG_DECOMP_BANDS 3
-struct tg_decomp_band {
-    double pct;                    /* 50, 95, 99 */
-    double lo_pct, hi_pct;         /* the rank window averaged, e.g. 92.5 .. 97.5 */
-    size_t n;                      /* rows in the window */
-    double latency_ms;             /* the exact nearest-rank percentile */
-    double band_latency_ms;        /* mean latency of the window's rows */
-    double comp_ms[TG_COMP_COUNT]; /* mean of each component over the window; NAN when not measured */
-};
-
-struct tg_decomp {
-    bool phases;                   /* per-input phases were present */
-    bool server_timing;            /* queue and compute separable */
-    size_t n_ok;
-    struct tg_decomp_band band[TG_DECOMP_BANDS];
-};
-
-/* Decomposes the ok rows at P50, P95 and P99.  Returns 0, TG_EINVAL (no ok
- * row) or TG_ENOMEM. */
+/* Decomposes the ok rows at P50, P95 and P99 (tg_phase_breakdown of the
+ * rows).  Returns 0, TG_EINVAL (no ok row) or TG_ENOMEM. */
 int tg_decomp_compute(const struct tg_prows *r, struct tg_decomp *out);
 
 /* ---- Little's law ----------------------------------------------------------- */

@@ -62,11 +62,12 @@ struct tg_prows {
 struct tg_prow *tg_prows_push(struct tg_prows *r);
 void tg_prows_free(struct tg_prows *r);
 
-/* Parses a per-input CSV (columns by header name, any order, unknown ones
- * ignored; required: request_id, latency_ms and status_code or ok; quoted
- * fields allowed).  `have` says which optional groups were present; a group
- * counts as present when its columns exist and at least one row fills them.
- * Returns 0, TG_EPARSE with "name:line: reason" in err, or TG_ENOMEM. */
+/* Parses a per-input CSV with the one requests.csv reader
+ * (output/csv_read.h: columns by header name, required request_id,
+ * latency_ms and status_code or ok, strict values).  `have` says which
+ * optional groups were present; a group counts as present when its columns
+ * exist and at least one row fills them.  Returns 0, TG_EPARSE with
+ * "name:line: reason" in err, or TG_ENOMEM. */
 int tg_prows_parse(const char *data, size_t len, const char *name, struct tg_prows *out,
                    char *err, size_t errlen);
 /* Reads a file (path may also be a run directory: its requests.csv) and

@@ -1,22 +1,20 @@
 /*
- * report_load.c - the run loader of `tailgate report` (see report_load.h).
- * CSV per RFC 4180: fields may be quoted, quotes doubled inside them, and the
- * error column may hold commas; CRLF line ends are accepted.
+ * report_load.c - the run loader of `tailgate report` (see report_load.h),
+ * on the one requests.csv reader (output/csv_read.h).
  */
 #include "cli/report_load.h"
 
-#include "compare/rows.h"
 #include "core/error.h"
+#include "core/fs.h"
+#include "output/csv_read.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-
-#define CSV_MAX ((size_t)2 << 30)   /* 2 GiB: ~10 M rows of a tailgate run */
-#define MAX_COLS 64
 
 static int is_dir(const char *p)
 {
@@ -39,176 +37,74 @@ static char *join(const char *dir, const char *name)
     return p;
 }
 
-/* Splits one CSV record starting at *pp into fields (modified in place:
- * unquoted, NUL-terminated).  Advances *pp past the record's line end.
- * Returns the number of fields (capped at max), or -1 on an unterminated quote. */
-static int csv_record(char **pp, char **fields, int max)
-{
-    char *p = *pp, *w = p;
-    int nf = 0;
-    for (;;) {
-        char *start = w;
-        if (*p == '"') {
-            p++;
-            for (;;) {
-                if (*p == '\0')
-                    return -1;
-                if (*p == '"') {
-                    if (p[1] == '"') {
-                        *w++ = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    break;
-                }
-                *w++ = *p++;
-            }
-            while (*p && *p != ',' && *p != '\n' && *p != '\r')
-                *w++ = *p++;   /* lenient: text after a closing quote */
-        } else {
-            while (*p && *p != ',' && *p != '\n' && *p != '\r')
-                *w++ = *p++;
-        }
-        char sep = *p;
-        *w = '\0';
-        if (nf < max)
-            fields[nf++] = start;
-        if (sep == ',') {
-            p++;
-            w = p;
-            continue;
-        }
-        /* *p may have been overwritten by the NUL above: use sep. */
-        if (sep == '\r') {
-            p++;
-            if (*p == '\n')
-                p++;
-        } else if (sep == '\n') {
-            p++;
-        }
-        break;
-    }
-    *pp = p;
-    return nf;
-}
-
-static double num(const char *s)
-{
-    while (*s == ' ')
-        s++;
-    if (*s == '\0')
-        return NAN;
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    while (*end == ' ')
-        end++;
-    if (end == s || *end != '\0')
-        return NAN;
-    return v;
-}
-
-enum {
-    C_TS, C_LAT, C_STATUS, C_OK,
-    C_CQ, C_CONN, C_TTFB, C_SVC, C_SQ, C_SC,
-    C_N
-};
-static const char *const col_names[C_N] = {
-    "timestamp_ms", "latency_ms", "status_code", "ok",
-    "client_queue_ms", "connect_ms", "ttfb_ms", "service_ms", "server_queue_ms",
-    "server_compute_ms",
+static const enum tg_csv_col phase_cols[TG_PHASE_COL_COUNT] = {
+    [TG_PHASE_COL_CLIENT_QUEUE] = TG_CSV_CLIENT_QUEUE_MS,
+    [TG_PHASE_COL_CONNECT] = TG_CSV_CONNECT_MS,
+    [TG_PHASE_COL_TTFB] = TG_CSV_TTFB_MS,
+    [TG_PHASE_COL_SERVICE] = TG_CSV_SERVICE_MS,
+    [TG_PHASE_COL_SERVER_QUEUE] = TG_CSV_SERVER_QUEUE_MS,
+    [TG_PHASE_COL_SERVER_COMPUTE] = TG_CSV_SERVER_COMPUTE_MS,
 };
 
-static int parse_csv(char *text, struct tg_run_data *d, char *err, size_t errlen)
-{
-    char *p = text;
-    if (!strncmp(p, "\xEF\xBB\xBF", 3))
-        p += 3;   /* a BOM from a spreadsheet export */
-    char *fields[MAX_COLS];
-    int nf = csv_record(&p, fields, MAX_COLS);
-    if (nf <= 0) {
-        snprintf(err, errlen, "empty CSV (no header)");
-        return TG_EPARSE;
-    }
-    int idx[C_N];
-    for (int c = 0; c < C_N; c++) {
-        idx[c] = -1;
-        for (int i = 0; i < nf; i++)
-            if (!strcmp(fields[i], col_names[c]))
-                idx[c] = i;
-    }
-    for (int c = 0; c <= C_LAT; c++)
-        if (idx[c] < 0) {
-            snprintf(err, errlen, "no %s column in the header", col_names[c]);
-            return TG_EPARSE;
-        }
-    if (idx[C_STATUS] < 0 && idx[C_OK] < 0) {
-        snprintf(err, errlen, "neither a status_code nor an ok column in the header");
-        return TG_EPARSE;
-    }
-    int phases = 1;
-    for (int c = C_CQ; c <= C_SC; c++)
-        phases &= idx[c] >= 0;
+struct keep {
+    struct tg_run_data *d;
+    const struct tg_csv_read *rd;
+    size_t cap;              /* rows the arrays hold: an upper bound from the line count */
+};
 
-    size_t rows = 0;
-    for (char *q = p; *q; q++)
-        rows += *q == '\n';
-    rows++;   /* a last line without newline */
-    d->latency_ms = malloc(rows * sizeof *d->latency_ms);
-    d->timestamp_ms = malloc(rows * sizeof *d->timestamp_ms);
-    d->ok = malloc(rows);
-    if (!d->latency_ms || !d->timestamp_ms || !d->ok)
-        return TG_ENOMEM;
-    if (phases)
+static int keep_row(void *ctx, const struct tg_csv_rec *rec, char *err, size_t errlen)
+{
+    struct keep *k = ctx;
+    struct tg_run_data *d = k->d;
+    if (!d->latency_ms) {   /* the first row: the header is known */
+        d->latency_ms = malloc(k->cap * sizeof *d->latency_ms);
+        d->timestamp_ms = malloc(k->cap * sizeof *d->timestamp_ms);
+        d->ok = malloc(k->cap);
+        if (!d->latency_ms || !d->timestamp_ms || !d->ok)
+            goto nomem;
         for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
-            if (!(d->phase[c] = malloc(rows * sizeof(double))))
-                return TG_ENOMEM;
-
-    size_t line = 1;
-    while (*p) {
-        line++;
-        int n = csv_record(&p, fields, MAX_COLS);
-        if (n < 0) {
-            snprintf(err, errlen, "line %zu: unterminated quoted field", line);
-            return TG_EPARSE;
-        }
-        if (n == 1 && fields[0][0] == '\0')
-            continue;   /* blank line */
-        size_t i = d->n;
-        if (i >= rows)
-            break;
-        double cell[C_N];
-        for (int c = 0; c < C_N; c++)
-            cell[c] = idx[c] >= 0 && idx[c] < n ? num(fields[idx[c]]) : NAN;
-        if (isnan(cell[C_TS])) {
-            snprintf(err, errlen, "line %zu: timestamp_ms is not a number", line);
-            return TG_EPARSE;
-        }
-        d->timestamp_ms[i] = cell[C_TS];
-        d->latency_ms[i] = cell[C_LAT];
-        if (idx[C_OK] >= 0)
-            d->ok[i] = cell[C_OK] == 1;
-        else
-            d->ok[i] = cell[C_STATUS] >= 200 && cell[C_STATUS] < 300;
-        if (isnan(cell[C_LAT]) || cell[C_LAT] < 0) {
-            if (d->ok[i]) {
-                snprintf(err, errlen, "line %zu: latency_ms is not a non-negative number", line);
-                return TG_EPARSE;
-            }
-            d->latency_ms[i] = NAN;
-        }
-        if (phases) {
-            static const int map[TG_PHASE_COL_COUNT] = { C_CQ, C_CONN, C_TTFB, C_SVC, C_SQ, C_SC };
-            for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
-                d->phase[c][i] = isnan(cell[map[c]]) ? 0 : cell[map[c]];
-        }
-        d->n++;
+            if ((k->rd->columns & TG_CSV_BIT(phase_cols[c])) &&
+                !(d->phase[c] = malloc(k->cap * sizeof(double))))
+                goto nomem;
     }
+    if (d->n >= k->cap)   /* cannot happen: every row ends a line or the file */
+        return tg_err_at(err, errlen, k->rd->name, rec->line, "more rows than lines");
+    if (isnan(rec->timestamp_ms))
+        return tg_err_at(err, errlen, k->rd->name, rec->line, "timestamp_ms is empty");
+    size_t i = d->n++;
+    d->timestamp_ms[i] = rec->timestamp_ms;
+    d->latency_ms[i] = rec->latency_ms;
+    d->ok[i] = rec->ok;
+    const double v[TG_PHASE_COL_COUNT] = {
+        rec->client_queue_ms, rec->connect_ms, rec->ttfb_ms, rec->service_ms,
+        rec->server_queue_ms, rec->server_compute_ms,
+    };
+    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
+        if (d->phase[c])
+            d->phase[c][i] = v[c];
+    return 0;
+nomem:
+    tg_err_at(err, errlen, k->rd->name, rec->line, "%s", tg_strerror(TG_ENOMEM));
+    return TG_ENOMEM;
+}
+
+static int parse_csv(const char *text, size_t len, struct tg_run_data *d, char *err, size_t errlen)
+{
+    struct tg_csv_read rd = { .name = d->csv_path, .required = TG_CSV_BIT(TG_CSV_TIMESTAMP_MS),
+                              .row = keep_row };
+    struct keep k = { d, &rd, 1 };
+    for (size_t i = 0; i < len; i++)
+        k.cap += text[i] == '\n';
+    rd.ctx = &k;
+    int rc = tg_csv_read(text, len, &rd, err, errlen);
+    if (rc)
+        return rc;
     if (d->n == 0) {
-        snprintf(err, errlen, "no rows after the header");
+        snprintf(err, errlen, "%s: no rows after the header", d->csv_path);
         return TG_EPARSE;
     }
+    bool phases = (rd.columns & TG_CSV_BIT(TG_CSV_CLIENT_QUEUE_MS)) &&
+                  (rd.columns & TG_CSV_BIT(TG_CSV_SERVICE_MS));
     d->kind = phases ? "tailgate run" : "latency-only CSV (input.py format)";
     return 0;
 }
@@ -249,22 +145,14 @@ int tg_run_load(const char *path, struct tg_run_data *d, char *err, size_t errle
         goto fail;
     }
     size_t text_len;
-    rc = tg_read_file(d->csv_path, CSV_MAX, &text, &text_len);
+    rc = tg_read_file(d->csv_path, TG_CSV_MAX_FILE, &text, &text_len);
     if (rc) {
         snprintf(err, errlen, "%s: %s", d->csv_path, tg_strerror(rc));
         goto fail;
     }
-    if (strlen(text) != text_len) {
-        snprintf(err, errlen, "%s: NUL byte in a text file", d->csv_path);
-        rc = TG_EPARSE;
+    rc = parse_csv(text, text_len, d, err, errlen);
+    if (rc)
         goto fail;
-    }
-    char why[200] = "";
-    rc = parse_csv(text, d, why, sizeof why);
-    if (rc) {
-        snprintf(err, errlen, "%s: %s", d->csv_path, rc == TG_ENOMEM ? tg_strerror(rc) : why);
-        goto fail;
-    }
     free(text);
     return 0;
 fail:

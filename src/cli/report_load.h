@@ -2,11 +2,10 @@
  * report_load.h - loads one run for `tailgate report`: tailgate's
  * requests.csv (+ summary.json) or input.py's latency CSV.
  *
- * Kept apart from report.c so that it can be swapped for the compare
- * module's loader (src/compare/rows.h), which does not read the phase
- * columns the report needs.  Columns are found by header name, so a
- * file with extra or reordered columns still loads; the first four columns
- * of both formats are request_id,timestamp_ms,latency_ms,status_code.
+ * The rows are read by the one requests.csv reader (output/csv_read.h:
+ * columns by header name, strict values, "NAME:LINE: reason" errors), which
+ * the report asks for timestamp_ms too; the first four columns of both
+ * formats are request_id,timestamp_ms,latency_ms,status_code.
  *
  * Ownership: tg_run_data owns every array and string; release it with
  * tg_run_data_free() (safe on a zeroed struct).  Not thread-safe.
@@ -27,7 +26,7 @@ struct tg_run_data {
     double *latency_ms;      /* per input; NAN when the cell is empty */
     double *timestamp_ms;    /* per input, wall clock ms */
     unsigned char *ok;       /* the ok column, else 200 <= status_code < 300 */
-    double *phase[TG_PHASE_COL_COUNT];   /* NULL unless every phase column is present */
+    double *phase[TG_PHASE_COL_COUNT];   /* NAN when the cell is empty; NULL: no such column */
 };
 
 /* Loads a run from `path`: a directory holding requests.csv (else latency.csv

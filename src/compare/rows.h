@@ -1,21 +1,18 @@
 /*
- * rows.h - a strict reader for per-input latency CSVs: tailgate's
- * requests.csv and input.py's latency CSV (its four columns are the first
- * four of requests.csv).
+ * rows.h - compare's view of a per-input latency CSV (tailgate's
+ * requests.csv or input.py's latency CSV), read by the one requests.csv
+ * reader (output/csv_read.h: the columns, the quoting, the strictness and
+ * the "NAME:LINE: reason" messages are its) and kept compactly: sorted by
+ * request_id (a duplicate request_id is an error here), output hashes in one
+ * string arena, error classes interned.
  *
- * Columns are found by header NAME, in any order; unknown columns are
- * ignored.  Required: request_id, latency_ms, and status_code or ok.
- * Used when present: timestamp_ms, ok, http_request_id, output_hash, error,
- * and the streaming columns ttft_ms, tpot_ms, itl_max_ms (non-negative ms)
- * and output_tokens (a non-negative integer); an empty field is "no value".
- * RFC 4180 quoting, LF or CRLF line ends, an optional UTF-8 BOM.  Anything
- * else malformed (wrong field count, a bad number, a duplicate request_id, a
- * stray quote, NUL bytes) is an error whose message is one line
- * "NAME:LINE: reason".
+ * Kept per row: request_id, timestamp_ms, latency_ms, status_code, ok,
+ * http_request_id, output_hash, the error class and the streaming columns
+ * ttft_ms, tpot_ms, itl_max_ms and output_tokens; an empty field is "no
+ * value".
  *
- * A row is ok when its ok column says 1, or, without that column, when its
- * status is 2xx.  A failed row's class is its error column, else
- * "no_response" (status 0) or "status_NNN".
+ * A failed row's class is its error column, else "no_response" (status 0)
+ * or "status_NNN".
  *
  * Ownership: tg_rows_parse()/tg_rows_load() fill a caller-owned struct
  * tg_rows that owns its arrays; release it with tg_rows_free() (safe on a
@@ -28,23 +25,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define TG_ROWS_MAX_CLASSES 32   /* distinct error classes kept; more fold into "other" */
-#define TG_ROWS_MAX_FILE ((size_t)1 << 31)
+#include "core/fs.h"          /* tg_read_file, for the callers that used it from here */
+#include "output/csv_read.h"
 
-/* Known columns, as bits of tg_rows.columns. */
+#define TG_ROWS_MAX_CLASSES 32   /* distinct error classes kept; more fold into "other" */
+#define TG_ROWS_MAX_FILE TG_CSV_MAX_FILE
+
+/* Columns present in the header, as bits of tg_rows.columns (the reader's). */
 enum {
-    TG_COL_REQUEST_ID = 1 << 0,
-    TG_COL_TIMESTAMP_MS = 1 << 1,
-    TG_COL_LATENCY_MS = 1 << 2,
-    TG_COL_STATUS_CODE = 1 << 3,
-    TG_COL_OK = 1 << 4,
-    TG_COL_HTTP_REQUEST_ID = 1 << 5,
-    TG_COL_OUTPUT_HASH = 1 << 6,
-    TG_COL_ERROR = 1 << 7,
-    TG_COL_TTFT_MS = 1 << 8,
-    TG_COL_TPOT_MS = 1 << 9,
-    TG_COL_ITL_MAX_MS = 1 << 10,
-    TG_COL_OUTPUT_TOKENS = 1 << 11,
+    TG_COL_REQUEST_ID = TG_CSV_BIT(TG_CSV_REQUEST_ID),
+    TG_COL_TIMESTAMP_MS = TG_CSV_BIT(TG_CSV_TIMESTAMP_MS),
+    TG_COL_LATENCY_MS = TG_CSV_BIT(TG_CSV_LATENCY_MS),
+    TG_COL_STATUS_CODE = TG_CSV_BIT(TG_CSV_STATUS_CODE),
+    TG_COL_OK = TG_CSV_BIT(TG_CSV_OK),
+    TG_COL_HTTP_REQUEST_ID = TG_CSV_BIT(TG_CSV_HTTP_REQUEST_ID),
+    TG_COL_OUTPUT_HASH = TG_CSV_BIT(TG_CSV_OUTPUT_HASH),
+    TG_COL_ERROR = TG_CSV_BIT(TG_CSV_ERROR),
+    TG_COL_TTFT_MS = TG_CSV_BIT(TG_CSV_TTFT_MS),
+    TG_COL_TPOT_MS = TG_CSV_BIT(TG_CSV_TPOT_MS),
+    TG_COL_ITL_MAX_MS = TG_CSV_BIT(TG_CSV_ITL_MAX_MS),
+    TG_COL_OUTPUT_TOKENS = TG_CSV_BIT(TG_CSV_OUTPUT_TOKENS),
 };
 
 struct tg_row {
@@ -69,7 +69,7 @@ struct tg_rows {
     size_t n, cap;
     char *strings;             /* output hashes, not NUL-terminated */
     size_t strings_len, strings_cap;
-    unsigned columns;          /* TG_COL_* bits present in the header */
+    unsigned columns;          /* TG_COL_* (TG_CSV_BIT) bits present in the header */
     char classes[TG_ROWS_MAX_CLASSES][64];
     unsigned nclasses;
 };
@@ -97,9 +97,5 @@ static inline const char *tg_row_hash(const struct tg_rows *r, const struct tg_r
 
 /* Number of rows with a non-empty output hash. */
 size_t tg_rows_count_hashes(const struct tg_rows *r);
-
-/* Reads a whole file into a malloc'd NUL-terminated buffer (at most max
- * bytes).  Returns 0, -errno or TG_ETOOBIG. */
-int tg_read_file(const char *path, size_t max, char **data, size_t *len);
 
 #endif

@@ -11,7 +11,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -40,23 +39,6 @@ static int dvec_push(struct dvec *d, double x)
     return 0;
 }
 
-static int stream_fail(char *err, size_t errlen, const char *path, size_t line, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static int stream_fail(char *err, size_t errlen, const char *path, size_t line, const char *fmt, ...)
-{
-    if (err && errlen) {
-        int n = snprintf(err, errlen, "%s:%zu: ", path, line);
-        if (n >= 0 && (size_t)n < errlen) {
-            va_list ap;
-            va_start(ap, fmt);
-            vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
-            va_end(ap);
-        }
-    }
-    return TG_EPARSE;
-}
-
 /* One line of the stream file: its ok inputs' gaps go to *gaps, each one's
  * largest gap to max_ms[row index] (rows found by request_id). */
 static int stream_line(const char *text, size_t len, const char *path, size_t line,
@@ -66,24 +48,24 @@ static int stream_line(const char *text, size_t len, const char *path, size_t li
     json_error_t jerr;
     json_t *o = json_loadb(text, len, 0, &jerr);
     if (!o)
-        return stream_fail(err, errlen, path, line, "not JSON: %s", jerr.text);
+        return tg_err_at(err, errlen, path, line, "not JSON: %s", jerr.text);
     int rc = 0;
     json_t *id = json_object_get(o, "request_id"), *ev = json_object_get(o, "event_ns");
     json_t *okj = json_object_get(o, "ok");
     if (!json_is_object(o)) {
-        rc = stream_fail(err, errlen, path, line, "not a JSON object");
+        rc = tg_err_at(err, errlen, path, line, "not a JSON object");
         goto done;
     }
     if (!json_is_integer(id) || json_integer_value(id) < 0) {
-        rc = stream_fail(err, errlen, path, line, "no non-negative integer request_id");
+        rc = tg_err_at(err, errlen, path, line, "no non-negative integer request_id");
         goto done;
     }
     if (!json_is_array(ev)) {
-        rc = stream_fail(err, errlen, path, line, "no event_ns array");
+        rc = tg_err_at(err, errlen, path, line, "no event_ns array");
         goto done;
     }
     if (okj && !json_is_boolean(okj)) {
-        rc = stream_fail(err, errlen, path, line, "ok is not true or false");
+        rc = tg_err_at(err, errlen, path, line, "ok is not true or false");
         goto done;
     }
     const struct tg_row *row = tg_rows_find(rows, (uint64_t)json_integer_value(id));
@@ -93,18 +75,18 @@ static int stream_line(const char *text, size_t len, const char *path, size_t li
     json_t *t;
     json_array_foreach(ev, i, t) {
         if (!json_is_integer(t) || json_integer_value(t) < 0) {
-            rc = stream_fail(err, errlen, path, line, "event_ns[%zu] is not a non-negative integer", i);
+            rc = tg_err_at(err, errlen, path, line, "event_ns[%zu] is not a non-negative integer", i);
             goto done;
         }
         double ns = (double)json_integer_value(t);
         if (ns < prev) {
-            rc = stream_fail(err, errlen, path, line, "event_ns[%zu] is before event_ns[%zu]", i, i - 1);
+            rc = tg_err_at(err, errlen, path, line, "event_ns[%zu] is before event_ns[%zu]", i, i - 1);
             goto done;
         }
         if (i > 0 && ok) {
             double gap = (ns - prev) / 1e6;
             if ((rc = dvec_push(gaps, gap)) < 0) {
-                stream_fail(err, errlen, path, line, "out of memory");
+                tg_err_at(err, errlen, path, line, "out of memory");
                 goto done;
             }
             if (!(gap <= largest))
@@ -147,7 +129,7 @@ static int read_stream(const char *path, const struct tg_rows *rows, struct dvec
         if (n == 0)
             continue;
         if (n > STREAM_LINE_MAX) {
-            rc = stream_fail(err, errlen, path, line, "line longer than %zu bytes", STREAM_LINE_MAX);
+            rc = tg_err_at(err, errlen, path, line, "line longer than %zu bytes", STREAM_LINE_MAX);
             break;
         }
         if ((rc = stream_line(buf, n, path, line, rows, gaps, max_ms, err, errlen)) < 0)

@@ -1,5 +1,7 @@
 #include "core/error.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 
 const char *tg_strerror(int err)
@@ -25,4 +27,18 @@ const char *tg_strerror(int err)
     /* strerror_r (GNU) may or may not use buf; strerrordesc_np is static. */
     const char *s = strerrordesc_np(err);
     return s ? s : "unknown error";
+}
+
+int tg_err_at(char *err, size_t errlen, const char *name, unsigned long line, const char *fmt, ...)
+{
+    if (!err || !errlen)
+        return TG_EPARSE;
+    int n = snprintf(err, errlen, "%s:%lu: ", name ? name : "?", line);
+    if (n >= 0 && (size_t)n < errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return TG_EPARSE;
 }

@@ -8,6 +8,8 @@
 #ifndef TG_CORE_ERROR_H
 #define TG_CORE_ERROR_H
 
+#include <stddef.h>
+
 enum {
     TG_EBASE = 10000,          /* keeps TG_E* clear of errno values */
     TG_EINVAL = -(TG_EBASE + 1),   /* invalid argument or value */
@@ -27,5 +29,12 @@ enum {
 /* Returns a static, thread-safe string for a TG_E* code or a negative errno.
  * Positive values are treated as errno values too. */
 const char *tg_strerror(int err);
+
+/* The one message of an error in a file at a line: writes "NAME:LINE: " and
+ * the formatted reason into err[0..errlen) (cut to fit; nothing when err is
+ * NULL or errlen 0) and returns TG_EPARSE, so a parser can
+ * `return tg_err_at(...)`.  Thread-safe. */
+int tg_err_at(char *err, size_t errlen, const char *name, unsigned long line, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 #endif

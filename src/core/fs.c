@@ -2,6 +2,7 @@
 #include "core/error.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,4 +86,67 @@ int tg_write_file_atomic(const char *path, const void *data, size_t len)
         return rc;
     }
     return tg_atomic_commit(&a);
+}
+
+int tg_read_file(const char *path, size_t max, char **data, size_t *len)
+{
+    *data = NULL;
+    *len = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -errno;
+    struct stat st;
+    if (fstat(fd, &st) < 0) {
+        int e = -errno;
+        close(fd);
+        return e;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        close(fd);
+        return -EISDIR;
+    }
+    size_t cap = st.st_size > 0 ? (size_t)st.st_size + 1 : 4096, n = 0;
+    if (cap - 1 > max) {
+        close(fd);
+        return TG_ETOOBIG;
+    }
+    char *buf = malloc(cap);
+    if (!buf) {
+        close(fd);
+        return TG_ENOMEM;
+    }
+    for (;;) {
+        if (n + 1 >= cap) {
+            if (cap > max) {
+                free(buf);
+                close(fd);
+                return TG_ETOOBIG;
+            }
+            char *nb = realloc(buf, cap * 2);
+            if (!nb) {
+                free(buf);
+                close(fd);
+                return TG_ENOMEM;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+        ssize_t r = read(fd, buf + n, cap - 1 - n);
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            int e = -errno;
+            free(buf);
+            close(fd);
+            return e;
+        }
+        if (r == 0)
+            break;
+        n += (size_t)r;
+    }
+    close(fd);
+    buf[n] = '\0';
+    *data = buf;
+    *len = n;
+    return 0;
 }

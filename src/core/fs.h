@@ -9,6 +9,7 @@
 #ifndef TG_CORE_FS_H
 #define TG_CORE_FS_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 #define TG_PATH_MAX 4096
@@ -37,5 +38,10 @@ void tg_atomic_abort(struct tg_atomic_file *a);
 
 /* Writes data[0..len) to path atomically. Returns 0 or -errno/TG_ETOOBIG. */
 int tg_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* Reads a whole file into a malloc'd NUL-terminated buffer (*data, caller
+ * frees; at most max bytes).  Returns 0, -errno (EISDIR for a directory) or
+ * TG_ETOOBIG. */
+int tg_read_file(const char *path, size_t max, char **data, size_t *len);
 
 #endif

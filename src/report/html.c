@@ -192,51 +192,57 @@ static int summary_table(struct tg_svg *w, const struct tg_report_page *p)
 
 static int phase_table(struct tg_svg *w, const struct tg_report_page *p)
 {
-    static const double pcts[] = { 50, 95, 99 };
     tg_svg_raw(w, "<table id=\"phase-table\">\n<tr><th class=\"k\">run</th><th>band</th>"
                   "<th>inputs</th><th>exact Pp (ms)</th><th>band mean (ms)</th>");
-    for (int g = 0; g < TG_SEG_COUNT; g++) {
+    for (int g = 0; g < TG_COMP_COUNT; g++) {
         tg_svg_printf(w, "<th><span class=\"swatch\" style=\"background:%s\"></span>",
-                      tg_phase_seg_colour((enum tg_phase_seg)g));
-        esc(w, tg_phase_seg_name((enum tg_phase_seg)g));
+                      tg_phase_comp_colour((enum tg_comp)g));
+        esc(w, tg_phase_comp_label((enum tg_comp)g));
         tg_svg_raw(w, "</th>");
     }
     tg_svg_raw(w, "</tr>\n");
-    for (size_t k = 0; k < p->nruns; k++)
-        for (size_t j = 0; j < 3; j++) {
-            struct tg_phase_row r;
-            int rc = tg_plot_phase_row(&p->runs[k], pcts[j], &r);
-            if (rc == TG_ENOMEM)
-                return rc;
+    for (size_t k = 0; k < p->nruns; k++) {
+        struct tg_decomp d;
+        int rc = tg_plot_run_decomp(&p->runs[k], &d);
+        if (rc == TG_ENOMEM)
+            return rc;
+        for (size_t j = 0; j < TG_DECOMP_BANDS; j++) {
+            const struct tg_decomp_band *b = &d.band[j];
+            static const double pcts[TG_DECOMP_BANDS] = { 50, 95, 99 };
             char cell[64];
             tg_svg_raw(w, "<tr>");
             td(w, "k", p->runs[k].name);
-            snprintf(cell, sizeof cell, "P%g (P%g\xE2\x80\x93P%g)", pcts[j], pcts[j] - 1,
-                     pcts[j] + 1 > 100 ? 100 : pcts[j] + 1);
-            td(w, NULL, cell);
             if (rc) {
+                snprintf(cell, sizeof cell, "P%g", pcts[j]);
+                td(w, NULL, cell);
                 tg_svg_printf(w, "<td colspan=\"%d\" class=\"k\">no successful input</td>",
-                              3 + TG_SEG_COUNT);
+                              3 + TG_COMP_COUNT);
                 tg_svg_raw(w, "</tr>\n");
                 continue;
             }
-            snprintf(cell, sizeof cell, "%zu", r.rows);
+            snprintf(cell, sizeof cell, "P%g (P%g\xE2\x80\x93P%g)", b->pct, b->lo_pct, b->hi_pct);
             td(w, NULL, cell);
-            fmt_ms(cell, sizeof cell, r.pct_ms);
+            snprintf(cell, sizeof cell, "%zu", b->n);
             td(w, NULL, cell);
-            fmt_ms(cell, sizeof cell, r.band_latency_ms);
+            fmt_ms(cell, sizeof cell, b->latency_ms);
             td(w, NULL, cell);
-            if (!r.measured) {
+            fmt_ms(cell, sizeof cell, b->band_latency_ms);
+            td(w, NULL, cell);
+            if (!d.phases) {
                 tg_svg_printf(w, "<td colspan=\"%d\" class=\"k\">not measured (this input "
-                                 "has no phase columns)</td>", TG_SEG_COUNT);
+                                 "has no phase columns)</td>", TG_COMP_COUNT);
             } else {
-                for (int g = 0; g < TG_SEG_COUNT; g++) {
-                    snprintf(cell, sizeof cell, "%.1f", r.seg_ms[g]);
+                for (int g = 0; g < TG_COMP_COUNT; g++) {
+                    if (isfinite(b->comp_ms[g]))
+                        snprintf(cell, sizeof cell, "%.1f", b->comp_ms[g]);
+                    else
+                        snprintf(cell, sizeof cell, "n/a");
                     td(w, NULL, cell);
                 }
             }
             tg_svg_raw(w, "</tr>\n");
         }
+    }
     tg_svg_raw(w, "</table>\n");
     return 0;
 }
@@ -260,6 +266,41 @@ static void figure(struct tg_svg *w, const struct tg_buf *svg, const char *id,
     tg_svg_raw(w, "<figcaption>");
     tg_svg_raw(w, caption);   /* a constant from this file */
     tg_svg_raw(w, "</figcaption>\n</figure>\n");
+}
+
+/* One curve as a figure: drawn by report/curve.c (which escapes every
+ * string) without its namespace declaration, as figure() does; the caption
+ * is escaped here. */
+static int curve_figure(struct tg_svg *w, const struct tg_report_curve *c, size_t i)
+{
+    struct tg_buf b = TG_BUF_INIT(0);
+    struct tg_svg s;
+    tg_svg_init(&s, NULL, &b);
+    int rc = tg_curve_svg(&s, &c->curve, TG_PLOT_WIDTH, 520);
+    if (rc) {
+        tg_buf_free(&b);
+        return rc;
+    }
+    tg_svg_raw(w, "<h3>");
+    esc(w, c->heading);
+    tg_svg_raw(w, "</h3>\n");
+    char id[32];
+    snprintf(id, sizeof id, "fig-curve-%zu", i);
+    tg_svg_printf(w, "<figure id=\"%s\" class=\"curve\">\n", id);
+    static const char ns[] = " xmlns=\"http://www.w3.org/2000/svg\"";
+    const char *d = b.data;
+    if (!strncmp(d, "<svg", 4) && !strncmp(d + 4, ns, sizeof ns - 1)) {
+        tg_svg_raw(w, "<svg");
+        d += 4 + sizeof ns - 1;
+    }
+    tg_svg_raw(w, d);
+    tg_svg_raw(w, "<figcaption><b class=\"curve-caption\">");
+    esc(w, c->caption);
+    tg_svg_raw(w, "</b> From <code>");
+    esc(w, c->source);
+    tg_svg_raw(w, "</code>.</figcaption>\n</figure>\n");
+    tg_buf_free(&b);
+    return 0;
 }
 
 int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CHART_COUNT],
@@ -379,15 +420,28 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
            "show inputs served together (batches) or waiting behind the same execution.");
     tg_svg_raw(&w, "<h2>Where the time goes</h2>\n");
     figure(&w, &svg[TG_CHART_PHASES], "fig-phases",
-           "Mean of each phase over the ok inputs whose latency rank lies within one "
-           "percentile of P50, P95 and P99; the black tick is the exact nearest-rank "
-           "percentile. client queue = client_queue_ms &#8722; connect_ms; network = ttfb "
-           "&#8722; server queue &#8722; server compute; transfer = service &#8722; ttfb; "
-           "other = latency &#8722; client_queue_ms &#8722; service. Latency-only CSVs "
-           "(input.py) have no phases.");
+           "The breakdown analysis.md prints (one computation): the mean of each "
+           "component over the ok inputs ranked 45&#8211;55 % (P50), 92.5&#8211;97.5 % "
+           "(P95) and 98.5&#8211;99.5 % (P99); the black tick is the exact nearest-rank "
+           "percentile. client queue = client_queue_ms &#8722; connect_ms + the time after "
+           "the response; server queue / compute from Server-Timing, transfer = service "
+           "&#8722; both; without Server-Timing server = ttfb and transfer = service "
+           "&#8722; ttfb. Latency-only CSVs (input.py) have no phases.");
     rc = phase_table(&w, p);
     if (rc)
         return rc;
+
+    if (p->ncurves && p->curves) {
+        tg_svg_raw(&w, "<h2>Capacity and load sweeps</h2>\n<p class=\"meta narrow\">P50, P95 "
+                       "and P99 latency (left axis) and throughput (right axis, dashed) against "
+                       "the offered load, one measured point each; the verdict of each point's "
+                       "SLOs on its P95 marker (PASS filled circle, FAIL cross, INCONCLUSIVE "
+                       "diamond), the SLA as a dotted line, the capacity limit or the sweep's "
+                       "knee as a dashed vertical line.</p>\n");
+        for (size_t i = 0; i < p->ncurves; i++)
+            if ((rc = curve_figure(&w, &p->curves[i], i)))
+                return rc;
+    }
 
     if (p->analysis_text || p->analysis_n) {
         tg_svg_raw(&w, "<h2>Analysis</h2>\n<p class=\"meta\">From <code>");

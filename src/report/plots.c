@@ -19,23 +19,19 @@
 #define RIGHT (W - 36.0)
 #define TOP 64.0
 
-static const char *const seg_names[TG_SEG_COUNT] = {
-    "client queue", "connect", "network", "server queue", "server compute", "transfer", "other",
+static const char *const comp_labels[TG_COMP_COUNT] = {
+    "client queue", "connect", "server queue", "server compute", "server", "transfer",
 };
-static const char *const seg_ids[TG_SEG_COUNT] = {
-    "client_queue", "connect", "network", "server_queue", "server_compute", "transfer", "other",
-};
-/* Okabe-Ito; the two largest expected segments (queue, compute) get the two
+/* Okabe-Ito; the two largest expected components (queue, compute) get the two
  * most distinct colours. */
-static const char *const seg_colours[TG_SEG_COUNT] = {
-    "#E69F00", "#F0E442", "#56B4E9", "#D55E00", "#0072B2", "#009E73", "#999999",
+static const char *const comp_colours[TG_COMP_COUNT] = {
+    "#E69F00", "#F0E442", "#D55E00", "#0072B2", "#CC79A7", "#009E73",
 };
 
-const char *tg_phase_seg_name(enum tg_phase_seg seg) { return seg < TG_SEG_COUNT ? seg_names[seg] : "?"; }
-const char *tg_phase_seg_id(enum tg_phase_seg seg) { return seg < TG_SEG_COUNT ? seg_ids[seg] : "?"; }
-const char *tg_phase_seg_colour(enum tg_phase_seg seg)
+const char *tg_phase_comp_label(enum tg_comp c) { return (unsigned)c < TG_COMP_COUNT ? comp_labels[c] : "?"; }
+const char *tg_phase_comp_colour(enum tg_comp c)
 {
-    return seg < TG_SEG_COUNT ? seg_colours[seg] : "#000000";
+    return (unsigned)c < TG_COMP_COUNT ? comp_colours[c] : "#000000";
 }
 
 /* Before: vermillion, dashed, hollow markers.  After: blue, solid, filled. */
@@ -45,10 +41,7 @@ static const char *run_class(size_t i) { return i == 0 ? "before" : "after"; }
 
 int tg_plot_run_has_phases(const struct tg_plot_run *r)
 {
-    for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
-        if (!r->phase[c])
-            return 0;
-    return 1;
+    return r->phase[TG_PHASE_COL_CLIENT_QUEUE] && r->phase[TG_PHASE_COL_SERVICE];
 }
 
 static int is_ok(const struct tg_plot_run *r, size_t i) { return !r->ok || r->ok[i]; }
@@ -109,84 +102,28 @@ int tg_plot_run_stats(const struct tg_plot_run *r, double sla_ms, struct tg_plot
     return 0;
 }
 
-static double pos(double v) { return v > 0 ? v : 0; }
-
-/* The segments of input i, as documented in plots.h. */
-static void segments(const struct tg_plot_run *r, size_t i, double seg[TG_SEG_COUNT])
+static double col(const struct tg_plot_run *r, enum tg_phase_col c, size_t i)
 {
-    double cq = pos(r->phase[TG_PHASE_COL_CLIENT_QUEUE][i]), cn = pos(r->phase[TG_PHASE_COL_CONNECT][i]);
-    double ttfb = pos(r->phase[TG_PHASE_COL_TTFB][i]), svc = pos(r->phase[TG_PHASE_COL_SERVICE][i]);
-    double sq = pos(r->phase[TG_PHASE_COL_SERVER_QUEUE][i]), sc = pos(r->phase[TG_PHASE_COL_SERVER_COMPUTE][i]);
-    /* tailgate run's client_queue_ms runs from ready to the request's first
-     * byte written, so it includes the connect time paid on the way. */
-    seg[TG_SEG_CLIENT_QUEUE] = pos(cq - cn);
-    seg[TG_SEG_CONNECT] = cn;
-    seg[TG_SEG_NETWORK] = pos(ttfb - sq - sc);
-    seg[TG_SEG_SERVER_QUEUE] = sq;
-    seg[TG_SEG_SERVER_COMPUTE] = sc;
-    seg[TG_SEG_TRANSFER] = pos(svc - ttfb);
-    seg[TG_SEG_OTHER] = pos(r->latency_ms[i] - cq - svc);
+    return r->phase[c] ? r->phase[c][i] : NAN;
 }
 
-struct ranked {
-    double lat;
-    size_t idx;
-};
-
-static int cmp_ranked(const void *a, const void *b)
+static void run_sample(const void *ctx, size_t i, struct tg_phase_sample *out)
 {
-    const struct ranked *x = a, *y = b;
-    if (x->lat != y->lat)
-        return (x->lat > y->lat) - (x->lat < y->lat);
-    return (x->idx > y->idx) - (x->idx < y->idx);
+    const struct tg_plot_run *r = ctx;
+    *out = (struct tg_phase_sample){
+        .ok = is_ok(r, i), .latency_ms = r->latency_ms[i],
+        .client_queue_ms = col(r, TG_PHASE_COL_CLIENT_QUEUE, i),
+        .connect_ms = col(r, TG_PHASE_COL_CONNECT, i),
+        .ttfb_ms = col(r, TG_PHASE_COL_TTFB, i),
+        .service_ms = col(r, TG_PHASE_COL_SERVICE, i),
+        .server_queue_ms = col(r, TG_PHASE_COL_SERVER_QUEUE, i),
+        .server_compute_ms = col(r, TG_PHASE_COL_SERVER_COMPUTE, i),
+    };
 }
 
-int tg_plot_phase_row(const struct tg_plot_run *r, double p, struct tg_phase_row *out)
+int tg_plot_run_decomp(const struct tg_plot_run *r, struct tg_decomp *out)
 {
-    memset(out, 0, sizeof *out);
-    out->measured = tg_plot_run_has_phases(r);
-    out->pct_ms = out->band_latency_ms = NAN;
-    struct ranked *v = malloc((r->n ? r->n : 1) * sizeof *v);
-    if (!v)
-        return TG_ENOMEM;
-    size_t k = 0;
-    for (size_t i = 0; i < r->n; i++)
-        if (is_ok(r, i) && isfinite(r->latency_ms[i]))
-            v[k++] = (struct ranked){ r->latency_ms[i], i };
-    if (k == 0) {
-        free(v);
-        return TG_EINVAL;
-    }
-    qsort(v, k, sizeof *v, cmp_ranked);
-    double rr = ceil(p / 100.0 * (double)k - 1e-9);
-    size_t rank = rr < 1 ? 1 : rr > (double)k ? k : (size_t)rr;
-    out->pct_ms = v[rank - 1].lat;
-
-    double lo_r = ceil((p - 1) / 100.0 * (double)k - 1e-9);
-    double hi_r = ceil((p + 1) / 100.0 * (double)k - 1e-9);
-    size_t lo = lo_r < 1 ? 1 : lo_r > (double)k ? k : (size_t)lo_r;
-    size_t hi = hi_r < 1 ? 1 : hi_r > (double)k ? k : (size_t)hi_r;
-    if (lo > rank)
-        lo = rank;
-    if (hi < rank)
-        hi = rank;
-    double lat = 0;
-    for (size_t j = lo; j <= hi; j++) {
-        size_t i = v[j - 1].idx;
-        lat += v[j - 1].lat;
-        if (out->measured) {
-            double seg[TG_SEG_COUNT];
-            segments(r, i, seg);
-            for (int s = 0; s < TG_SEG_COUNT; s++)
-                out->seg_ms[s] += seg[s];
-        }
-    }
-    out->rows = hi - lo + 1;
-    out->band_latency_ms = lat / (double)out->rows;
-    for (int s = 0; s < TG_SEG_COUNT; s++)
-        out->seg_ms[s] /= (double)out->rows;
-    free(v);
-    return 0;
+    return tg_phase_breakdown(r->n, run_sample, r, out);
 }
 
 /* ---- shared drawing helpers ---------------------------------------------------- */
@@ -575,23 +512,24 @@ int tg_plot_phases(struct tg_svg *s, const struct tg_plot_run *runs, size_t nrun
     int rc = check_args(s, runs, nruns);
     if (rc)
         return rc;
-    static const double pcts[] = { 50, 95, 99 };
-    struct tg_phase_row rows[3][2];
-    int have[3][2];
+    struct tg_decomp d[2];
+    int have[2];
     double xmax = 1;
-    for (size_t j = 0; j < 3; j++)
-        for (size_t k = 0; k < nruns; k++) {
-            rc = tg_plot_phase_row(&runs[k], pcts[j], &rows[j][k]);
-            if (rc == TG_ENOMEM)
-                return rc;
-            have[j][k] = rc == 0;
-            if (!have[j][k])
-                continue;
+    for (size_t k = 0; k < nruns; k++) {
+        rc = tg_plot_run_decomp(&runs[k], &d[k]);
+        if (rc == TG_ENOMEM)
+            return rc;
+        have[k] = rc == 0;
+        if (!have[k])
+            continue;
+        for (size_t j = 0; j < TG_DECOMP_BANDS; j++) {
             double tot = 0;
-            for (int g = 0; g < TG_SEG_COUNT; g++)
-                tot += rows[j][k].seg_ms[g];
-            xmax = fmax(xmax, fmax(tot, rows[j][k].pct_ms));
+            for (int g = 0; g < TG_COMP_COUNT; g++)
+                if (isfinite(d[k].band[j].comp_ms[g]))
+                    tot += d[k].band[j].comp_ms[g];
+            xmax = fmax(xmax, fmax(tot, d[k].band[j].latency_ms));
         }
+    }
     const double bar = 26, gap = 10, group_gap = 18, left = 150;
     double plot_h = 3 * (double)nruns * (bar + gap) + 2 * group_gap + gap;
     const double top = 96;
@@ -604,13 +542,13 @@ int tg_plot_phases(struct tg_svg *s, const struct tg_plot_run *runs, size_t nrun
     (void)y;
 
     tg_svg_begin(s, W, H, "Where the time goes at P50, P95 and P99");
-    title(s, "Where the time goes at P50 / P95 / P99 (ok inputs in the band [p-1, p+1] %)");
-    /* Segment legend, two rows. */
+    title(s, "Where the time goes at P50 / P95 / P99 (ok inputs ranked 45-55, 92.5-97.5, 98.5-99.5 %)");
+    /* Component legend, one row. */
     double lx = LEFT - 60, ly = 52;
-    for (int g = 0; g < TG_SEG_COUNT; g++) {
-        struct tg_style st = { "#333333", seg_colours[g], 0.8, NULL, 0, "legend" };
+    for (int g = 0; g < TG_COMP_COUNT; g++) {
+        struct tg_style st = { "#333333", comp_colours[g], 0.8, NULL, 0, "legend" };
         tg_svg_rect(s, lx, ly - 11, 14, 14, &st);
-        tg_svg_text(s, lx + 19, ly, 13, TG_SVG_START, 0, 0, NULL, seg_names[g]);
+        tg_svg_text(s, lx + 19, ly, 13, TG_SVG_START, 0, 0, NULL, comp_labels[g]);
         lx += 150;
     }
     struct tg_style tick = { "#000000", NULL, 2.5, NULL, 0, "pct-mark" };
@@ -637,50 +575,51 @@ int tg_plot_phases(struct tg_svg *s, const struct tg_plot_run *runs, size_t nrun
                   xmax, left, (double)RIGHT);
 
     double yy = top + gap;
-    for (size_t j = 0; j < 3; j++) {
+    static const double pcts[TG_DECOMP_BANDS] = { 50, 95, 99 };
+    for (size_t j = 0; j < TG_DECOMP_BANDS; j++) {
         for (size_t k = 0; k < nruns; k++) {
             char label[160];
             snprintf(label, sizeof label, "%s P%g", runs[k].name ? runs[k].name : "run", pcts[j]);
             tg_svg_text(s, left - 10, yy + bar / 2 + 5, 13, TG_SVG_END, 0, 1,
                         tg_plot_run_colour(k), label);
-            const struct tg_phase_row *pr = &rows[j][k];
-            if (!have[j][k]) {
+            const struct tg_decomp_band *pr = &d[k].band[j];
+            if (!have[k]) {
                 tg_svg_text(s, left + 10, yy + bar / 2 + 5, 13, TG_SVG_START, 0, 0, "#555555",
                             "no successful input");
-            } else if (!pr->measured) {
+            } else if (!d[k].phases) {
                 char ms[32], txt[128];
-                fmt_ms(ms, sizeof ms, pr->pct_ms);
+                fmt_ms(ms, sizeof ms, pr->latency_ms);
                 snprintf(txt, sizeof txt, "phases not measured (latency-only CSV); P%g = %s",
                          pcts[j], ms);
                 struct tg_style st = { "#888888", "#f2f2f2", 1, "4 3", 0, "not-measured" };
-                tg_svg_rect(s, left, yy, tg_scale_map(&x.sc, pr->pct_ms) - left, bar, &st);
+                tg_svg_rect(s, left, yy, tg_scale_map(&x.sc, pr->latency_ms) - left, bar, &st);
                 tg_svg_text(s, left + 10, yy + bar / 2 + 5, 13, TG_SVG_START, 0, 0, "#333333",
                             txt);
             } else {
                 double acc = 0;
-                for (int g = 0; g < TG_SEG_COUNT; g++) {
-                    double x0 = tg_scale_map(&x.sc, acc);
-                    acc += pr->seg_ms[g];
-                    double x1 = tg_scale_map(&x.sc, acc);
-                    if (!(pr->seg_ms[g] > 0))
+                for (int g = 0; g < TG_COMP_COUNT; g++) {
+                    if (!(pr->comp_ms[g] > 0))   /* also NAN: not measured */
                         continue;
+                    double x0 = tg_scale_map(&x.sc, acc);
+                    acc += pr->comp_ms[g];
+                    double x1 = tg_scale_map(&x.sc, acc);
                     char cls[64];
-                    snprintf(cls, sizeof cls, "seg %s %s p%g", seg_ids[g], run_class(k), pcts[j]);
-                    struct tg_style st = { "#ffffff", seg_colours[g], 0.8, NULL, 0, cls };
+                    snprintf(cls, sizeof cls, "seg %s %s p%g", tg_comp_names[g], run_class(k), pcts[j]);
+                    struct tg_style st = { "#ffffff", comp_colours[g], 0.8, NULL, 0, cls };
                     tg_svg_rect(s, x0, yy, x1 - x0, bar, &st);
                     if (x1 - x0 >= 46) {
                         char ms[32];
-                        fmt_ms(ms, sizeof ms, pr->seg_ms[g]);
+                        fmt_ms(ms, sizeof ms, pr->comp_ms[g]);
                         /* Dark text on light fills, white on the dark ones. */
-                        int dark = g == TG_SEG_SERVER_QUEUE || g == TG_SEG_SERVER_COMPUTE ||
-                                   g == TG_SEG_TRANSFER;
+                        int dark = g == TG_COMP_SERVER_QUEUE || g == TG_COMP_SERVER_COMPUTE ||
+                                   g == TG_COMP_SERVER || g == TG_COMP_TRANSFER;
                         tg_svg_text(s, (x0 + x1) / 2, yy + bar / 2 + 4, 11, TG_SVG_MIDDLE, 0, 0,
                                     dark ? "#ffffff" : "#111111", ms);
                     }
                 }
                 char ms[32], txt[64];
-                fmt_ms(ms, sizeof ms, pr->pct_ms);
-                double mx = tg_scale_map(&x.sc, pr->pct_ms);
+                fmt_ms(ms, sizeof ms, pr->latency_ms);
+                double mx = tg_scale_map(&x.sc, pr->latency_ms);
                 snprintf(txt, sizeof txt, "P%g %s", pcts[j], ms);
                 tg_svg_line(s, mx, yy - 4, mx, yy + bar + 4, &tick);
                 double tx = fmax(mx, tg_scale_map(&x.sc, acc)) + 6;

@@ -15,24 +15,12 @@
  *   100 % and a percentile that lands on a failure is reported as +inf.  The
  *   timeline draws them as crosses at their recorded latency; the histogram
  *   and the phase bars use ok inputs only.
- * - Phase segments of one input (all ms, each clamped at >= 0), from the
- *   requests.csv columns as `tailgate run` defines them (client_queue_ms:
- *   ready -> first byte of the request written, connect included; ttfb_ms and
- *   service_ms: first byte written -> first / last response byte):
- *     client queue   client_queue_ms - connect_ms   waiting to be sent
- *                                      (batch wait, a free connection)
- *     connect        connect_ms        connection setup (0 when reused)
- *     network        ttfb_ms - server_queue_ms - server_compute_ms
- *                                      request write, wire time both ways and
- *                                      server HTTP handling up to the first byte
- *     server queue   server_queue_ms   Server-Timing "queue"
- *     server compute server_compute_ms Server-Timing "compute"
- *     transfer       service_ms - ttfb_ms   first to last response byte
- *     other          latency_ms - client_queue_ms - service_ms
- *                                      client bookkeeping, batch split, rounding
- *   The bar at percentile p is the mean of each segment over the ok inputs
- *   whose latency rank lies in the band [p-1, p+1] % (nearest rank, at least
- *   one input); a tick marks the exact nearest-rank Pp latency.
+ * - The phase bars and the phase table print the one phase breakdown of
+ *   stats/phases.h (the components and P50/P95/P99 rank windows that
+ *   analysis.md prints too), drawn in enum tg_comp order; a component the
+ *   run did not measure (server queue and compute without Server-Timing,
+ *   "server" with it) is left out of the bar.  A tick marks the exact
+ *   nearest-rank Pp latency.
  *
  * Every function is pure apart from writing to the given writer; thread-safe
  * on distinct writers.  Functions return 0 or the writer's first error
@@ -42,6 +30,7 @@
 #define TG_REPORT_PLOTS_H
 
 #include "report/svg.h"
+#include "stats/phases.h"
 
 #include <stddef.h>
 
@@ -56,21 +45,9 @@ enum tg_phase_col {
     TG_PHASE_COL_COUNT
 };
 
-/* Derived segments, in drawing order (left to right). */
-enum tg_phase_seg {
-    TG_SEG_CLIENT_QUEUE,
-    TG_SEG_CONNECT,
-    TG_SEG_NETWORK,
-    TG_SEG_SERVER_QUEUE,
-    TG_SEG_SERVER_COMPUTE,
-    TG_SEG_TRANSFER,
-    TG_SEG_OTHER,
-    TG_SEG_COUNT
-};
-
-const char *tg_phase_seg_name(enum tg_phase_seg seg);   /* "server queue", ... */
-const char *tg_phase_seg_id(enum tg_phase_seg seg);     /* "server_queue", ... */
-const char *tg_phase_seg_colour(enum tg_phase_seg seg); /* "#RRGGBB" */
+/* The components of stats/phases.h as the report shows them. */
+const char *tg_phase_comp_label(enum tg_comp c);   /* "server queue", ... */
+const char *tg_phase_comp_colour(enum tg_comp c);  /* "#RRGGBB" */
 
 /* One run, borrowed arrays of n entries each. */
 struct tg_plot_run {
@@ -79,10 +56,11 @@ struct tg_plot_run {
     const double *latency_ms;      /* per input */
     const double *timestamp_ms;    /* per input, wall clock; NULL: no timeline */
     const unsigned char *ok;       /* per input 1/0; NULL: all ok */
-    const double *phase[TG_PHASE_COL_COUNT]; /* NULL when the run did not measure phases */
+    const double *phase[TG_PHASE_COL_COUNT]; /* per input, NAN when empty; NULL: no such column */
 };
 
-/* 1 when every phase column of the run is present. */
+/* 1 when the run has the client_queue_ms and service_ms columns (without
+ * them no input has phases). */
 int tg_plot_run_has_phases(const struct tg_plot_run *r);
 
 /* Series style of run i (0 Before, 1 After): colour, dash pattern, marker. */
@@ -99,17 +77,9 @@ struct tg_plot_stats {
 /* Computes the stats of a run.  Returns 0 or TG_ENOMEM. */
 int tg_plot_run_stats(const struct tg_plot_run *r, double sla_ms, struct tg_plot_stats *out);
 
-struct tg_phase_row {
-    int measured;                     /* 0: the run has no phase columns */
-    size_t rows;                      /* inputs in the band */
-    double pct_ms;                    /* exact nearest-rank percentile (ok inputs) */
-    double band_latency_ms;           /* mean latency over the band */
-    double seg_ms[TG_SEG_COUNT];      /* mean segment over the band */
-};
-
-/* The phase breakdown of run r at percentile p (0..100) as documented above.
+/* The phase breakdown of run r (tg_phase_breakdown over its inputs).
  * Returns 0, TG_ENOMEM, or TG_EINVAL when the run has no ok input. */
-int tg_plot_phase_row(const struct tg_plot_run *r, double p, struct tg_phase_row *out);
+int tg_plot_run_decomp(const struct tg_plot_run *r, struct tg_decomp *out);
 
 /* Chart sizes (SVG user units). */
 #define TG_PLOT_WIDTH 1160.0

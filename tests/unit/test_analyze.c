@@ -140,6 +140,8 @@ TEST(prows_parse_errors)
         "request_id,latency_ms,status_code\n0,\"1,200\n",         /* unterminated quote */
         "request_id,latency_ms,status_code\n-1,1,200\n",         /* bad id */
         "request_id,latency_ms,ok\n0,,1\n",                      /* ok without latency */
+        "request_id,latency_ms,ok\n0,1,1\n\n1,2,1\n",             /* a blank line inside (the one reader's rule) */
+        "request_id,latency_ms,status_code\n0,inf,200\n",       /* strict numbers */
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         memset(&r, 0, sizeof r);
@@ -150,7 +152,7 @@ TEST(prows_parse_errors)
         CHECK(!strncmp(err, "t.csv:", 6));
         tg_prows_free(&r);
     }
-    const char *good = "\xEF\xBB\xBFrequest_id,latency_ms,status_code,extra\r\n3,12.5,200,\"x,\"\"y\"\"\"\r\n\r\n4,,500,\n";
+    const char *good = "\xEF\xBB\xBFrequest_id,latency_ms,status_code,extra\r\n3,12.5,200,\"x,\"\"y\"\"\"\r\n4,,500,\n\r\n\n";
     memset(&r, 0, sizeof r);
     CHECK_INT_EQ(0, tg_prows_parse(good, strlen(good), "g.csv", &r, err, sizeof err));
     CHECK_UINT_EQ(2, r.n);

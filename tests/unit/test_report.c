@@ -190,10 +190,10 @@ TEST(run_stats_count_failed_inputs_as_infinite)
     CHECK(isnan(st.p50));
 }
 
-TEST(phase_row_band_means)
+TEST(phase_breakdown_band_means)
 {
-    /* 100 inputs, latency i+1 ms; phases chosen so that every segment is a
-     * known share of the latency. */
+    /* 100 inputs, latency i+1 ms; phases chosen so that every component is a
+     * known share of the latency (stats/phases.h). */
     enum { N = 100 };
     static double lat[N], ts[N], col[TG_PHASE_COL_COUNT][N];
     for (int i = 0; i < N; i++) {
@@ -204,44 +204,50 @@ TEST(phase_row_band_means)
         col[TG_PHASE_COL_CONNECT][i] = 0.05 * l;
         col[TG_PHASE_COL_SERVER_QUEUE][i] = 0.4 * l;
         col[TG_PHASE_COL_SERVER_COMPUTE][i] = 0.2 * l;
-        col[TG_PHASE_COL_TTFB][i] = 0.7 * l;      /* network 0.1 l */
-        col[TG_PHASE_COL_SERVICE][i] = 0.8 * l;   /* transfer 0.1 l, other 0.05 l */
+        col[TG_PHASE_COL_TTFB][i] = 0.7 * l;
+        col[TG_PHASE_COL_SERVICE][i] = 0.8 * l;   /* 0.05 l after the response */
     }
     struct tg_plot_run r = { "r", N, lat, ts, NULL, { NULL } };
     for (int c = 0; c < TG_PHASE_COL_COUNT; c++)
         r.phase[c] = col[c];
     CHECK(tg_plot_run_has_phases(&r));
 
-    struct tg_phase_row row;
-    CHECK_INT_EQ(0, tg_plot_phase_row(&r, 95, &row));
-    CHECK(row.measured);
-    CHECK_DBL_NEAR(95, row.pct_ms, 0);
-    CHECK_UINT_EQ(3, row.rows);                 /* ranks 94..96 */
-    CHECK_DBL_NEAR(95, row.band_latency_ms, 1e-9);
-    static const double share[TG_SEG_COUNT] = { 0.1, 0.05, 0.1, 0.4, 0.2, 0.1, 0.05 };
+    struct tg_decomp d;
+    CHECK_INT_EQ(0, tg_plot_run_decomp(&r, &d));
+    CHECK(d.phases && d.server_timing);
+    const struct tg_decomp_band *b = &d.band[1];
+    CHECK_DBL_NEAR(95, b->pct, 0);
+    CHECK_DBL_NEAR(95, b->latency_ms, 0);
+    CHECK_UINT_EQ(6, b->n);                     /* ranks 93..98 (92.5 .. 97.5 %) */
+    CHECK_DBL_NEAR(95.5, b->band_latency_ms, 1e-9);
+    /* client queue 0.1 l + 0.05 l after, connect, queue, compute, server (not
+     * separate: NAN), transfer = service - queue - compute */
+    static const double share[TG_COMP_COUNT] = { 0.15, 0.05, 0.4, 0.2, NAN, 0.2 };
     double sum = 0;
-    for (int g = 0; g < TG_SEG_COUNT; g++) {
-        CHECK_DBL_NEAR(share[g] * 95, row.seg_ms[g], 1e-9);
-        sum += row.seg_ms[g];
+    for (int g = 0; g < TG_COMP_COUNT; g++) {
+        if (isnan(share[g])) {
+            CHECK(isnan(b->comp_ms[g]));
+            continue;
+        }
+        CHECK_DBL_NEAR(share[g] * 95.5, b->comp_ms[g], 1e-9);
+        sum += b->comp_ms[g];
     }
-    CHECK_DBL_NEAR(95, sum, 1e-9);
+    CHECK_DBL_NEAR(95.5, sum, 1e-9);
+    CHECK_UINT_EQ(2, d.band[2].n);              /* ranks 99..100 */
+    CHECK_DBL_NEAR(99, d.band[2].latency_ms, 0);
+    CHECK_DBL_NEAR(99.5, d.band[2].band_latency_ms, 1e-9);
 
-    CHECK_INT_EQ(0, tg_plot_phase_row(&r, 99, &row));
-    CHECK_UINT_EQ(3, row.rows);                 /* ranks 98..100 */
-    CHECK_DBL_NEAR(99, row.pct_ms, 0);
-    CHECK_DBL_NEAR(99, row.band_latency_ms, 1e-9);
-
-    /* Without phase columns: measured 0, percentile still there. */
+    /* Without phase columns: not measured, the percentile still there. */
     struct tg_plot_run bare = { "b", N, lat, ts, NULL, { NULL } };
     CHECK(!tg_plot_run_has_phases(&bare));
-    CHECK_INT_EQ(0, tg_plot_phase_row(&bare, 50, &row));
-    CHECK(!row.measured);
-    CHECK_DBL_NEAR(50, row.pct_ms, 0);
+    CHECK_INT_EQ(0, tg_plot_run_decomp(&bare, &d));
+    CHECK(!d.phases);
+    CHECK_DBL_NEAR(50, d.band[0].latency_ms, 0);
 
     /* Nothing succeeded. */
     static unsigned char none[N];
     struct tg_plot_run failed = { "f", N, lat, ts, none, { NULL } };
-    CHECK_INT_EQ(TG_EINVAL, tg_plot_phase_row(&failed, 50, &row));
+    CHECK_INT_EQ(TG_EINVAL, tg_plot_run_decomp(&failed, &d));
 }
 
 /* ---- charts: read the coordinates back ---------------------------------------------- */
