@@ -9,6 +9,11 @@
 #   make coverage   the suite on a gcov build; HTML in build/coverage/html, last line
 #                   "lines: NN.N% functions: NN.N%" for src/ (installs Debian's lcov)
 #   make clean
+#   make install     the binary, man pages, bash completion, workloads and docs under
+#                    DESTDIR/PREFIX (PREFIX default /usr/local; docs/install.md)
+#   make uninstall   removes them (same PREFIX and DESTDIR)
+#   make man         man pages in $(BUILD)/man, from the built binary (tailgate help --man)
+#   make completion  the bash completion script $(BUILD)/completion/tailgate
 # Sources are found by wildcard: a new src/<module>/*.c or tests/unit/test_*.c
 # needs no Makefile change.
 
@@ -21,13 +26,33 @@ WARN    := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototyp
            -Wno-unused-parameter -Wformat=2 -Wno-format-nonliteral
 PKGS    := libmicrohttpd jansson libssl libcrypto
 BASE_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -Isrc $(WARN)
+# How the Makefile checks the Debian packages (debian/rules: --build, no test packages).
+BOOTSTRAP ?= scripts/bootstrap
 
+# Where make install puts things; the binary looks for its data in DATADIR
+# (core/datadir.h), so build and install with the same PREFIX.
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+DATADIR := $(PREFIX)/share/tailgate
+MANDIR  := $(PREFIX)/share/man/man1
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+DOCDIR  := $(PREFIX)/share/doc/tailgate
+
+# clean and uninstall need no configuration (and so no bootstrap).
+ifneq ($(MAKECMDGOALS),)
+ifeq ($(filter-out clean uninstall,$(MAKECMDGOALS)),)
+TG_NO_CONFIG := 1
+endif
+endif
+ifndef TG_NO_CONFIG
 -include build/config.mk
+endif
 
-ALL_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(SAN)
+# CPPFLAGS and LDFLAGS: the distribution's (dpkg-buildflags: fortify, relro).
+ALL_CFLAGS := $(BASE_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) $(SAN)
 LDLIBS  := $(PKG_LIBS) -lm -lpthread
 
-LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/api/*.c src/stats/*.c src/engine/*.c \
+LIB_SRC  := $(sort $(wildcard src/core/*.c src/http/*.c src/api/*.c src/stats/*.c src/engine/*.c src/doc/*.c \
             src/output/*.c src/compare/*.c src/report/*.c src/server/*.c src/analyze/*.c))
 CLI_SRC  := $(sort $(wildcard src/cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
@@ -38,7 +63,8 @@ CLI_OBJ  := $(CLI_SRC:%.c=$(BUILD)/%.o)
 TEST_BIN := $(TEST_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 LIB      := $(BUILD)/libtailgate.a
 
-.PHONY: all test unit-tests asan tsan fuzz fuzz-build bench coverage clean bootstrap
+.PHONY: all test unit-tests asan tsan fuzz fuzz-build bench coverage clean bootstrap \
+        install uninstall man completion FORCE
 .DELETE_ON_ERROR:
 # Keep intermediate objects (the fuzz builds' among them) between runs.
 .SECONDARY:
@@ -48,7 +74,7 @@ all: tailgate
 # The bootstrap checks (and installs) Debian packages, then records the
 # pkg-config flags so that later makes need no package queries at all.
 build/config.mk: scripts/bootstrap Makefile
-	@scripts/bootstrap
+	@$(BOOTSTRAP)
 	@mkdir -p build
 	@printf 'PKG_CFLAGS := %s\nPKG_LIBS := %s\n' \
 	  "$$(pkg-config --cflags $(PKGS))" "$$(pkg-config --libs $(PKGS))" > $@.tmp && mv $@.tmp $@
@@ -65,8 +91,16 @@ $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
+# The data directory is compiled into core/datadir.o; $(BUILD)/datadir.txt
+# changes (and so rebuilds it) only when PREFIX does.
+$(BUILD)/datadir.txt: FORCE
+	@mkdir -p $(dir $@)
+	@echo '$(DATADIR)' | cmp -s - $@ || echo '$(DATADIR)' > $@
+$(BUILD)/src/core/datadir.o: $(BUILD)/datadir.txt
+$(BUILD)/src/core/datadir.o: ALL_CFLAGS += -DTG_DATADIR='"$(DATADIR)"'
+
 $(BUILD)/tailgate: $(CLI_OBJ) $(LIB)
-	$(CC) $(ALL_CFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -o $@ $(CLI_OBJ) $(LIB) $(LDLIBS)
 
 # cp + mv: replacing the file (not writing into it) works while a run uses it.
 tailgate: $(BUILD)/tailgate
@@ -74,7 +108,7 @@ tailgate: $(BUILD)/tailgate
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB) build/config.mk
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(LDFLAGS) -Itests/unit -MMD -MP -o $@ $< $(LIB) $(LDLIBS)
 
 unit-tests: $(TEST_BIN)
 
@@ -184,6 +218,38 @@ check-report: tailgate
 	test -s build/report.png || { echo "check-report: no screenshot (chromium exit $$rc):" >&2; \
 	  tail -n 5 build/check-report/chromium.log >&2; exit 1; }
 	@echo "check-report: build/report.png (report: build/check-report/report.html)"
+
+# Man pages and completion come from the built binary: each subcommand's
+# --help text and getopt table (tailgate help; src/cli/help.c), one page per
+# entry of the subcommand table plus tailgate(1).
+MAN_DIR := $(BUILD)/man
+man: $(MAN_DIR)/.stamp
+$(MAN_DIR)/.stamp: $(BUILD)/tailgate
+	@rm -rf $(MAN_DIR) && mkdir -p $(MAN_DIR)
+	$(BUILD)/tailgate help --man > $(MAN_DIR)/tailgate.1
+	@set -e; for c in $$($(BUILD)/tailgate help --commands); do \
+	  echo "$(BUILD)/tailgate help --man $$c > $(MAN_DIR)/tailgate-$$c.1"; \
+	  $(BUILD)/tailgate help --man $$c > $(MAN_DIR)/tailgate-$$c.1; done
+	@touch $@
+
+completion: $(BUILD)/completion/tailgate
+$(BUILD)/completion/tailgate: $(BUILD)/tailgate
+	@mkdir -p $(dir $@)
+	$(BUILD)/tailgate help --completion bash > $@.tmp && mv $@.tmp $@
+
+install: $(BUILD)/tailgate man completion
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(DATADIR)/workload $(DESTDIR)$(DOCDIR)
+	install -m 0755 $(BUILD)/tailgate $(DESTDIR)$(BINDIR)/tailgate
+	install -m 0644 $(MAN_DIR)/*.1 $(DESTDIR)$(MANDIR)/
+	install -m 0644 $(BUILD)/completion/tailgate $(DESTDIR)$(BASHCOMPDIR)/tailgate
+	install -m 0644 workload/*.jsonl $(DESTDIR)$(DATADIR)/workload/
+	install -m 0644 README.md docs/*.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/tailgate $(DESTDIR)$(BASHCOMPDIR)/tailgate
+	rm -f $(DESTDIR)$(MANDIR)/tailgate.1 $(DESTDIR)$(MANDIR)/tailgate-*.1
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf build tailgate

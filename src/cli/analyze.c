@@ -77,7 +77,7 @@ static void help(void)
            "                           judged against (repeatable; other metrics and quantiles ignored)\n"
            "  -o, --out DIR            where to write (default: RUN, else results/analysis-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
-           "  -h, --help\n\n"
+           "  -h, --help               this help\n\n"
            "A run that streamed (or --probe on a streaming API: openai-chat, openai-completions)\n"
            "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
            "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
@@ -199,7 +199,7 @@ int tg_cmd_analyze(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:o:qhH:", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:o:qhH:", long_opts)) != -1) {
         int ec;
         if (tg_cli_endpoint_opt("analyze", &o.ep, ch, optarg, &ec)) {
             if (ec)

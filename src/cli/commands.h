@@ -19,5 +19,21 @@ int tg_cmd_analyze(int argc, char **argv);
 int tg_cmd_tune(int argc, char **argv);
 int tg_cmd_merge(int argc, char **argv);
 int tg_cmd_sweep(int argc, char **argv);
+int tg_cmd_help(int argc, char **argv);      /* cli/help.c: help, man pages, completion */
+int tg_cmd_version(int argc, char **argv);   /* cli/version.c */
+
+/* The subcommand table (main.c), in the order of `tailgate --help`; ends
+ * with a NULL name.  Every entry gets `tailgate help` support, a man page
+ * tailgate-NAME(1) and completion (cli/help.c): its parser must call
+ * tg_cli_getopt_long (cli/cli.h) and its --help follow doc/help.h's format. */
+struct tg_command {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;   /* one line: --help's list and the man page's NAME */
+};
+extern const struct tg_command tg_commands[];
+
+/* The entry named name, or NULL. */
+const struct tg_command *tg_command_find(const char *name);
 
 #endif

@@ -203,7 +203,7 @@ int tg_cmd_compare(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":ho:", options, NULL)) != -1) {
+    while ((c = tg_cli_getopt_long(argc, argv, ":ho:", options)) != -1) {
         uint64_t u;
         switch (c) {
         case 'h':

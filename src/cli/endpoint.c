@@ -42,6 +42,7 @@ int tg_cli_endpoint_target(const char *cmd, const struct tg_cli_endpoint *e, con
 {
     char err[512];
     const struct tg_api *api = tg_api_find(e->api ? e->api : "tailgate");
+    payloads = tg_cli_data_path(payloads);   /* an installed workload too (core/datadir.h) */
     if (tg_probe_target_init(t, api, url, payloads, err, sizeof err) != 0 ||
         ((e->cacert || e->insecure) && tg_probe_target_tls(t, e->cacert, e->insecure, err, sizeof err) != 0))
         return tg_cli_usage_error(cmd, "%s", err);

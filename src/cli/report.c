@@ -152,7 +152,7 @@ int tg_cmd_report(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int c;
-    while ((c = getopt_long(argc, argv, ":o:h", longopts, NULL)) != -1) {
+    while ((c = tg_cli_getopt_long(argc, argv, ":o:h", longopts)) != -1) {
         switch (c) {
         case 'o':
             if (!optarg[0])

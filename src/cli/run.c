@@ -17,6 +17,7 @@
 #include "engine/engine.h"
 #include "engine/resolve.h"
 #include "engine/tls.h"
+#include "engine/trace.h"
 #include "output/csv.h"
 #include "output/progress.h"
 #include "output/summary.h"
@@ -132,6 +133,27 @@ static int resolve(struct run *x)
     return 0;
 }
 
+static int payloads_loaded(struct run *x, const struct tg_api *api);
+
+/* --trace: its arrivals and bodies (engine/trace.h); one input per line,
+ * -n or -d may cut it shorter. */
+static int load_trace(struct run *x, const struct tg_api *api)
+{
+    struct run_opts *o = &x->o;
+    char why[320];
+    int rc = tg_trace_load(o->trace, api, o->batch > 1, o->seed, &x->trace, why, sizeof why);
+    if (rc) {
+        if (rc == TG_EPARSE || rc == TG_EINVAL)
+            return usage("trace %s: %s", o->trace, why);
+        return usage("cannot read trace %s: %s", o->trace, tg_strerror(rc));
+    }
+    x->payloads = x->trace->payloads;
+    if (!o->set_n || o->inputs > x->trace->n)
+        o->inputs = x->trace->n;
+    o->set_n = true;   /* the trace bounds the run, -d or not */
+    return payloads_loaded(x, api);
+}
+
 /* The dialect and the payload lines (split by it when batching). */
 static int load_payloads(struct run *x)
 {
@@ -140,6 +162,8 @@ static int load_payloads(struct run *x)
     if (o->batch > 1 && !api->build_batch)
         return usage("--api %s is not batchable (batchable: %s)", api->name, tg_api_batchable_names());
     char why[320];
+    if (o->trace)
+        return load_trace(x, api);
     int prc = tg_payloads_load(o->payloads, o->batch > 1 ? api : NULL, &x->payloads, why, sizeof why);
     if (prc) {
         if (prc == TG_EPARSE || prc == TG_EINVAL)
@@ -147,6 +171,13 @@ static int load_payloads(struct run *x)
                          o->batch > 1 && prc == TG_EPARSE ? " (--batch needs single-input lines of --api)" : "");
         return usage("cannot read payloads %s: %s", o->payloads, tg_strerror(prc));
     }
+    return payloads_loaded(x, api);
+}
+
+/* After the payloads: the inputs, the pool, the headers and request ids. */
+static int payloads_loaded(struct run *x, const struct tg_api *api)
+{
+    struct run_opts *o = &x->o;
     x->cfg.api = api;
     if (!o->set_n && !o->duration_ns && !o->baseline)
         o->inputs = x->payloads->n;
@@ -242,8 +273,18 @@ static int setup_engine(struct run *x)
     cfg->duration_ns = o->duration_ns;
     cfg->concurrency = (uint32_t)o->concurrency;
     cfg->rate = o->rate;
-    cfg->arrival = strcmp(o->arrival, "poisson") ? TG_ARRIVAL_CONSTANT : TG_ARRIVAL_POISSON;
+    cfg->arrival = !strcmp(o->arrival, "poisson") ? TG_ARRIVAL_POISSON
+                   : !strcmp(o->arrival, "gamma") ? TG_ARRIVAL_GAMMA
+                   : !strcmp(o->arrival, "trace") ? TG_ARRIVAL_TRACE
+                                                  : TG_ARRIVAL_CONSTANT;
     cfg->seed = o->seed;
+    cfg->burstiness = o->burstiness;
+    cfg->stages = o->nstages ? o->stages : NULL;
+    cfg->nstages = o->nstages;
+    cfg->stages_concurrency = o->stages_concurrency;
+    cfg->trace_ns = x->trace ? x->trace->offsets_ns : NULL;
+    cfg->ntrace = x->trace ? x->trace->n : 0;
+    cfg->trace_speed = o->trace_speed;
     cfg->batch = (uint32_t)o->batch;
     cfg->batch_wait_ns = (uint64_t)(o->batch_wait_ms * 1e6);
     cfg->connections = (uint32_t)o->connections;
@@ -346,7 +387,10 @@ static void run_free(struct run *x)
     }
     json_decref(x->config);
     json_decref(x->summary_doc);
-    tg_payloads_free(x->payloads);
+    if (x->trace)
+        tg_trace_free(x->trace);   /* owns x->payloads */
+    else
+        tg_payloads_free(x->payloads);
     tg_run_opts_free(&x->o);
 }
 
@@ -371,6 +415,8 @@ int tg_cmd_run(int argc, char **argv)
         rc = open_outputs(x);
     if (!rc && !(x->config = tg_run_config_json(&x->o, &x->cfg, x->payloads->n, x->out_dir)))
         rc = usage("out of memory");
+    if (!rc)
+        tg_run_config_add_trace(x->config, &x->o, x->trace);
     if (!rc)
         rc = setup_engine(x);
     if (!rc)

@@ -1,6 +1,7 @@
 /*
  * run.h - the parts of `tailgate run` (internal to src/cli/run*.c):
  *   run_opts.c    the options: defaults, --help, getopt_long into struct run_opts
+ *   run_shape.c   the load-shape options checked against each other
  *   run_config.c  the effective configuration recorded in summary.json
  *   run_rows.c    the per-worker writers: requests.csv rows, --save-outputs
  *                 and --save-stream lines (on the worker threads)
@@ -14,6 +15,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "engine/arrivals.h"
 #include "engine/engine.h"
 #include "http/http.h"
 #include "output/writer.h"
@@ -54,6 +56,16 @@ struct run_opts {
     struct tg_slo slos[TG_SLO_MAX];   /* --slo, in order */
     size_t nslos;
     double slo_confidence;     /* --slo-confidence */
+    /* load shapes (docs/load-shapes.md) */
+    double burstiness;         /* --burstiness K: gamma gaps (0: not given) */
+    const char *stages_text;   /* --stages as given; NULL: none */
+    struct tg_stage stages[TG_STAGES_MAX];
+    size_t nstages;
+    bool stages_concurrency;   /* the "DUR:cN" form: a closed loop */
+    const char *trace;         /* --trace FILE; NULL: none */
+    double trace_speed;        /* --trace-speed X */
+    bool set_c;                /* -c was given */
+    bool set_d;                /* -d was given */
     /* filled by tg_run_parse_opts */
     const char *url;           /* the URL argument (or baseline mode's default) */
     bool baseline;
@@ -70,6 +82,16 @@ struct run_opts {
 int tg_run_parse_opts(int argc, char **argv, struct run_opts *o);
 void tg_run_opts_free(struct run_opts *o);
 
+/* True for an open loop: --rate, rate --stages or --trace. */
+bool tg_run_open_loop(const struct run_opts *o);
+
+/* run_shape.c: checks the load-shape options against each other and the
+ * rest after getopt (set_*: whether --arrival, --trace-speed, --payloads
+ * were given) and applies what they imply (arrival, duration, -c of
+ * concurrency stages).  Returns -1 to go on, else the exit code (a one-line
+ * usage error on stderr). */
+int tg_run_shape_opts(struct run_opts *o, bool set_arrival, bool set_speed, bool set_payloads);
+
 /* The request headers: the mode's (baseline: input.py's httpx headers), then
  * every -H replacing a same-named one.  out has room for
  * TG_RUN_MAX_HEADERS + 8; the strings are o's or static.  Returns the count. */
@@ -79,8 +101,12 @@ size_t tg_run_headers(const struct run_opts *o, struct tg_http_kv *out);
 /* The effective configuration, recorded as summary.json's "config": the
  * options after defaults, the redacted URL and headers, TLS settings.
  * Returns a new object, or NULL when out of memory. */
+struct tg_trace;
 json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
                            size_t payload_lines, const char *out_dir);
+
+/* Adds config "trace" (file, speed, lines, synthesised, span_s) once t is read. */
+void tg_run_config_add_trace(json_t *config, const struct run_opts *o, const struct tg_trace *t);
 
 /* ---- run.c / run_report.c ------------------------------------------------------ */
 
@@ -92,6 +118,7 @@ struct tg_progress;
 /* Everything one run holds (run.c); each step returns 0 or the exit code to stop with. */
 struct run {
     struct run_opts o;
+    struct tg_trace *trace;        /* --trace: its offsets and payloads (x->payloads borrows them) */
     struct tg_engine_config cfg;
     struct tg_http_kv headers[TG_RUN_HEADERS_CAP];
     struct tg_payloads *payloads;

@@ -6,6 +6,7 @@
 #include "cli/run.h"
 
 #include "core/redact.h"
+#include "engine/trace.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -36,6 +37,44 @@ static json_t *tls_json(const struct run_opts *o, const struct tg_url *u)
     return tj;
 }
 
+/* The load shape beyond rate/arrival: burstiness, stages (the trace is
+ * added once read, tg_run_config_add_trace). */
+static void shape_json(json_t *config, const struct run_opts *o)
+{
+    json_object_set_new(config, "burstiness", !strcmp(o->arrival, "gamma") ? json_real(o->burstiness) : json_null());
+    if (!o->nstages) {
+        json_object_set_new(config, "stages", json_null());
+    } else {
+        json_t *st = json_object(), *steps = json_array();
+        json_object_set_new(st, "kind", json_string(o->stages_concurrency ? "concurrency" : "rate"));
+        json_object_set_new(st, "text", json_string(o->stages_text));
+        for (size_t i = 0; i < o->nstages; i++)
+            json_array_append_new(steps, json_pack("{s:f, s:f, s:f}", "duration_s", (double)o->stages[i].dur_ns / 1e9,
+                                                   "from", o->stages[i].from, "to", o->stages[i].to));
+        json_object_set_new(st, "steps", steps);
+        json_object_set_new(st, "duration_s", json_real((double)tg_stages_duration_ns(o->stages, o->nstages) / 1e9));
+        if (!o->stages_concurrency)
+            json_object_set_new(st, "expected_inputs", json_real(tg_stages_arrivals(o->stages, o->nstages)));
+        json_object_set_new(config, "stages", st);
+    }
+    json_object_set_new(config, "trace", json_null());
+}
+
+void tg_run_config_add_trace(json_t *config, const struct run_opts *o, const struct tg_trace *t)
+{
+    if (!t)
+        return;
+    json_t *tj = json_object();
+    char *abs = realpath(o->trace, NULL);
+    json_object_set_new(tj, "file", json_string(abs ? abs : o->trace));
+    free(abs);
+    json_object_set_new(tj, "speed", json_real(o->trace_speed));
+    json_object_set_new(tj, "lines", json_integer((json_int_t)t->n));
+    json_object_set_new(tj, "synthesised", json_integer((json_int_t)t->synthesised));
+    json_object_set_new(tj, "span_s", json_real((double)t->offsets_ns[t->n - 1] / 1e9 / o->trace_speed));
+    json_object_set_new(config, "trace", tj);
+}
+
 json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_config *cfg,
                            size_t payload_lines, const char *out_dir)
 {
@@ -43,12 +82,14 @@ json_t *tg_run_config_json(const struct run_opts *o, const struct tg_engine_conf
     if (!config)
         return NULL;
     json_object_set_new(config, "mode", json_string(o->mode));
-    json_object_set_new(config, "load_model", json_string(o->rate > 0 ? "open" : "closed"));
+    bool open = tg_run_open_loop(o);
+    json_object_set_new(config, "load_model", json_string(open ? "open" : "closed"));
     json_object_set_new(config, "concurrency", json_integer((json_int_t)o->concurrency));
     json_object_set_new(config, "inputs", o->duration_ns && !o->set_n ? json_null() : json_integer((json_int_t)o->inputs));
     json_object_set_new(config, "duration_s", o->duration_ns ? json_real((double)o->duration_ns / 1e9) : json_null());
     json_object_set_new(config, "rate", o->rate > 0 ? json_real(o->rate) : json_null());
-    json_object_set_new(config, "arrival", o->rate > 0 ? json_string(o->arrival) : json_null());
+    json_object_set_new(config, "arrival", open ? json_string(o->arrival) : json_null());
+    shape_json(config, o);
     json_object_set_new(config, "batch", json_integer((json_int_t)o->batch));
     json_object_set_new(config, "batch_wait_ms", json_real(o->batch_wait_ms));
     json_object_set_new(config, "api", json_string(o->api));

@@ -45,6 +45,8 @@ static const struct run_opts defaults = {
     .insecure = false,
     .save_stream = NULL,
     .slo_confidence = 0.99,
+    .burstiness = 0,
+    .trace_speed = 1,
 };
 
 /* input.py's client: httpx 0.23.3 AsyncClient defaults. */
@@ -68,10 +70,22 @@ static void help(void)
            "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
            "                           open loop: the most in flight (default %d)\n"
            "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
+           "      --requests N         the old name of --inputs (kept as an alias)\n"
            "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
-           "      --rate R             open loop: R inputs/s, latency from the intended send time\n"
-           "      --arrival A          constant|poisson (default %s)\n"
-           "      --seed S             seed for Poisson arrivals (default %llu)\n"
+           "      --rate R             open loop: R inputs/s, latency from the intended send time; -c is\n"
+           "                           then a cap: an arrival that finds it reached waits, and the wait\n"
+           "                           counts in its latency\n"
+           "Load shapes (docs/load-shapes.md; one global arrival sequence whatever --threads is):\n"
+           "      --arrival A          constant|poisson|gamma (default %s)\n"
+           "      --burstiness K       gamma gaps of shape K, CV 1/sqrt(K): 1 is Poisson, < 1 burstier\n"
+           "                           (implies --arrival gamma)\n"
+           "      --stages LIST        steps and linear ramps of the rate, e.g. 10s:100,30s:100->500,10s:500\n"
+           "                           (open loop, gaps of --arrival), or of the concurrency, e.g.\n"
+           "                           10s:c4,30s:c4->32 (closed loop); the run lasts the stages (-d cuts)\n"
+           "      --trace FILE         replay JSON lines: \"offset_ms\" or \"timestamp_ms\", and \"body\" or\n"
+           "                           \"input_length\"/\"output_length\" (a synthesised body of --api)\n"
+           "      --trace-speed X      replay X times faster (default 1)\n"
+           "      --seed S             seed of poisson/gamma arrivals and trace texts (default %llu)\n"
            "Workload:\n"
            "      --payloads FILE      JSON lines, one request body each (default %s)\n"
            "      --mode M             default|baseline: baseline reproduces input.py's httpx client\n"
@@ -113,7 +127,7 @@ static void help(void)
            "  -q, --quiet              no progress at all\n"
            "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
            "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
-           "  -h, --help\n\n"
+           "  -h, --help               this help\n\n"
            "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
            "x_request_id), except in --mode baseline or when -H gives one.\n\n"
            "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
@@ -143,6 +157,8 @@ enum {
     OPT_CONNECTIONS, OPT_NO_KEEPALIVE, OPT_PRECONNECT, OPT_TIMEOUT, OPT_THREADS, OPT_SEED,
     OPT_SAVE_OUTPUTS, OPT_NO_OUTPUTS, OPT_FORCE, OPT_MAX_RESPONSE, OPT_PROGRESS, OPT_PROGRESS_INTERVAL,
     OPT_CACERT, OPT_INSECURE, OPT_SAVE_STREAM, OPT_SLO, OPT_SLO_CONFIDENCE,
+    /* load shapes */
+    OPT_BURSTINESS, OPT_STAGES, OPT_TRACE, OPT_TRACE_SPEED,
 };
 
 static const struct option long_opts[] = {
@@ -178,6 +194,11 @@ static const struct option long_opts[] = {
     { "save-stream", required_argument, NULL, OPT_SAVE_STREAM },
     { "slo", required_argument, NULL, OPT_SLO },
     { "slo-confidence", required_argument, NULL, OPT_SLO_CONFIDENCE },
+    /* load shapes */
+    { "burstiness", required_argument, NULL, OPT_BURSTINESS },
+    { "stages", required_argument, NULL, OPT_STAGES },
+    { "trace", required_argument, NULL, OPT_TRACE },
+    { "trace-speed", required_argument, NULL, OPT_TRACE_SPEED },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -186,11 +207,12 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
 {
     *o = defaults;
     bool set_c = false, set_conn = false, set_timeout = false, set_payloads = false;
+    bool set_arrival = false, set_speed = false;
 
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:n:d:H:o:qh", long_opts)) != -1) {
         uint64_t v;
         switch (ch) {
         case 'c':
@@ -206,15 +228,39 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         case 'd':
             if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->duration_ns) != 0 || o->duration_ns == 0)
                 return usage("invalid duration '%s' (e.g. 5s, 500ms, 2m)", optarg);
+            o->set_d = true;
             break;
         case OPT_RATE:
             if (tg_parse_double(optarg, 1e-6, 1e9, &o->rate) != 0)
                 return usage("invalid --rate '%s' (inputs per second, > 0)", optarg);
             break;
         case OPT_ARRIVAL:
-            if (strcmp(optarg, "constant") && strcmp(optarg, "poisson"))
-                return usage("invalid --arrival '%s' (constant or poisson)", optarg);
+            if (strcmp(optarg, "constant") && strcmp(optarg, "poisson") && strcmp(optarg, "gamma"))
+                return usage("invalid --arrival '%s' (constant, poisson or gamma)", optarg);
             o->arrival = optarg;
+            set_arrival = true;
+            break;
+        /* load shapes */
+        case OPT_BURSTINESS:
+            if (tg_parse_double(optarg, 1e-3, 1e6, &o->burstiness) != 0)
+                return usage("invalid --burstiness '%s' (the gamma shape K, 0.001..1e6; 1 is Poisson)", optarg);
+            break;
+        case OPT_STAGES: {
+            char why[200];
+            int n = tg_stages_parse(optarg, o->stages, TG_STAGES_MAX, &o->stages_concurrency, why, sizeof why);
+            if (n < 0)
+                return usage("invalid --stages '%s': %s", optarg, why);
+            o->nstages = (size_t)n;
+            o->stages_text = optarg;
+            break;
+        }
+        case OPT_TRACE:
+            o->trace = optarg;
+            break;
+        case OPT_TRACE_SPEED:
+            if (tg_parse_double(optarg, 1e-6, 1e6, &o->trace_speed) != 0 || o->trace_speed <= 0)
+                return usage("invalid --trace-speed '%s' (a factor > 0, e.g. 2)", optarg);
+            set_speed = true;
             break;
         case OPT_PAYLOADS:
             o->payloads = optarg;
@@ -353,6 +399,10 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         }
     }
 
+    o->set_c = set_c;
+    int src = tg_run_shape_opts(o, set_arrival, set_speed, set_payloads);
+    if (src >= 0)
+        return src;
     bool baseline = o->baseline = !strcmp(o->mode, "baseline");
     const char *url_s = optind < argc ? argv[optind] : NULL;
     if (optind + 1 < argc)
@@ -374,16 +424,17 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         if (o->batch > 1)
             return usage("--mode baseline sends one input per request; drop --batch");
     }
+    o->payloads = tg_cli_data_path(o->payloads);   /* an installed workload too (core/datadir.h) */
     if (!url_s)
         return usage("missing URL (e.g. http://127.0.0.1:8000/v1/infer)");
     o->url = url_s;
-    if (o->rate == 0 && strcmp(o->arrival, "constant"))
-        return usage("--arrival needs --rate");
+    if (baseline && o->trace)
+        return usage("--mode baseline sends input.py's payloads; drop --trace");
     if (!o->outputs && o->save_outputs)
         return usage("--save-outputs needs the outputs (drop --no-outputs)");
     if (!o->outputs && o->save_stream)
         return usage("--save-stream needs the outputs (drop --no-outputs)");
-    if (o->rate > 0 && !set_c && !baseline)
+    if (tg_run_open_loop(o) && !set_c && !baseline)
         o->concurrency = TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     if (o->threads > o->concurrency)
         o->threads = o->concurrency;

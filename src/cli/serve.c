@@ -240,7 +240,7 @@ int tg_cmd_serve(int argc, char **argv)
     int opt;
     optind = 1;
     opterr = 0;
-    while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((opt = tg_cli_getopt_long(argc, argv, "h", longopts)) != -1) {
         switch (opt) {
         case 'h':
             help();

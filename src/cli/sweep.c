@@ -143,7 +143,7 @@ static int parse(int argc, char **argv, struct sweep_cli *o, const char **url)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:d:n:o:qhH:", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:d:n:o:qhH:", long_opts)) != -1) {
         int ec;
         if (tg_cli_endpoint_opt("sweep", &o->ep, ch, optarg, &ec)) {
             if (ec)

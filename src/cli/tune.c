@@ -83,7 +83,7 @@ static void help(void)
            "                           names are never written or printed)\n"
            "      --cacert FILE        https: trust the CA or self-signed certificate in PEM FILE\n"
            "      --insecure           https: do not verify the certificate or host name (warned)\n"
-           "      --output-tolerance T outputs equal when every number is within T (or abs:T), or\n"
+           "      --output-tolerance T  outputs equal when every number is within T (or abs:T), or\n"
            "                           cosine:EPS (cosine similarity >= 1 - EPS), against tune's\n"
            "                           unbatched baseline (default: exact, equal output hashes); a\n"
            "                           candidate whose outputs differ is reported and never chosen\n"
@@ -96,15 +96,17 @@ static void help(void)
            "      --confirm-inputs N   inputs of the confirmation run (default: one per payload line)\n"
            "      --top-k K            grid points measured beyond the ablation (default %llu)\n"
            "      --window DUR         a candidate starts no input after DUR (default 2s)\n"
+           "      --seed S             seed of the cost model's simulated predictions (default %llu)\n"
            "  -o, --out DIR            where to write (default results/tune-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
-           "(An --analysis of a streaming server with /metrics gauges adds the in-flight cap at the\n"
-           "most sequences it ran, --connections R, to the measured candidates.)\n"
-           "  -h, --help\n\n"
+           "  -h, --help               this help\n\n"
+           "An --analysis of a streaming server with /metrics gauges adds the in-flight cap at the\n"
+           "most sequences it ran, --connections R, to the measured candidates.\n\n"
            "Exit: 0 a configuration meets the SLA and every --slo, 1 none does or none could be chosen (tune.json\n"
            "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
            defaults.sla_p95_ms, TG_TUNE_MAX_SLOS, defaults.ep.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
-           (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k);
+           (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k,
+           (unsigned long long)defaults.seed);
 }
 
 #define usage(...) tg_cli_usage_error("tune", __VA_ARGS__)
@@ -228,7 +230,7 @@ int tg_cmd_tune(int argc, char **argv)
     optind = 1;
     opterr = 0;
     int ch;
-    while ((ch = getopt_long(argc, argv, ":c:n:o:qhH:", long_opts, NULL)) != -1) {
+    while ((ch = tg_cli_getopt_long(argc, argv, ":c:n:o:qhH:", long_opts)) != -1) {
         int ec;
         if (tg_cli_endpoint_opt("tune", &o.ep, ch, optarg, &ec)) {
             if (ec)

@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "core/time.h"
+#include "stats/hist.h"
 
 #include <string.h>
 
@@ -136,7 +137,8 @@ void tg_wk_admit(struct worker *w, uint64_t id, uint64_t intended)
     struct input *in = &w->inputs[slot];
     w->free_input = in->next_free;
     w->in_flight++;
-    uint64_t now = tg_loop_now(w->loop);
+    /* open loop: the time now, not the pump's, so a burst's later inputs show their lag */
+    uint64_t now = w->sched.open ? tg_loop_update_now(w->loop) : tg_loop_now(w->loop);
     in->id = id;
     in->payload = (uint32_t)(id % w->cfg->payloads->n);
     in->ready_ns = intended;
@@ -148,6 +150,19 @@ void tg_wk_admit(struct worker *w, uint64_t id, uint64_t intended)
             w->st.max_lag_ns = lag;
         if (lag > LATE_NS)
             w->st.late_inputs++;
+        bool capped = tg_sched_cap_waited(&w->sched, intended);
+        tg_hist_record(w->st.send_lag, lag / 1000);
+        w->st.cap_waited += capped;
+        if (lag > TG_ENGINE_LAG_LATE_NS) {
+            w->st.lag_late++;
+            w->st.lag_late_cap += capped;
+        }
+        if (!w->st.started_first_ns) {
+            w->st.intended_first_ns = intended;
+            w->st.started_first_ns = now;
+        }
+        w->st.intended_last_ns = intended;
+        w->st.started_last_ns = now;
     }
     if (w->cfg->batch <= 1) {
         send_single(w, slot);

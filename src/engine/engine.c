@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <sys/prctl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,9 +33,40 @@ struct tg_engine {
     struct tg_engine_totals totals;
 };
 
+bool tg_engine_open_loop(const struct tg_engine_config *cfg)
+{
+    return cfg->rate > 0 || cfg->arrival == TG_ARRIVAL_TRACE || (cfg->stages && !cfg->stages_concurrency);
+}
+
+struct tg_arrival_spec tg_engine_arrival_spec(const struct tg_engine_config *cfg)
+{
+    bool trace = cfg->arrival == TG_ARRIVAL_TRACE;
+    return (struct tg_arrival_spec){
+        .kind = cfg->arrival, .rate = cfg->rate, .burstiness = cfg->burstiness, .seed = cfg->seed,
+        .stages = !trace && !cfg->stages_concurrency ? cfg->stages : NULL,
+        .nstages = !trace && !cfg->stages_concurrency ? cfg->nstages : 0,
+        .offsets_ns = cfg->trace_ns, .noffsets = cfg->ntrace, .speed = cfg->trace_speed,
+    };
+}
+
+/* The load shape is one the scheduler can run. */
+static bool valid_shape(const struct tg_engine_config *cfg)
+{
+    if (cfg->stages && !cfg->nstages)
+        return false;
+    if (!tg_engine_open_loop(cfg))
+        return true;
+    struct tg_arrival_spec spec = tg_engine_arrival_spec(cfg);
+    struct tg_arrivals g;
+    return tg_arrivals_init(&g, &spec) == 0;
+}
+
 static void *thread_main(void *arg)
 {
     struct worker *w = arg;
+    /* Wake at an arrival's (or a batch deadline's) time, not up to 50 µs
+     * after it, the default timer slack of a thread; failure only costs precision. */
+    prctl(PR_SET_TIMERSLACK, 1UL, 0, 0, 0);
     tg_worker_run(w);
     return NULL;
 }
@@ -102,7 +134,7 @@ int tg_engine_new(const struct tg_engine_config *cfg, struct tg_engine **out)
         cfg->threads == 0 || cfg->concurrency == 0 || cfg->connections == 0 || !cfg->api ||
         !cfg->api->split || (cfg->batch > 1 && (!cfg->api->build_batch || !cfg->payloads->groups)) ||
         (cfg->inputs == UINT64_MAX && !cfg->duration_ns) || cfg->timeout_ns == 0 ||
-        (cfg->url.tls && !cfg->tls) || (!cfg->url.tls && cfg->tls))
+        (cfg->url.tls && !cfg->tls) || (!cfg->url.tls && cfg->tls) || !valid_shape(cfg))
         return TG_EINVAL;
     struct tg_engine *e = calloc(1, sizeof *e);
     if (!e)
@@ -206,8 +238,10 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
         t->ttft = tg_hist_new(3600ULL * 1000 * 1000);
         t->tpot = tg_hist_new(3600ULL * 1000 * 1000);
         t->itl = tg_hist_new(3600ULL * 1000 * 1000);
+        t->send_lag = tg_hist_new(3600ULL * 1000 * 1000);
     }
-    if (!t->latency || !t->latency_uncorrected || !t->tls_handshake || !t->ttft || !t->tpot || !t->itl)
+    if (!t->latency || !t->latency_uncorrected || !t->tls_handshake || !t->ttft || !t->tpot || !t->itl ||
+        !t->send_lag)
         return TG_ENOMEM;
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         if (!t->phase[p])
@@ -227,6 +261,21 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
         if (s->max_lag_ns > t->max_lag_ns)
             t->max_lag_ns = s->max_lag_ns;
         lag_sum += s->lag_sum_ns;
+        if (s->send_lag)
+            tg_hist_merge(t->send_lag, s->send_lag);
+        t->lag_late += s->lag_late;
+        t->lag_late_cap += s->lag_late_cap;
+        t->cap_waited += s->cap_waited;
+        if (s->started_first_ns) {
+            if (!t->started_first_ns || s->intended_first_ns < t->intended_first_ns)
+                t->intended_first_ns = s->intended_first_ns;
+            if (!t->started_first_ns || s->started_first_ns < t->started_first_ns)
+                t->started_first_ns = s->started_first_ns;
+            if (s->intended_last_ns > t->intended_last_ns)
+                t->intended_last_ns = s->intended_last_ns;
+            if (s->started_last_ns > t->started_last_ns)
+                t->started_last_ns = s->started_last_ns;
+        }
         tg_hist_merge(t->latency, s->latency);
         tg_hist_merge(t->latency_uncorrected, s->latency_uncorrected);
         for (int p = 0; p < TG_PHASE_COUNT; p++)
@@ -260,7 +309,7 @@ int tg_engine_join(struct tg_engine *e, const struct tg_engine_totals **out)
     t->mean_lag_ns = admitted ? lag_sum / (double)admitted : 0;
     if (t->interrupted) {
         /* Inputs never started still get their rows. */
-        if (e->cfg.rate > 0 || e->nthreads == 1) {
+        if (tg_engine_open_loop(&e->cfg) || e->nthreads == 1) {
             for (uint32_t i = 0; i < e->nthreads; i++)
                 tg_sched_for_each_unclaimed(tg_worker_sched(e->workers[i]), emit_unsent, e);
         } else {
@@ -291,6 +340,7 @@ void tg_engine_free(struct tg_engine *e)
     tg_hist_free(e->totals.ttft);
     tg_hist_free(e->totals.tpot);
     tg_hist_free(e->totals.itl);
+    tg_hist_free(e->totals.send_lag);
     free(e->prebuilt);
     free(e->workers);
     free(e->threads);

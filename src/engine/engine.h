@@ -103,9 +103,22 @@ struct tg_engine_config {
     uint64_t inputs;               /* -n; UINT64_MAX: until duration_ns */
     uint64_t duration_ns;          /* -d; 0: none */
     uint32_t concurrency;          /* in-flight inputs at most */
-    double rate;                   /* open loop inputs/s; 0: closed loop */
-    enum tg_arrival arrival;
+    /* The load shape (engine/arrivals.h, docs/load-shapes.md).  Open loop
+     * (tg_engine_open_loop) when rate > 0, with rate stages, or a trace;
+     * the global arrival sequence is the same whatever threads is. */
+    double rate;                   /* open loop inputs/s; 0: closed loop (or stages / trace) */
+    enum tg_arrival arrival;       /* base process; TG_ARRIVAL_TRACE: replay trace_ns */
     uint64_t seed;
+    double burstiness;             /* TG_ARRIVAL_GAMMA: the gamma shape K (> 0); CV of the gaps 1/sqrt(K) */
+    const struct tg_stage *stages; /* borrowed; NULL: none.  Rate stages (open loop, the base process
+                                    * time-warped) or, with stages_concurrency, the closed loop's -c */
+    size_t nstages;
+    bool stages_concurrency;
+    const uint64_t *trace_ns;      /* TG_ARRIVAL_TRACE: borrowed intended offsets, nondecreasing, [0] == 0 */
+    size_t ntrace;
+    double trace_speed;            /* > 0: offsets / speed */
+    struct tg_stripe shard;        /* the part of the global sequence this process runs (issue 15's
+                                    * --shard-index/--shard-count); {0, 0}: all of it */
     uint32_t batch;                /* 1: no batching */
     uint64_t batch_wait_ns;
     const struct tg_api *api;      /* the dialect (api/api.h): batch bodies and output splitting */
@@ -147,6 +160,13 @@ struct tg_engine_totals {
     uint64_t late_inputs;          /* open loop: started > 10 ms after the intended time */
     uint64_t max_lag_ns;
     double mean_lag_ns;
+    /* open loop: schedule fidelity (send lag = admission - intended time) */
+    struct tg_hist *send_lag;      /* µs, every admitted input */
+    uint64_t lag_late;             /* admitted more than TG_ENGINE_LAG_LATE_NS late */
+    uint64_t lag_late_cap;         /* … of them, held by the in-flight cap (the server's lag, not the client's) */
+    uint64_t cap_waited;           /* admitted inputs that waited for the in-flight cap */
+    uint64_t intended_first_ns, intended_last_ns; /* over the admitted inputs (monotonic; 0: none) */
+    uint64_t started_first_ns, started_last_ns;   /* their actual admissions */
     struct tg_hist *latency;       /* µs, ok inputs */
     struct tg_hist *latency_uncorrected;
     struct tg_hist *phase[TG_PHASE_COUNT]; /* µs, ok inputs */
@@ -170,6 +190,15 @@ struct tg_engine_totals {
     uint64_t output_tokens;        /* sum of the inputs' output_tokens */
     uint64_t tokens_from_usage;    /* inputs whose count came from usage */
 };
+
+/* Send lag over which an input counts as late in "schedule" (1 ms). */
+#define TG_ENGINE_LAG_LATE_NS 1000000ULL
+
+/* True when cfg describes an open loop (a rate, rate stages or a trace). */
+bool tg_engine_open_loop(const struct tg_engine_config *cfg);
+
+/* The open loop's arrival sequence of cfg (pointers borrowed from cfg). */
+struct tg_arrival_spec tg_engine_arrival_spec(const struct tg_engine_config *cfg);
 
 struct tg_engine;
 

@@ -112,6 +112,20 @@ static int parse_line(struct tg_payloads *p, struct tg_payload *pl, const struct
 int tg_payloads_load(const char *path, const struct tg_api *api, struct tg_payloads **out,
                      char *why, size_t whylen)
 {
+    char *data = NULL;
+    size_t len = 0;
+    int rc = read_file(path, &data, &len);
+    if (rc) {
+        if (why && whylen)
+            *why = '\0';
+        return rc;
+    }
+    return tg_payloads_from_buffer(data, len, api, out, why, whylen);
+}
+
+int tg_payloads_from_buffer(char *data, size_t len, const struct tg_api *api, struct tg_payloads **out,
+                            char *why, size_t whylen)
+{
     char dummy[8];
     if (!why) {
         why = dummy;
@@ -119,12 +133,12 @@ int tg_payloads_load(const char *path, const struct tg_api *api, struct tg_paylo
     }
     *why = '\0';
     struct tg_payloads *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!p) {
+        free(data);
         return TG_ENOMEM;
-    size_t len = 0;
-    int rc = read_file(path, &p->data, &len);
-    if (rc)
-        goto fail;
+    }
+    p->data = data;
+    int rc;
     tg_sha256_hex(p->data, len, p->sha256);
     size_t cap = 0;
     size_t lineno = 0;

@@ -44,6 +44,10 @@ struct tg_payloads {
  * line; `why` gets "line N: <dialect>: reason").  why may be NULL. */
 int tg_payloads_load(const char *path, const struct tg_api *api, struct tg_payloads **out,
                      char *why, size_t whylen);
+/* The same from data[0..len) (NUL-terminated at data[len]), which the
+ * payloads take over (freed on failure too); sha256 is of data. */
+int tg_payloads_from_buffer(char *data, size_t len, const struct tg_api *api, struct tg_payloads **out,
+                            char *why, size_t whylen);
 void tg_payloads_free(struct tg_payloads *p);
 
 #endif

@@ -9,87 +9,140 @@ void tg_sched_init_closed(struct tg_sched *s, uint32_t max_in_flight, uint64_t l
                           uint64_t end_ns, _Atomic uint64_t *shared_next)
 {
     *s = (struct tg_sched){ .open = false, .max_in_flight = max_in_flight, .limit = limit,
-                            .end_ns = end_ns, .shared_next = shared_next, .stride = 1 };
+                            .end_ns = end_ns, .shared_next = shared_next, .stripe = TG_STRIPE_ALL };
 }
 
-static void next_arrival(struct tg_sched *s)
+void tg_sched_set_stages(struct tg_sched *s, const struct tg_stage *stages, size_t n, uint64_t start_ns,
+                         uint32_t part, uint32_t parts)
 {
-    if (s->arrival == TG_ARRIVAL_CONSTANT)
-        /* from k, not by accumulation: no drift over millions of arrivals */
-        s->next_ns = (double)s->start_ns + (double)s->k * s->period_ns;
-    else
-        s->next_ns += -log(1.0 - tg_rng_uniform(&s->rng)) * s->period_ns;
+    s->cstages = n ? stages : NULL;
+    s->ncstages = n;
+    s->start_ns = start_ns;
+    s->part = part;
+    s->parts = parts ? parts : 1;
 }
 
-void tg_sched_init_open(struct tg_sched *s, double rate_per_s, enum tg_arrival arrival,
-                        uint64_t seed, uint64_t start_ns, uint32_t max_in_flight,
-                        uint64_t limit, uint64_t end_ns, uint64_t first_id, uint64_t stride)
+/* This scheduler's share of the stages' concurrency at now (as worker.c
+ * splits -c), capped by the slots it has. */
+static uint32_t stage_cap(const struct tg_sched *s, uint64_t now)
+{
+    double v = tg_stages_value_at(s->cstages, s->ncstages, now > s->start_ns ? now - s->start_ns : 0);
+    uint32_t total = v < 1 ? 1 : (uint32_t)floor(v);
+    uint32_t mine = total / s->parts + (s->part < total % s->parts ? 1 : 0);
+    return mine < s->max_in_flight ? mine : s->max_in_flight;
+}
+
+/* The pending arrival of the stripe: the generator's next, then the others'
+ * arrivals up to the stripe's following one skipped (their draws made). */
+static void load_next(struct tg_sched *s)
+{
+    double t;
+    s->have_next = tg_arrivals_next(&s->gen, &t);
+    if (!s->have_next)
+        return;
+    s->next_id = s->gen.i - 1;
+    s->next_ns = s->start_ns + (uint64_t)llround(t);
+    if (s->stripe.stride > 1)
+        tg_arrivals_skip(&s->gen, s->stripe.stride - 1);
+}
+
+int tg_sched_init_open(struct tg_sched *s, const struct tg_arrival_spec *spec, struct tg_stripe stripe,
+                       uint64_t start_ns, uint32_t max_in_flight, uint64_t limit, uint64_t end_ns)
 {
     *s = (struct tg_sched){ .open = true, .max_in_flight = max_in_flight, .limit = limit,
-                            .end_ns = end_ns, .arrival = arrival, .period_ns = 1e9 / rate_per_s,
-                            .start_ns = start_ns, .first_id = first_id, .stride = stride ? stride : 1 };
-    tg_rng_seed(&s->rng, seed ^ (first_id * 0x9e3779b97f4a7c15ULL));
-    /* The first Poisson arrival is at start too: a run starts with an input. */
-    s->next_ns = (double)start_ns;
+                            .end_ns = end_ns, .start_ns = start_ns, .stripe = stripe };
+    if (!s->stripe.stride)
+        s->stripe.stride = 1;
+    int rc = tg_arrivals_init(&s->gen, spec);
+    if (rc) {
+        s->done = true;
+        return rc;
+    }
+    if (s->stripe.first)
+        tg_arrivals_skip(&s->gen, s->stripe.first);
+    load_next(s);
+    return 0;
 }
 
 void tg_sched_stop(struct tg_sched *s) { s->done = true; }
+
+bool tg_sched_cap_waited(const struct tg_sched *s, uint64_t intended_ns)
+{
+    return s->cap_full_ns && intended_ns <= s->cap_full_ns;
+}
+
+static enum tg_sched_res poll_closed(struct tg_sched *s, uint64_t now_ns, uint32_t in_flight, uint64_t *id,
+                                     uint64_t *intended_ns, uint64_t *wake_ns)
+{
+    if (now_ns >= s->end_ns) {
+        s->done = true;
+        return TG_SCHED_DONE;
+    }
+    uint32_t cap = s->cstages ? stage_cap(s, now_ns) : s->max_in_flight;
+    if (in_flight >= cap) {
+        /* a stage's concurrency may rise without any input finishing: poll
+         * again at the next stage's start, or every ms in a ramp */
+        *wake_ns = 0;
+        if (s->cstages) {
+            uint64_t t = s->start_ns, step = 1000000;
+            for (size_t i = 0; i < s->ncstages; i++) {
+                t += s->cstages[i].dur_ns;
+                if (t > now_ns) {
+                    const struct tg_stage *st = &s->cstages[i];
+                    *wake_ns = st->to > st->from && now_ns + step < t ? now_ns + step : t;
+                    break;
+                }
+            }
+        }
+        return TG_SCHED_WAIT;
+    }
+    uint64_t i;
+    if (s->shared_next) {
+        /* Claim only below the limit, so the counter ends at exactly the
+         * number of ids handed out and the unclaimed ones are known. */
+        i = atomic_load_explicit(s->shared_next, memory_order_relaxed);
+        do {
+            if (i >= s->limit) {
+                s->done = true;
+                return TG_SCHED_DONE;
+            }
+        } while (!atomic_compare_exchange_weak_explicit(s->shared_next, &i, i + 1,
+                                                        memory_order_relaxed, memory_order_relaxed));
+    } else {
+        if (s->local_next >= s->limit) {
+            s->done = true;
+            return TG_SCHED_DONE;
+        }
+        i = s->local_next++;
+    }
+    *id = i;
+    *intended_ns = now_ns;
+    return TG_SCHED_ADMIT;
+}
 
 enum tg_sched_res tg_sched_poll(struct tg_sched *s, uint64_t now_ns, uint32_t in_flight,
                                 uint64_t *id, uint64_t *intended_ns, uint64_t *wake_ns)
 {
     if (s->done)
         return TG_SCHED_DONE;
-    if (!s->open) {
-        if (now_ns >= s->end_ns) {
-            s->done = true;
-            return TG_SCHED_DONE;
-        }
-        if (in_flight >= s->max_in_flight) {
-            *wake_ns = 0;
-            return TG_SCHED_WAIT;
-        }
-        uint64_t i;
-        if (s->shared_next) {
-            /* Claim only below the limit, so the counter ends at exactly the
-             * number of ids handed out and the unclaimed ones are known. */
-            i = atomic_load_explicit(s->shared_next, memory_order_relaxed);
-            do {
-                if (i >= s->limit) {
-                    s->done = true;
-                    return TG_SCHED_DONE;
-                }
-            } while (!atomic_compare_exchange_weak_explicit(s->shared_next, &i, i + 1,
-                                                            memory_order_relaxed, memory_order_relaxed));
-        } else {
-            if (s->local_next >= s->limit) {
-                s->done = true;
-                return TG_SCHED_DONE;
-            }
-            i = s->local_next++;
-        }
-        *id = i;
-        *intended_ns = now_ns;
-        return TG_SCHED_ADMIT;
-    }
-    uint64_t i = s->first_id + s->k * s->stride;
-    uint64_t t = (uint64_t)s->next_ns;
-    if (i >= s->limit || t >= s->end_ns) {
+    if (!s->open)
+        return poll_closed(s, now_ns, in_flight, id, intended_ns, wake_ns);
+    if (!s->have_next || s->next_id >= s->limit || s->next_ns >= s->end_ns) {
         s->done = true;
         return TG_SCHED_DONE;
     }
-    if (t > now_ns) {
-        *wake_ns = t;
+    if (s->next_ns > now_ns) {
+        *wake_ns = s->next_ns;
         return TG_SCHED_WAIT;
     }
     if (in_flight >= s->max_in_flight) {
+        s->cap_full_ns = now_ns;
         *wake_ns = 0;
         return TG_SCHED_WAIT;
     }
-    *id = i;
-    *intended_ns = t;
-    s->k++;
-    next_arrival(s);
+    *id = s->next_id;
+    *intended_ns = s->next_ns;
+    load_next(s);
     return TG_SCHED_ADMIT;
 }
 
@@ -108,8 +161,11 @@ uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, u
             s->local_next = s->limit;
         return n;
     }
-    for (uint64_t i = s->first_id + s->k * s->stride; i < s->limit; i += s->stride, n++)
-        fn(ctx, i);
-    s->k = (s->limit - s->first_id + s->stride - 1) / s->stride;
+    /* the generator itself: exactly the ids the schedule would still have had */
+    for (; s->have_next && s->next_id < s->limit && s->next_ns < s->end_ns; n++) {
+        fn(ctx, s->next_id);
+        load_next(s);
+    }
+    s->have_next = false;
     return n;
 }

@@ -1,14 +1,16 @@
 /*
  * sched.h - which input to start next, and when: the closed loop (a fixed
  * number of inputs in flight, the next one admitted as soon as one finishes,
- * like input.py's semaphore) and the open loop (inputs arrive on a schedule,
- * constant or Poisson, whatever the server does; latency is then measured
+ * like input.py's semaphore; optionally a concurrency that follows
+ * --stages) and the open loop (inputs arrive on the global schedule of
+ * engine/arrivals.h, whatever the server does; latency is then measured
  * from the intended arrival time).
  *
  * Pure and allocation-free.  One scheduler per worker thread; a closed-loop
  * scheduler may claim input ids from a counter shared by all workers (the one
- * word workers share during a run), an open-loop scheduler owns the ids
- * worker + k*workers.  Times are monotonic nanoseconds.
+ * word workers share during a run), an open-loop scheduler owns a stripe of
+ * the global arrival sequence (ids first + k*stride, the same ids whatever
+ * the stripe: input i is always arrival i).  Times are monotonic nanoseconds.
  */
 #ifndef TG_ENGINE_SCHED_H
 #define TG_ENGINE_SCHED_H
@@ -17,26 +19,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "core/rng.h"
-
-enum tg_arrival { TG_ARRIVAL_CONSTANT, TG_ARRIVAL_POISSON };
+#include "engine/arrivals.h"
 
 struct tg_sched {
-    bool open;                 /* open loop (rate > 0) */
-    uint32_t max_in_flight;    /* inputs in flight at most (closed loop: -c) */
+    bool open;                 /* open loop */
+    uint32_t max_in_flight;    /* inputs in flight at most (closed loop: -c; open loop: the cap) */
     uint64_t limit;            /* inputs in total (ids < limit), UINT64_MAX when unbounded */
     uint64_t end_ns;           /* no input starts at or after this time; UINT64_MAX = none */
+    uint64_t start_ns;
     /* closed loop */
     _Atomic uint64_t *shared_next; /* next id to claim; NULL: use local_next */
     uint64_t local_next;
+    const struct tg_stage *cstages; /* concurrency stages (borrowed), NULL: max_in_flight throughout */
+    size_t ncstages;
+    uint32_t part, parts;      /* this worker's share of a stage's concurrency: part of parts */
     /* open loop */
-    enum tg_arrival arrival;
-    double period_ns;          /* mean gap between this worker's arrivals */
-    uint64_t start_ns;
-    uint64_t first_id, stride; /* this worker's ids: first_id + k*stride */
-    uint64_t k;                /* arrivals generated so far */
-    double next_ns;            /* intended time of arrival k (absolute) */
-    struct tg_rng rng;         /* Poisson gaps */
+    struct tg_arrivals gen;    /* the global sequence, just past this stripe's pending arrival */
+    struct tg_stripe stripe;
+    bool have_next;            /* next_id/next_ns hold the pending arrival */
+    uint64_t next_id, next_ns; /* its id and intended time (absolute) */
+    uint64_t cap_full_ns;      /* the last poll that found an arrival due and the cap reached; 0: none */
     bool done;
 };
 
@@ -51,16 +53,29 @@ enum tg_sched_res {
 void tg_sched_init_closed(struct tg_sched *s, uint32_t max_in_flight, uint64_t limit,
                           uint64_t end_ns, _Atomic uint64_t *shared_next);
 
-/* Open loop at rate_per_s arrivals/s for this worker, starting at start_ns,
- * ids first_id + k*stride < limit, arrivals before end_ns; at most
- * max_in_flight in flight (an arrival that finds the limit reached waits and
- * the run falls behind its schedule).  seed makes Poisson gaps reproducible. */
-void tg_sched_init_open(struct tg_sched *s, double rate_per_s, enum tg_arrival arrival,
-                        uint64_t seed, uint64_t start_ns, uint32_t max_in_flight,
-                        uint64_t limit, uint64_t end_ns, uint64_t first_id, uint64_t stride);
+/* Closed loop whose total concurrency follows the stages (from start_ns;
+ * steps and linear ramps, rounded down, at least 1 in all): this scheduler
+ * keeps its share (part of parts, as -c is split over workers; a share may be
+ * 0) but never more than max_in_flight.  Call after tg_sched_init_closed.
+ * The stages are borrowed. */
+void tg_sched_set_stages(struct tg_sched *s, const struct tg_stage *stages, size_t n, uint64_t start_ns,
+                         uint32_t part, uint32_t parts);
+
+/* Open loop: the arrivals of spec (arrivals.h) in stripe, from start_ns; ids
+ * < limit, arrivals before end_ns; at most max_in_flight in flight (an
+ * arrival that finds the cap reached waits, keeps its intended time, so its
+ * wait counts in its latency, and the arrivals behind it wait too).
+ * Returns 0 or TG_EINVAL (spec not valid). */
+int tg_sched_init_open(struct tg_sched *s, const struct tg_arrival_spec *spec, struct tg_stripe stripe,
+                       uint64_t start_ns, uint32_t max_in_flight, uint64_t limit, uint64_t end_ns);
 
 enum tg_sched_res tg_sched_poll(struct tg_sched *s, uint64_t now_ns, uint32_t in_flight,
                                 uint64_t *id, uint64_t *intended_ns, uint64_t *wake_ns);
+
+/* Open loop: true when the arrival admitted with intended_ns had to wait for
+ * the in-flight cap (it was due while the cap was reached), so its send lag
+ * is the server's (through the cap), not the client's. */
+bool tg_sched_cap_waited(const struct tg_sched *s, uint64_t intended_ns);
 
 /* Ids this scheduler will never hand out (after a stop): calls fn for each id
  * in [next, limit) it owns.  Closed loop with a shared counter: call once
@@ -69,6 +84,5 @@ uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, u
 
 /* Stops handing out ids (SIGINT, fatal error). */
 void tg_sched_stop(struct tg_sched *s);
-
 
 #endif

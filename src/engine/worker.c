@@ -215,6 +215,8 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
             goto fail;
     if (!(w->st.tls_handshake = tg_hist_new(TG_WK_HIST_MAX_US)))
         goto fail;
+    if (tg_engine_open_loop(cfg) && !(w->st.send_lag = tg_hist_new(TG_WK_HIST_MAX_US)))
+        goto fail;
     if (w->can_stream && (!(w->st.ttft = tg_hist_new(TG_WK_HIST_MAX_US)) ||
                           !(w->st.tpot = tg_hist_new(TG_WK_HIST_MAX_US)) ||
                           !(w->st.itl = tg_hist_new(TG_WK_HIST_MAX_US))))
@@ -274,6 +276,7 @@ void tg_worker_free(struct worker *w)
     for (int p = 0; p < TG_PHASE_COUNT; p++)
         tg_hist_free(w->st.phase[p]);
     tg_hist_free(w->st.tls_handshake);
+    tg_hist_free(w->st.send_lag);
     tg_hist_free(w->st.ttft);
     tg_hist_free(w->st.tpot);
     tg_hist_free(w->st.itl);
@@ -297,12 +300,17 @@ static uint64_t init_sched(struct worker *w, uint64_t now)
     /* Preconnect delays the start; otherwise all workers share one start. */
     uint64_t start = cfg->preconnect ? now : w->sh->start_ns;
     uint64_t end = cfg->duration_ns ? start + cfg->duration_ns : UINT64_MAX;
-    if (cfg->rate > 0)
-        tg_sched_init_open(&w->sched, cfg->rate / w->count, cfg->arrival, cfg->seed, start,
-                           w->max_in_flight, cfg->inputs, end, w->index, w->count);
-    else
+    if (tg_engine_open_loop(cfg)) {
+        /* this worker's stripe of the one global sequence (of this shard's part of it) */
+        struct tg_arrival_spec spec = tg_engine_arrival_spec(cfg);
+        tg_sched_init_open(&w->sched, &spec, tg_stripe_sub(cfg->shard, w->index, w->count), start,
+                           w->max_in_flight, cfg->inputs, end);   /* spec checked by tg_engine_new */
+    } else {
         tg_sched_init_closed(&w->sched, w->max_in_flight, cfg->inputs, end,
                              w->count > 1 ? &w->sh->next_id : NULL);
+        if (cfg->stages && cfg->stages_concurrency)
+            tg_sched_set_stages(&w->sched, cfg->stages, cfg->nstages, start, w->index, w->count);
+    }
     return end;
 }
 

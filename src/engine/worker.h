@@ -27,6 +27,9 @@ struct worker_stats {
     uint64_t bytes_out, bytes_in;
     uint64_t late_inputs, max_lag_ns;
     double lag_sum_ns;
+    struct tg_hist *send_lag;        /* open loop: µs, every admitted input */
+    uint64_t lag_late, lag_late_cap, cap_waited;
+    uint64_t intended_first_ns, intended_last_ns, started_first_ns, started_last_ns;
     struct tg_hist *latency, *latency_uncorrected;
     struct tg_hist *phase[TG_PHASE_COUNT];
     char first_error[160];

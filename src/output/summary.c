@@ -92,6 +92,33 @@ json_t *tg_summary_environment(void)
     return o;
 }
 
+double tg_summary_late_fraction(const struct tg_summary *s)
+{
+    uint64_t n = s->send_lag ? tg_hist_count(s->send_lag) : 0;
+    return n ? (double)s->lag_late / (double)n : 0;
+}
+
+static json_t *rate_or_null(double v) { return v >= 0 ? num(v) : json_null(); }
+
+static json_t *schedule_json(const struct tg_summary *s)
+{
+    json_t *o = json_object();
+    uint64_t n = s->send_lag ? tg_hist_count(s->send_lag) : 0;
+    json_object_set_new(o, "inputs", json_integer((json_int_t)n));
+    json_object_set_new(o, "send_lag_ms", tg_summary_hist_json(s->send_lag));
+    json_object_set_new(o, "late_threshold_ms", json_integer(1));
+    json_object_set_new(o, "late_inputs", json_integer((json_int_t)s->lag_late));
+    double lf = tg_summary_late_fraction(s);
+    json_object_set_new(o, "late_fraction", json_real(lf));
+    json_object_set_new(o, "behind", json_boolean(lf > TG_SUMMARY_BEHIND_FRACTION));
+    json_object_set_new(o, "cap_waited_inputs", json_integer((json_int_t)s->cap_waited));
+    json_object_set_new(o, "late_cap_waited_inputs", json_integer((json_int_t)s->lag_late_cap));
+    json_object_set_new(o, "configured_rps", rate_or_null(s->configured_rps));
+    json_object_set_new(o, "target_rps", rate_or_null(s->target_rps));
+    json_object_set_new(o, "achieved_rps", rate_or_null(s->achieved_rps));
+    return o;
+}
+
 json_t *tg_summary_build(const struct tg_summary *s)
 {
     json_t *root = json_object();
@@ -152,8 +179,10 @@ json_t *tg_summary_build(const struct tg_summary *s)
         json_object_set_new(b, "max_lag_ms", num(s->max_lag_ms));
         json_object_set_new(b, "mean_lag_ms", num(s->mean_lag_ms));
         json_object_set_new(root, "behind_schedule", b);
+        json_object_set_new(root, "schedule", schedule_json(s));
     } else {
         json_object_set_new(root, "behind_schedule", json_null());
+        json_object_set_new(root, "schedule", json_null());
     }
     json_object_set_new(root, "interrupted", json_boolean(s->interrupted));
 
@@ -246,6 +275,15 @@ void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir)
                 s->tls_protocol ? s->tls_protocol : "", s->tls_cipher ? s->tls_cipher : "",
                 (unsigned long long)s->tls_handshakes, ms(tg_hist_percentile(s->tls_handshake, 50)),
                 ms(tg_hist_percentile(s->tls_handshake, 95)));
+    if (s->open_loop && s->send_lag && tg_hist_count(s->send_lag)) {
+        uint64_t n = tg_hist_count(s->send_lag);
+        fprintf(f, "schedule: send lag P50 %.3f ms  P99 %.3f ms  max %.3f ms; %.2f %% > 1 ms late",
+                ms(tg_hist_percentile(s->send_lag, 50)), ms(tg_hist_percentile(s->send_lag, 99)),
+                ms(tg_hist_max(s->send_lag)), 100.0 * (double)s->lag_late / (double)n);
+        if (s->target_rps >= 0 && s->achieved_rps >= 0)
+            fprintf(f, "; achieved %.1f of %.1f inputs/s", s->achieved_rps, s->target_rps);
+        fputc('\n', f);
+    }
     if (s->open_loop && s->late_inputs)
         fprintf(f, "behind schedule: %llu inputs started > 10 ms late (max lag %.1f ms)\n",
                 (unsigned long long)s->late_inputs, s->max_lag_ms);

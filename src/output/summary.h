@@ -38,6 +38,13 @@ struct tg_summary {
     bool open_loop;
     uint64_t late_inputs;                 /* open loop: started > 10 ms late */
     double max_lag_ms, mean_lag_ms;
+    /* open loop: "schedule", the fidelity of the sent schedule (docs/formats.md) */
+    const struct tg_hist *send_lag;       /* µs, every admitted input: admission - intended time */
+    uint64_t lag_late;                    /* admitted > 1 ms late */
+    uint64_t lag_late_cap;                /* … of them, held by the in-flight cap */
+    uint64_t cap_waited;                  /* admitted inputs that waited for the in-flight cap */
+    double target_rps, achieved_rps;      /* over the admitted inputs' intended / actual span; < 0: n/a */
+    double configured_rps;                /* the shape's mean rate (--rate, stages, trace); < 0: n/a */
     bool interrupted;
     const char *started_at;               /* ISO 8601 UTC */
     /* https runs (tls == true): the "tls" object; otherwise "tls": null */
@@ -68,6 +75,12 @@ json_t *tg_summary_environment(void);
 
 /* Writes root to path atomically (path.tmp, fsync, rename).  Returns 0 or -errno. */
 int tg_summary_write(const char *path, const json_t *root);
+
+/* The fraction of admitted inputs more than 1 ms late; 0 when none were
+ * admitted.  Over TG_SUMMARY_BEHIND_FRACTION the run fell behind its
+ * schedule: the load asked for was not the load sent. */
+#define TG_SUMMARY_BEHIND_FRACTION 0.01
+double tg_summary_late_fraction(const struct tg_summary *s);
 
 /* The human summary (stdout). */
 void tg_summary_print(FILE *f, const struct tg_summary *s, const char *out_dir);

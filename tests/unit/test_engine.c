@@ -225,23 +225,30 @@ TEST(sched_closed_duration_end)
     CHECK_INT_EQ(TG_SCHED_DONE, tg_sched_poll(&s, 1000, 0, &id, &t, &wake));
 }
 
+static struct tg_arrival_spec spec_rate(enum tg_arrival kind, double rate, uint64_t seed)
+{
+    return (struct tg_arrival_spec){ .kind = kind, .rate = rate, .seed = seed, .burstiness = 1 };
+}
+
 TEST(sched_open_constant_schedule)
 {
     struct tg_sched s;
-    /* 1000/s from t=1e9: arrivals every 1 ms; ids 1, 4, 7, … (worker 1 of 3) */
-    tg_sched_init_open(&s, 1000, TG_ARRIVAL_CONSTANT, 1, 1000000000ULL, 100, 14, UINT64_MAX, 1, 3);
+    /* 1000/s from t=1e9: global arrivals every 1 ms; worker 1 of 3 keeps ids 1, 4, 7, … at 1, 4, 7 ms */
+    struct tg_arrival_spec sp = spec_rate(TG_ARRIVAL_CONSTANT, 1000, 1);
+    REQUIRE(tg_sched_init_open(&s, &sp, tg_stripe_sub(TG_STRIPE_ALL, 1, 3), 1000000000ULL, 100, 14,
+                               UINT64_MAX) == 0);
     uint64_t id, t, wake;
-    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 999999999ULL, 0, &id, &t, &wake));
-    CHECK_UINT_EQ(1000000000ULL, wake);
-    /* polled late (at 3.5 ms): the arrivals due so far come out at once, with their intended times */
-    uint64_t now = 1003500000ULL;
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 1000000000ULL, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(1001000000ULL, wake);
+    /* polled late (at 11.5 ms): the arrivals due so far come out at once, with their intended times */
+    uint64_t now = 1011500000ULL;
     for (int k = 0; k < 4; k++) {
         CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, now, 0, &id, &t, &wake));
         CHECK_UINT_EQ(1 + 3 * (uint64_t)k, id);
-        CHECK_UINT_EQ(1000000000ULL + (uint64_t)k * 1000000ULL, t);
+        CHECK_UINT_EQ(1000000000ULL + (1 + 3 * (uint64_t)k) * 1000000ULL, t);
     }
     CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, now, 0, &id, &t, &wake));
-    CHECK_UINT_EQ(1004000000ULL, wake);
+    CHECK_UINT_EQ(1013000000ULL, wake);
     CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 2000000000ULL, 0, &id, &t, &wake));
     CHECK_UINT_EQ(13, id);
     /* id 16 would be past the limit of 14 */
@@ -250,25 +257,52 @@ TEST(sched_open_constant_schedule)
     CHECK_UINT_EQ(0, tg_sched_for_each_unclaimed(&s, collect, NULL));
 }
 
+TEST(sched_open_unclaimed_after_stop)
+{
+    struct tg_sched s;
+    struct tg_arrival_spec sp = spec_rate(TG_ARRIVAL_POISSON, 1000, 3);
+    REQUIRE(tg_sched_init_open(&s, &sp, tg_stripe_sub(TG_STRIPE_ALL, 0, 2), 0, 100, 10, UINT64_MAX) == 0);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, UINT64_MAX - 1, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(0, id);
+    tg_sched_stop(&s);
+    nunclaimed = 0;
+    CHECK_UINT_EQ(4, tg_sched_for_each_unclaimed(&s, collect, NULL));   /* 2, 4, 6, 8 */
+    CHECK_UINT_EQ(2, unclaimed[0]);
+    CHECK_UINT_EQ(8, unclaimed[3]);
+}
+
 TEST(sched_open_inflight_cap_waits)
 {
     struct tg_sched s;
-    tg_sched_init_open(&s, 1000, TG_ARRIVAL_CONSTANT, 1, 0, 2, 100, UINT64_MAX, 0, 1);
+    struct tg_arrival_spec sp = spec_rate(TG_ARRIVAL_CONSTANT, 1000, 1);
+    REQUIRE(tg_sched_init_open(&s, &sp, TG_STRIPE_ALL, 0, 2, 100, UINT64_MAX) == 0);
     uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 0, 0, &id, &t, &wake));
+    CHECK(!tg_sched_cap_waited(&s, t));
     CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 5000000, 2 - 1, &id, &t, &wake));
+    CHECK(!tg_sched_cap_waited(&s, t));   /* late, but not for the cap */
     CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 5000000, 2, &id, &t, &wake));
     CHECK_UINT_EQ(0, wake);
-    /* when a slot frees, the late arrival keeps its intended time */
+    /* when a slot frees, the late arrival keeps its intended time: its wait counts in its latency */
     CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 9000000, 1, &id, &t, &wake));
-    CHECK_UINT_EQ(1000000, t);
+    CHECK_UINT_EQ(2000000, t);
+    CHECK(tg_sched_cap_waited(&s, t));
+    /* arrivals due while the cap was reached (3, 4, 5 ms) waited too; 6 ms was not yet due */
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 9000000, 0, &id, &t, &wake));
+    CHECK_UINT_EQ(3000000, t);
+    CHECK(tg_sched_cap_waited(&s, t));
+    CHECK(tg_sched_cap_waited(&s, 5000000));
+    CHECK(!tg_sched_cap_waited(&s, 6000000));
 }
 
 TEST(sched_open_poisson_seeded)
 {
     struct tg_sched a, b, c;
-    tg_sched_init_open(&a, 1000, TG_ARRIVAL_POISSON, 42, 0, 1000000, 20000, UINT64_MAX, 0, 1);
-    tg_sched_init_open(&b, 1000, TG_ARRIVAL_POISSON, 42, 0, 1000000, 20000, UINT64_MAX, 0, 1);
-    tg_sched_init_open(&c, 1000, TG_ARRIVAL_POISSON, 43, 0, 1000000, 20000, UINT64_MAX, 0, 1);
+    struct tg_arrival_spec s42 = spec_rate(TG_ARRIVAL_POISSON, 1000, 42), s43 = spec_rate(TG_ARRIVAL_POISSON, 1000, 43);
+    tg_sched_init_open(&a, &s42, TG_STRIPE_ALL, 0, 1000000, 20000, UINT64_MAX);
+    tg_sched_init_open(&b, &s42, TG_STRIPE_ALL, 0, 1000000, 20000, UINT64_MAX);
+    tg_sched_init_open(&c, &s43, TG_STRIPE_ALL, 0, 1000000, 20000, UINT64_MAX);
     uint64_t id, ta = 0, tb = 0, tc = 0, wake, last = 0;
     int same = 1, differ = 0, monotone = 1;
     for (int i = 0; i < 20000; i++) {
@@ -285,6 +319,34 @@ TEST(sched_open_poisson_seeded)
     CHECK(monotone);
     /* 20000 arrivals at 1000/s: the last is near 20 s (sd of the sum ~ 0.14 s) */
     CHECK_DBL_NEAR(20.0, (double)last / 1e9, 0.6);
+}
+
+TEST(sched_closed_concurrency_stages)
+{
+    /* 1 s at 2 in flight, then a ramp 2 -> 6 over 2 s; slots for 6 */
+    static const struct tg_stage st[] = { { 1000000000ULL, 2, 2 }, { 2000000000ULL, 2, 6 } };
+    struct tg_sched s;
+    tg_sched_init_closed(&s, 6, UINT64_MAX, 3000000000ULL, NULL);
+    tg_sched_set_stages(&s, st, 2, 0, 0, 1);
+    uint64_t id, t, wake;
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 0, 0, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 0, 1, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 0, 2, &id, &t, &wake));
+    CHECK_UINT_EQ(1000000000ULL, wake);   /* the next stage's start: no completion needed */
+    /* half-way through the ramp: 4 in flight */
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&s, 2000000000ULL, 3, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&s, 2000000000ULL, 4, &id, &t, &wake));
+    CHECK_UINT_EQ(2001000000ULL, wake);   /* a rising ramp: poll again in 1 ms */
+    /* two workers share it as -c is shared: 4 -> 2 + 2, 5 -> 3 + 2 */
+    struct tg_sched w0, w1;
+    tg_sched_init_closed(&w0, 3, UINT64_MAX, 3000000000ULL, NULL);
+    tg_sched_init_closed(&w1, 3, UINT64_MAX, 3000000000ULL, NULL);
+    tg_sched_set_stages(&w0, st, 2, 0, 0, 2);
+    tg_sched_set_stages(&w1, st, 2, 0, 1, 2);
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&w0, 2000000000ULL, 2, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&w1, 2000000000ULL, 2, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_ADMIT, tg_sched_poll(&w0, 2500000000ULL, 2, &id, &t, &wake));
+    CHECK_INT_EQ(TG_SCHED_WAIT, tg_sched_poll(&w1, 2500000000ULL, 2, &id, &t, &wake));
 }
 
 /* ---- batcher ---- */

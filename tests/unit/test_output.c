@@ -332,3 +332,35 @@ TEST(summary_json_stream_slos_goodput)
     tg_hist_free(tpot);
     tg_hist_free(itl);
 }
+
+TEST(summary_schedule_section)
+{
+    struct tg_hist *lag = tg_hist_new(3600ULL * 1000000);
+    REQUIRE(lag);
+    for (uint64_t v = 1; v <= 200; v++)
+        tg_hist_record(lag, v <= 196 ? 100 : 5000);   /* 4 of 200 inputs 5 ms late: 2 % */
+    struct tg_summary s = {
+        .tool_version = "9.9", .open_loop = true, .send_lag = lag, .lag_late = 4, .lag_late_cap = 1,
+        .cap_waited = 3, .target_rps = 1000, .achieved_rps = 990.5, .configured_rps = -1,
+    };
+    json_t *root = tg_summary_build(&s);
+    REQUIRE(root);
+    json_t *sch = json_object_get(root, "schedule");
+    CHECK_INT_EQ(200, json_integer_value(json_object_get(sch, "inputs")));
+    CHECK_DBL_NEAR(0.1, json_number_value(json_object_get(json_object_get(sch, "send_lag_ms"), "p50")), 0.001);
+    CHECK_DBL_NEAR(5.0, json_number_value(json_object_get(json_object_get(sch, "send_lag_ms"), "max")), 0.006);
+    CHECK_DBL_NEAR(0.02, json_number_value(json_object_get(sch, "late_fraction")), 1e-12);
+    CHECK(json_is_true(json_object_get(sch, "behind")));
+    CHECK_INT_EQ(3, json_integer_value(json_object_get(sch, "cap_waited_inputs")));
+    CHECK_INT_EQ(1, json_integer_value(json_object_get(sch, "late_cap_waited_inputs")));
+    CHECK(json_is_null(json_object_get(sch, "configured_rps")));
+    CHECK_DBL_NEAR(990.5, json_number_value(json_object_get(sch, "achieved_rps")), 1e-9);
+    CHECK_DBL_NEAR(0.02, tg_summary_late_fraction(&s), 1e-12);
+    json_decref(root);
+    /* closed loop: null */
+    s.open_loop = false;
+    root = tg_summary_build(&s);
+    CHECK(json_is_null(json_object_get(root, "schedule")));
+    json_decref(root);
+    tg_hist_free(lag);
+}
