@@ -293,7 +293,7 @@ int tg_cmd_merge(int argc, char **argv)
     int c;
     optind = 1;
     opterr = 0;
-    while ((c = tg_cli_getopt_long(argc, argv, "+o:qh", options)) != -1) {
+    while ((c = tg_cli_getopt_long(argc, argv, ":o:qh", options)) != -1) {
         switch (c) {
         case 'o': out_dir = optarg; break;
         case 'q': quiet = true; break;

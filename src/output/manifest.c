@@ -11,10 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Keys of "config" that may differ between the shards of one run. */
+/* Keys of "config" that may differ between the shards of one run: the
+ * shard's own index and part of -c, its threads (the plan does not depend
+ * on them), where it wrote, its random X-Request-Id token, what it observed,
+ * and where it found the payload file (whose content payload_sha256 checks). */
 static const char *const per_shard_keys[] = {
-    "shard_index", "out_dir", "save_outputs", "save_stream", "server_timing_source",
-    "metrics_listen", "scrape", "start_at",
+    "shard_index", "shard_concurrency", "threads", "out_dir", "save_outputs", "save_stream",
+    "server_timing_source", "run_token", "payloads", "metrics_listen", "scrape",
 };
 
 int tg_manifest_config_sha256(const json_t *config, char out[TG_SHA256_HEX_LEN + 1])

@@ -44,8 +44,9 @@ struct tg_manifest {
 };
 
 /* SHA-256 of config without the keys one shard of a run may differ in from
- * another (shard_index, out_dir, save_outputs, save_stream, the observed
- * server_timing_source, metrics/scrape addresses).  Returns 0 or TG_ENOMEM. */
+ * another (shard_index, shard_concurrency, threads, out_dir, output paths,
+ * run_token, the payload file's path, the observed server_timing_source,
+ * metrics/scrape addresses).  Returns 0 or TG_ENOMEM. */
 int tg_manifest_config_sha256(const json_t *config, char out[TG_SHA256_HEX_LEN + 1]);
 
 /* The document (a new reference), or NULL when out of memory. */
