@@ -19,6 +19,9 @@
 #include <errno.h>
 #include <math.h>
 #include <netdb.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -308,6 +311,60 @@ static void on_flush(void *ctx)
     (void)ctx;
 }
 
+/* A lock-free atomic: safe to store from a signal handler on any thread and
+ * to load from the polling one. */
+#if ATOMIC_INT_LOCK_FREE != 2
+#error "the probe interrupt needs a lock-free atomic int"
+#endif
+static atomic_int interrupt_raised;
+
+void tg_probe_interrupt(void)
+{
+    atomic_store(&interrupt_raised, 1);
+}
+
+bool tg_probe_interrupted(void)
+{
+    return atomic_load(&interrupt_raised) != 0;
+}
+
+void tg_probe_interrupt_reset(void)
+{
+    atomic_store(&interrupt_raised, 0);
+}
+
+static void on_signal(int sig)
+{
+    (void)sig;
+    tg_probe_interrupt();
+}
+
+int tg_probe_catch_signals(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    if (sigaction(SIGINT, &sa, NULL) != 0 || sigaction(SIGTERM, &sa, NULL) != 0)
+        return -errno;
+    return 0;
+}
+
+/* Starts e's workers with SIGINT/SIGTERM blocked, so that the signal goes to
+ * the polling thread (the handler only raises the flag either way). */
+static int start_masked(struct tg_engine *e)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = tg_engine_start(e);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out)
 {
@@ -343,20 +400,26 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     cfg.on_flush = on_flush;
     cfg.worker_ctx = ctxs;
 
+    if (tg_probe_interrupted())
+        return TG_EINTR;   /* no further probe starts */
     struct tg_engine *e = NULL;
     int rc = tg_engine_new(&cfg, &e);
     if (rc)
         return rc;
     uint64_t deadline = spec->deadline_ns ? spec->deadline_ns : spec->start_window_ns * 3 + 10 * TG_NS_PER_S;
     uint64_t t0 = tg_now_ns();
-    rc = tg_engine_start(e);
+    rc = start_masked(e);
     if (rc) {
         tg_engine_free(e);
         return rc;
     }
-    bool stopped = false;
+    bool stopped = false, cancelled = false;
     while (!tg_engine_finished(e)) {
         tg_sleep_ns(2 * 1000 * 1000);
+        if (!cancelled && tg_probe_interrupted()) {
+            tg_engine_interrupt(e);
+            cancelled = true;
+        }
         if (!stopped && (tg_now_ns() - t0 > deadline || (spec->should_stop && spec->should_stop(spec->stop_ctx)))) {
             tg_engine_interrupt(e);
             stopped = true;
@@ -377,6 +440,9 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     tg_engine_free(e);
     if (rc)
         return rc;
+    if (cancelled)
+        return TG_EINTR;   /* a partial measurement, not a result (one that had
+                              finished before the signal stands) */
     if (col.oom)
         return TG_ENOMEM;
     double *lat;

@@ -120,11 +120,28 @@ struct tg_probe_spec {
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs
- * are results, not errors), or TG_EINVAL / TG_ENOMEM / -errno when the
- * engine could not run. */
+ * are results, not errors), TG_EINTR when the process-wide interrupt
+ * (below) was raised before or during the run (out then holds what had
+ * finished; the caller frees it and should start no further probe), or
+ * TG_EINVAL / TG_ENOMEM / -errno when the engine could not run.  The engine's
+ * worker threads start with SIGINT and SIGTERM blocked. */
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out);
 void tg_probe_result_free(struct tg_probe_result *r);
+
+/* The process-wide interrupt of the probes (Ctrl-C of `tailgate analyze` and
+ * `tailgate tune`).  tg_probe_interrupt() raises it: async-signal-safe and
+ * thread-safe (one lock-free atomic store), for a signal handler.  The probe
+ * in flight sees it within its 2 ms poll and calls tg_engine_interrupt (its
+ * in-flight inputs fail as interrupted) and returns TG_EINTR; every later
+ * tg_probe_run returns TG_EINTR at once, sending nothing.  It stays raised
+ * until tg_probe_interrupt_reset() (tests). */
+void tg_probe_interrupt(void);
+bool tg_probe_interrupted(void);
+void tg_probe_interrupt_reset(void);
+/* Installs SIGINT and SIGTERM handlers that raise the interrupt (further
+ * signals are absorbed, as `tailgate run` does).  Returns 0 or -errno. */
+int tg_probe_catch_signals(void);
 
 /* What a rejected request's detail says: the server's message after "HTTP
  * NNN reason: " read by api's error reader, then by the generic one (plain

@@ -208,6 +208,13 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
     json_t *root = json_object();
     json_object_set_new(root, "schema", json_string(TG_ANALYSIS_SCHEMA));
     json_object_set_new(root, "generated_utc", json_string(now));
+    json_object_set_new(root, "interrupted", json_boolean(a->interrupted));
+    json_object_set_new(root, "interrupted_during",
+                        a->interrupted && a->interrupted_during ? json_string(a->interrupted_during) : json_null());
+    json_t *nm = json_array();
+    for (size_t i = 0; a->interrupted && i < a->n_not_measured; i++)
+        json_array_append_new(nm, json_string(a->not_measured[i]));
+    json_object_set_new(root, "not_measured", nm);
     json_object_set_new(root, "source", json_pack("{s:o, s:o, s:o}", "run", a->run ? json_string(a->run) : json_null(),
                                                   "probe_url", a->probe_url ? json_string(a->probe_url) : json_null(),
                                                   "baseline_csv",
@@ -316,6 +323,8 @@ json_t *tg_analysis_json(const struct tg_analysis *a)
                                       tg_rep_r3(a->model.beta_ms), "slots", tg_rep_r3(a->slots), "max_batch",
                                       (json_int_t)a->model.max_batch, "overhead_ms", tg_rep_r3(a->model.overhead_ms),
                                       "connect_ms", tg_rep_r3(a->model.connect_ms)));
+    else if (a->interrupted)   /* a model needs every probe stage: none from a cut one */
+        json_object_set_new(root, "model", json_null());
     else
         json_object_set_new(root, "model",
                             json_pack("{s:o, s:o, s:o, s:o, s:o, s:o}", "alpha_ms", a->has_fit ? tg_rep_r3(a->bfit.fit.alpha) : json_null(),
@@ -364,7 +373,16 @@ const char *tg_rep_fmt_ms(char *b, size_t n, double v)
 int tg_analysis_md(FILE *f, const struct tg_analysis *a)
 {
     char x[32], y[32], z[32], mb[96];
-    fprintf(f, "# Latency analysis\n\n**%s**\n\n", a->sentence);
+    fprintf(f, "# Latency analysis\n\n");
+    if (a->interrupted) {
+        fprintf(f, "**Interrupted** (SIGINT/SIGTERM)%s%s: what finished before it is below; not measured:",
+                a->interrupted_during ? " during the " : " after the probes",
+                a->interrupted_during ? a->interrupted_during : "");
+        for (size_t i = 0; i < a->n_not_measured; i++)
+            fprintf(f, "%s %s", i ? "," : "", a->not_measured[i]);
+        fprintf(f, "%s.\n\n", a->n_not_measured ? "" : " nothing");
+    }
+    fprintf(f, "**%s**\n\n", a->sentence);
     if (a->nevidence) {
         fprintf(f, "Evidence:\n\n");
         for (size_t i = 0; i < a->nevidence; i++)
@@ -501,6 +519,11 @@ int tg_analysis_load_model(const char *path, struct tg_costmodel *m, double **ji
     json_t *model = json_object_get(root, "model");
     double alpha = jnum(model, "alpha_ms"), beta = jnum(model, "beta_ms"), slots = jnum(model, "slots");
     double maxb = jnum(model, "max_batch");
+    if (json_is_true(json_object_get(root, "interrupted")) && !json_is_object(model)) {
+        snprintf(err, errlen, "%s: an interrupted analysis without a cost model (run tailgate analyze --probe again)",
+                 path);
+        goto out;
+    }
     if (!isfinite(alpha) || !isfinite(beta) || alpha + beta <= 0) {
         snprintf(err, errlen, "%s: no batch cost fit (analyze it with --probe)", path);
         goto out;

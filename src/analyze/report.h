@@ -77,6 +77,14 @@ struct tg_analysis {
     char sentence[1400];
     double probe_s;
     uint64_t probe_inputs;
+    /* Ctrl-C (the probe interrupt, probe.h): the probe stage in flight and
+     * the ones after it were not measured and their sections are null (or
+     * empty), the stages before it are whole */
+    bool interrupted;
+    const char *interrupted_during;  /* static: "batch cost probe", "concurrency sweep",
+                                        "connection probe", "stream probes"; NULL: after the probes */
+    const char *not_measured[4];     /* the probe stages left out, in that order (static) */
+    size_t n_not_measured;
 };
 
 /* Writes a.sentence (the dominant cause, the numbers behind it, and the
@@ -93,7 +101,9 @@ int tg_analysis_md(FILE *f, const struct tg_analysis *a);
 int tg_analysis_load_model(const char *path, struct tg_costmodel *m, double **jitter,
                            char *err, size_t errlen);
 
-/* The tune report.  sla_p95_ms and the model are recorded as given. */
+/* The tune report.  sla_p95_ms and the model are recorded as given; m NULL
+ * (a search interrupted in its model probe) is "model": null.  Both carry
+ * t->interrupted ("interrupted", "interrupted_during"; docs/analysis.md). */
 json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m,
                      const char *url, const char *model_source);
 int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, const struct tg_costmodel *m);

@@ -81,11 +81,15 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_object_set_new(root, "sla_p95_ms", tg_rep_num(o->sla_p95_ms));
     json_object_set_new(root, "concurrency", json_integer(o->concurrency));
     json_object_set_new(root, "inputs_per_candidate", json_integer((json_int_t)(o->inputs ? o->inputs : 200)));
-    json_object_set_new(root, "model", json_pack("{s:s, s:o, s:o, s:i, s:i, s:o, s:o, s:I}", "source", model_source,
-                                                 "alpha_ms", tg_rep_r3(m->alpha_ms), "beta_ms", tg_rep_r3(m->beta_ms), "slots",
-                                                 (json_int_t)m->slots, "max_batch", (json_int_t)m->max_batch,
-                                                 "overhead_ms", tg_rep_r3(m->overhead_ms), "connect_ms", tg_rep_r3(m->connect_ms),
-                                                 "jitter_factors", (json_int_t)m->njitter));
+    json_object_set_new(root, "interrupted", json_boolean(t->interrupted));
+    json_object_set_new(root, "interrupted_during",
+                        t->interrupted && t->interrupted_during ? json_string(t->interrupted_during) : json_null());
+    json_object_set_new(root, "model", !m ? json_null()
+                        : json_pack("{s:s, s:o, s:o, s:i, s:i, s:o, s:o, s:I}", "source", model_source,
+                                    "alpha_ms", tg_rep_r3(m->alpha_ms), "beta_ms", tg_rep_r3(m->beta_ms), "slots",
+                                    (json_int_t)m->slots, "max_batch", (json_int_t)m->max_batch,
+                                    "overhead_ms", tg_rep_r3(m->overhead_ms), "connect_ms", tg_rep_r3(m->connect_ms),
+                                    "jitter_factors", (json_int_t)m->njitter));
     if (t->best >= 0) {
         tg_tune_args(&t->cands[t->best].cfg, args, sizeof args);
         const struct tg_tune_cand *cf = t->confirm >= 0 ? &t->cands[t->confirm] : NULL;
@@ -100,7 +104,8 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     }
     json_object_set_new(root, "theoretical_best_p95_ms", tg_rep_r3(t->theoretical_best_p95_ms));
     json_object_set_new(root, "theoretical_best_with_jitter_p95_ms", tg_rep_r3(t->theoretical_best_jitter_p95_ms));
-    json_object_set_new(root, "theoretical_best_batch", json_integer(t->theoretical_best_batch));
+    json_object_set_new(root, "theoretical_best_batch",
+                        t->theoretical_best_batch ? json_integer(t->theoretical_best_batch) : json_null());
     json_object_set_new(root, "ratio_to_theoretical_best", tg_rep_r3(t->ratio));
     json_object_set_new(root, "meets_sla", json_boolean(t->meets_sla));
     json_t *slos = json_array();
@@ -116,7 +121,9 @@ json_t *tg_tune_json(const struct tg_tune *t, const struct tg_tune_opts *o, cons
     json_t *ss = json_pack("{s:o, s:o, s:o}", "dynamic_batching_p95_ms", tg_rep_r3(t->dyn_batching_p95_ms), "slots_needed",
                            t->slots_needed ? json_integer(t->slots_needed) : json_null(), "slots_p95_ms",
                            tg_rep_r3(t->slots_p95_ms));
-    json_object_set_new(root, "server_side", ss);
+    json_object_set_new(root, "server_side", t->interrupted ? json_null() : ss);
+    if (t->interrupted)
+        json_decref(ss);
     json_t *abl = json_array();
     const struct tg_tune_cand *base = find_role(t, TG_ROLE_BASELINE);
     for (int r = TG_ROLE_BASELINE; r < TG_ROLE_COUNT; r++) {
@@ -183,11 +190,19 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
     tg_tolerance_format(&o->tol, tol, sizeof tol);
     fprintf(f, "Outputs compared: %s%s.%s%s\n\n", tol,
             o->tol.kind == TG_TOL_EXACT ? " (equal output hashes)" : " (numbers against tune's unbatched baseline)",
-            t->reason[0] ? " " : "", t->reason);
-    fprintf(f, "Cost model: t(b) = %.2f + %.3f*b ms, %u slot(s), max batch %u, %.2f ms per request outside the "
-            "server, %.3f ms per new connection, %zu measured jitter factors. Concurrency %u, SLA P95 <= %.0f ms.\n\n",
-            m->alpha_ms, m->beta_ms, m->slots, m->max_batch, m->overhead_ms, m->connect_ms, m->njitter,
-            o->concurrency, o->sla_p95_ms);
+            t->reason[0] && !t->interrupted ? " " : "", t->interrupted ? "" : t->reason);
+    if (t->interrupted)
+        fprintf(f, "**Interrupted** (SIGINT/SIGTERM) during the %s: the candidates measured before it are "
+                "below; the one in flight and the rest were not measured, nothing was chosen or confirmed.\n\n",
+                t->interrupted_during ? t->interrupted_during : "search");
+    if (m)
+        fprintf(f, "Cost model: t(b) = %.2f + %.3f*b ms, %u slot(s), max batch %u, %.2f ms per request outside the "
+                "server, %.3f ms per new connection, %zu measured jitter factors. Concurrency %u, SLA P95 <= %.0f ms.\n\n",
+                m->alpha_ms, m->beta_ms, m->slots, m->max_batch, m->overhead_ms, m->connect_ms, m->njitter,
+                o->concurrency, o->sla_p95_ms);
+    else
+        fprintf(f, "Cost model: not measured (interrupted). Concurrency %u, SLA P95 <= %.0f ms.\n\n",
+                o->concurrency, o->sla_p95_ms);
     fprintf(f, "## Ablation\n\n| lever | config | predicted P95 ms | measured P95 ms | vs baseline | inputs | failed | outputs |\n"
                "|---|---|---|---|---|---|---|---|\n");
     const struct tg_tune_cand *base = find_role(t, TG_ROLE_BASELINE);
@@ -215,11 +230,15 @@ int tg_tune_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o, c
                     ? (snprintf(line, sizeof line, "%+.1f ms", c->p95_ms - base->p95_ms), line) : "",
                 (unsigned long long)c->inputs, (unsigned long long)c->failed, out);
     }
-    fprintf(f, "\nTheoretical best P95 at concurrency %u from the fitted cost model (ideal client, batch %u, "
-            "exact t(b)): %.1f ms (%.1f ms with the measured execution jitter); achieved %.1f ms (ratio %.2f).\n\n",
-            o->concurrency, t->theoretical_best_batch, t->theoretical_best_p95_ms, t->theoretical_best_jitter_p95_ms,
-            t->best_p95_ms, t->ratio);
-    if (!t->meets_sla) {
+    if (isfinite(t->theoretical_best_p95_ms))
+        fprintf(f, "\nTheoretical best P95 at concurrency %u from the fitted cost model (ideal client, batch %u, "
+                "exact t(b)): %.1f ms (%.1f ms with the measured execution jitter); achieved %s ms (ratio %s).\n\n",
+                o->concurrency, t->theoretical_best_batch, t->theoretical_best_p95_ms,
+                t->theoretical_best_jitter_p95_ms, tg_rep_fmt_ms(a, sizeof a, t->best_p95_ms),
+                isfinite(t->ratio) ? (snprintf(b, sizeof b, "%.2f", t->ratio), b) : "n/a");
+    else
+        fprintf(f, "\n");
+    if (!t->meets_sla && !t->interrupted && m) {
         fprintf(f, "## Server-side options (model estimates)\n\n- dynamic batching on the server (up to %u per "
                 "execution): P95 about %.0f ms\n", m->max_batch, t->dyn_batching_p95_ms);
         if (t->slots_needed)

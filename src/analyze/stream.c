@@ -3,6 +3,8 @@
  */
 #include "analyze/stream.h"
 
+#include "http/promtext.h"
+
 #include "core/error.h"
 #include "stats/percentile.h"
 
@@ -284,32 +286,12 @@ int tg_stream_analyze(const struct tg_stream_point *run, const struct tg_stream_
 
 double tg_stream_metric(const char *body, size_t len, const char *name)
 {
-    size_t nl = strlen(name);
-    const char *p = body, *end = body + len;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (!eol)
-            eol = end;
-        if (*p != '#' && (size_t)(eol - p) > nl && !memcmp(p, name, nl) && (p[nl] == '{' || p[nl] == ' ')) {
-            const char *q = p + nl;
-            if (*q == '{') {
-                while (q < eol && *q != '}')
-                    q++;
-                q++;
-            }
-            char num[64];
-            size_t k = 0;
-            while (q < eol && *q == ' ')
-                q++;
-            while (q < eol && *q != ' ' && *q != '\r' && k + 1 < sizeof num)
-                num[k++] = *q++;
-            num[k] = 0;
-            char *e;
-            double v = strtod(num, &e);
-            if (k && *e == 0)
-                return v;
-        }
-        p = eol + 1;
-    }
+    /* the exposition parser (http/promtext.h): the first valid sample of that name */
+    size_t nl = strlen(name), pos = 0, line = 0;
+    struct tg_promtext_line l;
+    int rc;
+    while ((rc = tg_promtext_next(body, len, &pos, &line, &l)) != 0)
+        if (rc > 0 && l.kind == TG_PROMTEXT_SAMPLE && l.name_len == nl && !memcmp(l.name, name, nl))
+            return l.value;
     return NAN;
 }

@@ -150,6 +150,8 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
                    uint64_t inputs, const struct tg_prows *ref, struct tg_prows *keep, uint64_t *sent,
                    struct numref *num)
 {
+    if (tg_probe_interrupted())
+        return TG_EINTR;   /* whatever the instrument: no further probe starts (nor says it does) */
     char what[160], args[128];
     tg_tune_args(&c->cfg, args, sizeof args);
     snprintf(what, sizeof what, "%s: %s", tg_tune_role_name(c->role), args);
@@ -168,7 +170,7 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
     for (size_t k = 0; k < o->nslos; k++)
         s.keep_stream |= o->slos[k].metric == TG_SLO_ITL;
     struct tg_probe_result r = { 0 };
-    int rc = tg_probe_run(t, &s, &r);
+    int rc = o->probe ? o->probe(o->probe_ctx, t, &s, &r) : tg_probe_run(t, &s, &r);
     if (rc) {
         tg_probe_result_free(&r);
         return rc;
@@ -229,80 +231,6 @@ static int cmp_pred(const void *a, const void *b)
     return (int)y->cfg.connections - (int)x->cfg.connections;
 }
 
-/* Appends s to the NUL-terminated r[0..n), cut to fit. */
-static void append(char *r, size_t n, const char *s)
-{
-    size_t l = strlen(r), m = strlen(s);
-    if (l + 1 >= n)
-        return;
-    if (m > n - l - 1)
-        m = n - l - 1;
-    memcpy(r + l, s, m);
-    r[l + m] = '\0';
-}
-
-/* The reason in words when nothing was chosen or the choice misses the SLA. */
-static void explain(struct tg_tune *t, const struct tg_tune_opts *o)
-{
-    t->n_outputs_differ = t->n_batched_differ = 0;
-    size_t failed = 0, measured = 0;
-    for (size_t i = 0; i < t->n; i++) {
-        const struct tg_tune_cand *c = &t->cands[i];
-        if (!c->measured)
-            continue;
-        measured++;
-        if (c->outputs_different) {
-            t->n_outputs_differ++;
-            t->n_batched_differ += c->cfg.batch > 1;
-        }
-        if (c->failed)
-            failed++;
-    }
-    char tol[48];
-    tg_tolerance_format(&o->tol, tol, sizeof tol);
-    char differ[320] = "";
-    if (t->n_outputs_differ)
-        snprintf(differ, sizeof differ, "%zu measured candidate(s) (%zu batched) gave outputs that differ from the "
-                 "unbatched reference (outputs compared: %s%s), so they were not chosen", t->n_outputs_differ,
-                 t->n_batched_differ, tol, o->tol.kind == TG_TOL_EXACT ? "; --output-tolerance accepts float drift" : "");
-    char *r = t->reason;
-    size_t n = sizeof t->reason;
-    if (t->best < 0) {
-        int k = snprintf(r, n, "no evidence-chosen configuration: none of %zu measured candidates finished "
-                         "without failures and with equal outputs", measured);
-        if (failed && k > 0 && (size_t)k < n)
-            k += snprintf(r + k, n - (size_t)k, " (%zu with failed inputs)", failed);
-        if (differ[0] && k > 0 && (size_t)k < n) {
-            append(r, n, "; ");
-            append(r, n, differ);
-        }
-    } else if (!t->meets_sla) {
-        const struct tg_tune_cand *cf = t->confirm >= 0 ? &t->cands[t->confirm] : &t->cands[t->best];
-        char missed[240] = "";
-        tg_tune_missed_slos(o, cf, missed, sizeof missed);
-        if (!missed[0] && cf != &t->cands[t->best])
-            tg_tune_missed_slos(o, &t->cands[t->best], missed, sizeof missed);
-        r[0] = '\0';
-        if (!(t->best_p95_ms <= o->sla_p95_ms) || !missed[0]) {
-            char head[400];
-            snprintf(head, sizeof head, "the best measured configuration misses the SLA (P95 %.1f ms > %.0f ms)",
-                     t->best_p95_ms, o->sla_p95_ms);
-            append(r, n, head);
-            if (missed[0])
-                append(r, n, " and the SLOs ");
-        } else {
-            append(r, n, "the best measured configuration misses the SLOs ");
-        }
-        append(r, n, missed);
-        if (differ[0]) {
-            append(r, n, "; ");
-            append(r, n, differ);
-        }
-    } else {
-        snprintf(r, n, "%s", differ);
-    }
-}
-
 int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m,
                    const struct tg_tune_opts *o, struct tg_tune *out, char *err, size_t errlen)
 {
@@ -315,6 +243,7 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
     struct tg_prows base_rows = { 0 };
     struct numref num = { 0 };
     struct tg_tune_cand **order = NULL;
+    const char *phase = NULL;
     int rc = 0;
     out->best = out->confirm = -1;
     if (o->reference_outputs && o->tol.kind != TG_TOL_EXACT) {
@@ -384,6 +313,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if (abl[a].run) {
             rc = measure(t, o, &cd, n_in, abl[a].role == TG_ROLE_BASELINE ? o->reference : (o->reference ? o->reference : &base_rows),
                          abl[a].role == TG_ROLE_BASELINE ? &base_rows : NULL, &out->probe_inputs, &num);
+            if (rc == TG_EINTR) {
+                phase = "ablation";
+                goto interrupted;
+            }
             if (rc) {
                 snprintf(err, errlen, "measuring %s: %s", tg_tune_role_name(cd.role), tg_strerror(rc));
                 goto fail;
@@ -407,6 +340,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if ((rc = tg_model_predict(m, &cd.cfg, c, n_sim, o->seed, &cd.pred)))
             goto fail;
         rc = measure(t, o, &cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "in-flight cap";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "measuring the in-flight cap: %s", tg_strerror(rc));
             goto fail;
@@ -441,6 +378,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         if (dup)
             continue;
         rc = measure(t, o, cd, n_in, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "search";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "measuring a candidate: %s", tg_strerror(rc));
             goto fail;
@@ -455,6 +396,10 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
         cd.pred = out->cands[out->best].pred;
         uint64_t full = o->confirm_inputs ? o->confirm_inputs : t->payloads->n;
         rc = measure(t, o, &cd, full, o->reference ? o->reference : &base_rows, NULL, &out->probe_inputs, &num);
+        if (rc == TG_EINTR) {
+            phase = "confirmation";
+            goto interrupted;
+        }
         if (rc) {
             snprintf(err, errlen, "confirming: %s", tg_strerror(rc));
             goto fail;
@@ -487,7 +432,16 @@ int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m
             break;
         }
     }
-    explain(out, o);
+    tg_tune_explain(out, o);
+    out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
+    free(order);
+    tg_prows_free(&base_rows);
+    numref_free(&num);
+    return 0;
+interrupted:
+    /* what was measured stands; the candidate in flight was not (measure
+     * leaves it untouched), nothing is chosen or confirmed */
+    tg_tune_mark_interrupted(out, phase);
     out->elapsed_s = (double)(tg_now_ns() - t0) / 1e9;
     free(order);
     tg_prows_free(&base_rows);

@@ -125,6 +125,12 @@ struct tg_tune_opts {
     double confidence;             /* of the SLO verdicts (0: 0.99) */
     void (*progress)(void *ctx, const char *what);
     void *progress_ctx;
+    /* The instrument (NULL: tg_probe_run): measures spec against t into r
+     * (zeroed), with tg_probe_run's contract (0, TG_EINTR, or an error).
+     * Tests pass a fake that answers from a table. */
+    int (*probe)(void *ctx, const struct tg_probe_target *t, const struct tg_probe_spec *spec,
+                 struct tg_probe_result *r);
+    void *probe_ctx;
 };
 
 struct tg_tune {
@@ -146,6 +152,14 @@ struct tg_tune {
     uint64_t probe_inputs;
     size_t n_outputs_differ;       /* measured candidates with outputs_different > 0 */
     size_t n_batched_differ;       /* … of them batched */
+    /* The process-wide probe interrupt (probe.h: Ctrl-C) stopped the search:
+     * the candidates measured before it are kept; the one in flight is
+     * dropped (not pushed, or left unmeasured); nothing was chosen (best and
+     * confirm -1), meets_sla false, the figures that need the rest NAN. */
+    bool interrupted;
+    const char *interrupted_during;  /* static: "model probe", "ablation", "in-flight cap",
+                                        "search", "confirmation"; NULL when not interrupted */
+    size_t n_measured;             /* measured candidates (set by the search, also interrupted) */
     char reason[400];              /* why no configuration was chosen / the SLA is not met; "" met */
 };
 
@@ -167,9 +181,23 @@ void tg_tune_missed_slos(const struct tg_tune_opts *o, const struct tg_tune_cand
 int tg_tune_slos_md(FILE *f, const struct tg_tune *t, const struct tg_tune_opts *o);
 
 /* Predicts the grid, measures the ablation and the model's top candidates,
- * chooses, confirms.  Returns 0 or a negative code with a reason in err. */
+ * chooses, confirms.  Returns 0 or a negative code with a reason in err.
+ * An interrupt (tg_probe_interrupted(), or the instrument returning
+ * TG_EINTR) is not an error: no further probe starts, out->interrupted is
+ * set (tg_tune_mark_interrupted) and 0 is returned with what was measured. */
 int tg_tune_search(const struct tg_probe_target *t, const struct tg_costmodel *m,
                    const struct tg_tune_opts *o, struct tg_tune *out, char *err, size_t errlen);
+/* Fills t->reason from a finished search: why nothing was chosen, or why
+ * the choice misses the SLA / an --slo, and the candidates whose outputs
+ * differ ("" when met and none differ); also n_outputs_differ,
+ * n_batched_differ and n_measured (tune_explain.c). */
+void tg_tune_explain(struct tg_tune *t, const struct tg_tune_opts *o);
+/* Marks t interrupted during `during` (static text): no choice (best,
+ * confirm -1), meets_sla false, the choice's figures, ratio and the
+ * server-side estimates NAN; reason says so and how many candidates were
+ * measured.  Also for a search that never started (t zeroed: no candidates;
+ * the theoretical bounds NAN then). */
+void tg_tune_mark_interrupted(struct tg_tune *t, const char *during);
 void tg_tune_free(struct tg_tune *t);
 
 #endif

@@ -9,10 +9,13 @@
 #include "analyze/probe.h"
 #include "analyze/prows.h"
 #include "analyze/report.h"
+#include "cli/analyze_cut.h"
 #include "cli/analyze_stream.h"
 #include "cli/cli.h"
 #include "cli/endpoint.h"
 #include "cli/commands.h"
+#include "cli/analyze_scrape.h"
+#include "cli/scrape.h"
 #include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
@@ -44,6 +47,8 @@ struct analyze_opts {
     double budget_s;
     bool quiet;
     struct tg_stream_slo slo;  /* --slo ttft/tpot at p95 (NAN none) */
+    const char *scrape;        /* --scrape URL: the server's /metrics during the probes */
+    uint64_t scrape_interval_ns;
 };
 
 static const struct analyze_opts defaults = {
@@ -51,6 +56,7 @@ static const struct analyze_opts defaults = {
     .payloads = "workload/requests.jsonl",
     .budget_s = 5,
     .slo = { NAN, NAN },
+    .scrape_interval_ns = TG_SCRAPE_DEFAULT_INTERVAL_NS,
 };
 
 static void help(void)
@@ -75,6 +81,10 @@ static void help(void)
            "      --budget SEC         time for the batch sweep (default %g)\n"
            "      --slo METRIC:p95<=VALUE  streams: the ttft / tpot SLO the server-side estimate is\n"
            "                           judged against (repeatable; other metrics and quantiles ignored)\n"
+           "      --scrape URL         poll the server's Prometheus endpoint (http) during the probes into\n"
+           "                           OUT/probe_server_metrics.csv (needs --probe); RUN/server_metrics.csv\n"
+           "                           (run --scrape) is read when present\n"
+           "      --scrape-interval DUR  poll period (default 1s)\n"
            "  -o, --out DIR            where to write (default: RUN, else results/analysis-<UTC stamp>)\n"
            "  -q, --quiet              no progress on stderr\n"
            "  -h, --help               this help\n\n"
@@ -82,17 +92,18 @@ static void help(void)
            "also gets the stream analysis: the TTFT / TPOT floor at concurrency 1, the excess at\n"
            "the run's concurrency (admission queueing from the server's /metrics, the running batch,\n"
            "prefill interference, connections) and the server-side estimate (docs/analysis.md).\n\n"
-           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error.\n",
+           "With --probe, Ctrl-C (SIGINT) or SIGTERM interrupts the probe in flight and starts no\n"
+           "further one: analysis.json / analysis.md are written from what finished, with\n"
+           "\"interrupted\": true, the stage cut short (\"interrupted_during\") and the stages not\n"
+           "measured (\"not_measured\"; their sections null or empty, never a fragment).\n\n"
+           "Without Server-Timing, the server's own queue and running series (tailgate serve, vLLM,\n"
+           "TEI, Triton; scraped with --scrape) are the queueing and saturation evidence.\n\n"
+           "Exit: 0 analysed, 1 the endpoint could not be measured, 2 usage or input error,\n"
+           "3 interrupted.\n",
            defaults.ep.api, tg_api_names(), defaults.payloads, defaults.budget_s);
 }
 
 #define usage(...) tg_cli_usage_error("analyze", __VA_ARGS__)
-
-static void on_progress(void *ctx, const char *what)
-{
-    (void)ctx;
-    fprintf(stderr, "analyze: probing %s\n", what);
-}
 
 /* concurrency and wall time from RUN/summary.json, when there is one */
 static void run_summary(const char *run, uint64_t *conc, double *wall_s)
@@ -164,7 +175,7 @@ static size_t passive_points(const struct tg_prows *r, struct tg_batch_point *pt
     return n;
 }
 
-enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_SLO };
+enum { OPT_PROBE = 256, OPT_PAYLOADS, OPT_BASELINE, OPT_BUDGET, OPT_SLO, OPT_SCRAPE = 400, OPT_SCRAPE_INTERVAL };
 
 static const struct option long_opts[] = {
     { "probe", required_argument, NULL, OPT_PROBE },
@@ -174,6 +185,8 @@ static const struct option long_opts[] = {
     { "baseline-csv", required_argument, NULL, OPT_BASELINE },
     { "budget", required_argument, NULL, OPT_BUDGET },
     { "slo", required_argument, NULL, OPT_SLO },
+    { "scrape", required_argument, NULL, OPT_SCRAPE },
+    { "scrape-interval", required_argument, NULL, OPT_SCRAPE_INTERVAL },
     { "out", required_argument, NULL, 'o' },
     { "quiet", no_argument, NULL, 'q' },
     { "help", no_argument, NULL, 'h' },
@@ -195,6 +208,7 @@ int tg_cmd_analyze(int argc, char **argv)
     char *md = NULL;
     size_t mdlen = 0;
     char err[512], out_buf[256];
+    struct tg_cli_scrape scr = { 0 };    /* --scrape, and the scraped server series */
 
     optind = 1;
     opterr = 0;
@@ -229,6 +243,12 @@ int tg_cmd_analyze(int argc, char **argv)
                 o.slo.tpot_p95_ms = slo.limit_ms;
             break;
         }
+        case OPT_SCRAPE: o.scrape = optarg; break;
+        case OPT_SCRAPE_INTERVAL:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o.scrape_interval_ns) != 0 ||
+                o.scrape_interval_ns < 100 * TG_NS_PER_MS || o.scrape_interval_ns > 3600 * TG_NS_PER_S)
+                return usage("invalid --scrape-interval '%s' (a duration in [100ms, 1h], e.g. 1s)", optarg);
+            break;
         case 'o': o.out = optarg; break;
         case 'q': o.quiet = true; break;
         case 'h': help(); return TG_EXIT_OK;
@@ -245,7 +265,14 @@ int tg_cmd_analyze(int argc, char **argv)
         return usage("--baseline-csv needs the replica's RUN to compare with");
     if ((o.ep.nheaders || o.ep.cacert || o.ep.insecure) && !o.probe)
         return usage("%s applies to --probe only", o.ep.nheaders ? "-H" : o.ep.cacert ? "--cacert" : "--insecure");
+    if (o.scrape && !o.probe)
+        return usage("--scrape polls during the probes: add --probe URL (a run's own scrape is run --scrape)");
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
+    if (o.probe && tg_probe_catch_signals() != 0)
+        return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
+    struct tg_cli_cut prog = { .quiet = o.quiet };
+    struct tg_analysis a = { 0 };
+    bool cut = false;   /* an interrupt cut the probes short */
 
     uint64_t conc = 0;
     double wall_s = NAN;
@@ -296,16 +323,24 @@ int tg_cmd_analyze(int argc, char **argv)
             .sweep = true,
             .connections = true,
             .batch_budget_s = o.budget_s,
-            .progress = o.quiet ? NULL : on_progress,
+            .progress = tg_cli_cut_progress,
+            .progress_ctx = &prog,
         };
-        if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
-            fprintf(stderr, "tailgate analyze: %s\n", err);
-            rc = TG_EXIT_FAIL;
+        if (o.scrape && (rc = tg_cli_scrape_begin(&scr, o.scrape, o.scrape_interval_ns, out_dir)) != 0)
             goto out;
+        int prc = tg_active_probe(&target, &ao, &act, err, sizeof err);
+        tg_cli_scrape_end(&scr, o.quiet);
+        if (prc != 0) {
+            if (!tg_probe_interrupted()) {
+                fprintf(stderr, "tailgate analyze: %s\n", err);
+                rc = TG_EXIT_FAIL;
+                goto out;
+            }
+            cut = true;
+            tg_cli_cut_drop(&prog, &act, &a);
         }
     }
 
-    struct tg_analysis a = { 0 };
     a.run = run_path;
     char probe_shown[2048]; /* the URL as recorded: secrets redacted */
     a.probe_url = o.probe ? tg_redact_url(o.probe, probe_shown, sizeof probe_shown) : NULL;
@@ -409,7 +444,7 @@ int tg_cmd_analyze(int argc, char **argv)
     if (o.baseline_csv)
         a.has_client = tg_client_overhead(&base, &run, &a.client) == 0;
     double *mjit = NULL;
-    if (o.probe && tg_active_model(&act, &a.model, &mjit) == 0) {
+    if (o.probe && !cut && tg_active_model(&act, &a.model, &mjit) == 0) {
         a.has_model = true;
         free(mjit);   /* the same factors as `jitter` when fitted; the file keeps batch_fit's */
         a.model.jitter = NULL;
@@ -418,6 +453,8 @@ int tg_cmd_analyze(int argc, char **argv)
     a.cause = tg_dominant_cause(&a.decomp, a.saturated, a.has_fit ? a.bfit.gain_at_c : NAN, &a.cause_share);
     if (!a.has_decomp)
         a.cause = TG_CAUSE_UNKNOWN;
+    /* the server's own series: the run's scrape (it matches the rows), else the probes' */
+    tg_cli_scrape_evidence(&scr, &a, run_path, run_path ? &run : NULL, &act.top_rows, out_dir);
     a.probe_s = act.elapsed_s;
     a.probe_inputs = act.probe_inputs;
     const struct tg_api *dialect = tg_api_find(o.ep.api);
@@ -440,6 +477,7 @@ int tg_cmd_analyze(int argc, char **argv)
         a.max_batch_named = act.max_batch_named;
     }
     tg_analysis_sentence(&a);
+    tg_cli_scrape_sentence(&scr, &a);
 
     /* streams: a run that streamed, or a probe of a streaming dialect */
     struct tg_cli_stream st = { 0 };
@@ -447,6 +485,12 @@ int tg_cmd_analyze(int argc, char **argv)
     if (streaming)
         tg_cli_stream_analyze(run_path ? &run : NULL, (uint32_t)(run_conc ? run_conc : conc), (uint32_t)conc,
                               o.probe ? &target : NULL, &o.slo, o.quiet, &st);
+    a.interrupted = o.probe && tg_probe_interrupted();
+    if (st.interrupted) {
+        if (!a.interrupted_during)
+            a.interrupted_during = "stream probes";
+        a.not_measured[a.n_not_measured++] = "stream probes";
+    }
 
     /* the files */
     char path[4200];
@@ -457,11 +501,14 @@ int tg_cmd_analyze(int argc, char **argv)
     }
     if (doc && streaming)
         json_object_set_new(doc, "stream", tg_cli_stream_json(&st));
+    if (doc)
+        json_object_set_new(doc, "server_metrics", tg_cli_scrape_json(&scr));
     snprintf(path, sizeof path, "%s/analysis.json", out_dir);
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
         FILE *mf = open_memstream(&md, &mdlen);
-        if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0))
+        if (!mf || tg_analysis_md(mf, &a) != 0 || (streaming && tg_cli_stream_md(mf, &st) != 0) ||
+            tg_cli_scrape_md(mf, &scr) != 0)
             wrc = -ENOMEM;
         if (mf && fclose(mf) != 0)
             wrc = -ENOMEM;
@@ -475,6 +522,18 @@ int tg_cmd_analyze(int argc, char **argv)
         goto out;
     }
 
+    if (a.interrupted) {
+        char kept[200], not_measured[160] = "nothing";
+        for (size_t i = 0, k = 0; i < a.n_not_measured; i++)
+            k += (size_t)snprintf(not_measured + k, sizeof not_measured - k, "%s%s", i ? ", " : "", a.not_measured[i]);
+        fprintf(stderr, "tailgate analyze: interrupted %s%s: kept %s%s; not measured: %s; wrote %s/analysis.json, "
+                        "%s/analysis.md (\"interrupted\": true)\n",
+                a.interrupted_during ? "during the " : "after the probes", a.interrupted_during ? a.interrupted_during : "",
+                run_path ? "the run's sections and " : "", tg_cli_cut_kept(&act, &st, kept, sizeof kept),
+                not_measured, out_dir, out_dir);
+        rc = TG_EXIT_INTERRUPTED;
+        goto out;
+    }
     if (streaming && st.done)
         printf("%s\n", st.sa.sentence);
     else if (streaming)
@@ -503,6 +562,7 @@ int tg_cmd_analyze(int argc, char **argv)
     printf("\n");
     rc = TG_EXIT_OK;
 out:
+    tg_cli_scrape_free(&scr);
     json_decref(doc);
     free(md);
     free(jitter);

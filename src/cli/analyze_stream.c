@@ -148,16 +148,27 @@ void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t run_concurrency,
     bool have_floor = false;
     struct tg_stream_gauges g = { 0 };
     out->gauges_source = "not measured (no --probe)";
+    if (t && tg_probe_interrupted()) {
+        out->interrupted = true;
+        snprintf(out->note, sizeof out->note, "interrupted (SIGINT/SIGTERM) before the stream probes");
+        return;
+    }
     if (t) {
         uint64_t t0 = tg_now_ns();
         struct tg_probe_result f, top;
         if (!quiet)
             fprintf(stderr, "analyze: probing streams at concurrency 1 (the floor)\n");
-        if (probe_at(t, 1, FLOOR_INPUTS, &f) == 0) {
+        int frc = probe_at(t, 1, FLOOR_INPUTS, &f);
+        if (frc == 0) {
             have_floor = tg_stream_point_compute(&f.rows, 1, &floorp) == 0;
             out->probe_inputs += f.inputs;
         }
         tg_probe_result_free(&f);
+        if (frc == TG_EINTR) {
+            out->interrupted = true;
+            snprintf(out->note, sizeof out->note, "interrupted (SIGINT/SIGTERM) during the stream probes");
+            return;
+        }
         if (!quiet)
             fprintf(stderr, "analyze: probing streams at concurrency %u with /metrics sampled\n", concurrency);
         struct poller p = { .t = t };
@@ -167,6 +178,12 @@ void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t run_concurrency,
         if (polling) {
             atomic_store(&p.stop, true);
             pthread_join(th, NULL);
+        }
+        if (rc == TG_EINTR) {
+            tg_probe_result_free(&top);
+            out->interrupted = true;
+            snprintf(out->note, sizeof out->note, "interrupted (SIGINT/SIGTERM) during the stream probes");
+            return;
         }
         if (rc == 0) {
             out->probe_inputs += top.inputs;

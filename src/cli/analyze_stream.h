@@ -25,14 +25,18 @@ struct tg_cli_stream {
     uint64_t probe_inputs;
     double probe_s;
     const char *gauges_source;     /* "/metrics" URL path or a reason it is absent */
+    bool interrupted;              /* the probe interrupt (probe.h) cut the stream probes short:
+                                      not analysed (done false, note says so) */
     char note[200];                /* why there is no analysis, "" none */
 };
 
 /* run: the analysed rows (NULL or without TG_PROWS_STREAM: the loaded probe
  * stands in), at run_concurrency; concurrency: the loaded probe's; t: the
  * probe target (NULL: passive, no floor); slo: the P95 SLOs (NAN none).
- * Probes are bounded (a few seconds each).  Never fails: out->done false
- * and out->note say why. */
+ * Probes are bounded (a few seconds each); with the probe interrupt raised
+ * (before or during them) none further starts and the section is not
+ * analysed (out->interrupted).  Never fails: out->done false and out->note
+ * say why. */
 void tg_cli_stream_analyze(const struct tg_prows *run, uint32_t run_concurrency, uint32_t concurrency,
                            const struct tg_probe_target *t,
                            const struct tg_stream_slo *slo, bool quiet, struct tg_cli_stream *out);

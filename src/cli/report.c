@@ -9,6 +9,7 @@
 #include "core/fs.h"
 #include "cli/report_curves.h"
 #include "cli/report_load.h"
+#include "cli/report_server.h"
 #include "cli/report_pages.h"
 
 #include "compare/rows.h" /* tg_read_file */
@@ -318,6 +319,14 @@ int tg_cmd_report(int argc, char **argv)
     find_curves(&curves, &pool, &o, outdir, cmp_dir, data, nruns, notes, &notes_n, 16);
     pg.curves = curves.v;
     pg.ncurves = curves.n;
+    /* run --scrape: the server's own queue / running series, one extra chart */
+    if (tg_mkdir_p(outdir) == 0)
+        for (int k = 0; k < nruns && notes_n < 8; k++) {
+            char note[600] = "";
+            const char *file = nruns == 1 ? "server_metrics.svg" : k ? "server_metrics_after.svg" : "server_metrics_before.svg";
+            if (tg_report_server_chart(&data[k], outdir, file, note, sizeof note) != 0 && note[0])
+                notes[notes_n++] = tg_rpool_printf(&pool, "%s", note);
+        }
     pg.notes = notes;
     pg.notes_n = notes_n;
     if (pool.oom) {

@@ -10,6 +10,7 @@
 #include "compare/slo_eval.h"
 #include "cli/commands.h"
 #include "cli/run.h"
+#include "cli/scrape.h"
 #include "core/fs.h"
 #include "core/error.h"
 #include "core/redact.h"
@@ -36,6 +37,7 @@
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
@@ -306,6 +308,58 @@ static int setup_engine(struct run *x)
     return 0;
 }
 
+/* --metrics-listen: the endpoint is up (and its port written) before the first input. */
+static int start_metrics(struct run *x)
+{
+    if (!x->o.metrics_listen)
+        return 0;
+    char why[400];
+    if (tg_run_metrics_start(&x->metrics, &x->o, &x->cfg, x->engine, why, sizeof why) != 0)
+        return usage("--metrics-listen %s: %s", x->o.metrics_listen, why);
+    for (uint64_t i = 0; i < x->o.threads; i++)
+        x->wctx[i].metrics = tg_run_metrics_shard(x->metrics, i);
+    if (!x->o.quiet)
+        fprintf(stderr, "tailgate run: serving metrics at %s\n", tg_run_metrics_url(x->metrics));
+    return 0;
+}
+
+/* --scrape: stopped (one last scrape, the file renamed into place) when the load ends. */
+static void stop_scrape(struct run *x)
+{
+    if (!x->scraper)
+        return;
+    struct tg_scrape_stats st;
+    int rc = tg_scrape_stop(x->scraper, 1, &st);
+    x->scraper = NULL;
+    char shown[1024];
+    tg_redact_url(x->o.scrape_url, shown, sizeof shown);
+    if (rc)
+        fprintf(stderr, "tailgate run: --scrape: lost %s/server_metrics.csv: %s\n", x->out_dir, tg_strerror(rc));
+    else if (!x->o.quiet || st.failed)
+        fprintf(stderr, "tailgate run: scraped %s %llu times (%llu failed%s%s), %llu samples -> %s/server_metrics.csv\n",
+                shown, (unsigned long long)st.scrapes, (unsigned long long)st.failed, st.first_error[0] ? ": " : "",
+                st.first_error, (unsigned long long)st.rows, x->out_dir);
+}
+
+/* --metrics-linger: the final values stay up for DUR, or until a signal. */
+static void linger(struct run *x)
+{
+    if (!x->metrics || !x->o.metrics_linger_ns)
+        return;
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    uint64_t end = tg_now_ns() + x->o.metrics_linger_ns;
+    for (uint64_t now; (now = tg_now_ns()) < end;) {
+        uint64_t left = end - now;
+        struct timespec ts = { (time_t)(left / TG_NS_PER_S), (long)(left % TG_NS_PER_S) };
+        int s = sigtimedwait(&sigs, NULL, &ts);
+        if (s == SIGINT || s == SIGTERM)
+            break;
+    }
+}
+
 /* Runs the engine to its end with signals and progress, then joins it. */
 static int run_engine(struct run *x, const struct tg_engine_totals **t)
 {
@@ -329,9 +383,16 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
     uint64_t t0 = tg_now_ns();
     if (x->show && !(x->progress = tg_progress_new(tg_run_shard_inputs(o, x->cfg.inputs), t0)))
         return usage("out of memory");
+    if (o->scrape_url) {
+        char why[400], csv[4200];
+        snprintf(csv, sizeof csv, "%s/server_metrics.csv", x->out_dir);
+        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, csv, &x->scraper, why, sizeof why) != 0)
+            return usage("%s", why);
+    }
     int erc = tg_engine_start(x->engine);
     if (erc)
         return usage("cannot start worker threads: %s", tg_strerror(erc));
+    tg_run_metrics_started(x->metrics, t0);
     int signals = 0;
     uint64_t next_line = t0 + o->progress_interval_ns, line_done = UINT64_MAX;
     while (!tg_engine_finished(x->engine)) {
@@ -353,6 +414,7 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
             }
         }
     }
+    stop_scrape(x);
     if (x->progress) {
         /* every worker has flushed: the final counts */
         progress_tick(x->progress, x->engine, x->wctx, o->threads, tg_now_ns());
@@ -369,11 +431,14 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
                         "%s/requests.csv\n", x->out_dir);
         return TG_EXIT_FAIL;
     }
+    tg_run_metrics_finished(x->metrics);
     return 0;
 }
 
 static void run_free(struct run *x)
 {
+    tg_scrape_stop(x->scraper, 0, NULL);   /* a failed start: no file */
+    tg_run_metrics_free(x->metrics);        /* before the engine it reads */
     tg_engine_free(x->engine);
     for (uint64_t i = 0; x->wctx && i < x->o.threads; i++)
         tg_progress_lat_free(x->wctx[i].lat);
@@ -426,9 +491,23 @@ int tg_cmd_run(int argc, char **argv)
     if (!rc)
         rc = setup_engine(x);
     if (!rc)
+        rc = start_metrics(x);
+    if (!rc && (x->o.metrics_listen || x->o.scrape_url)) {
+        char shown[1024];
+        json_object_set_new(x->config, "metrics_listen",
+                            x->o.metrics_listen ? json_string(x->o.metrics_listen) : json_null());
+        json_object_set_new(x->config, "scrape",
+                            x->o.scrape_url ? json_pack("{s:s, s:f}", "url",
+                                                        tg_redact_url(x->o.scrape_url, shown, sizeof shown),
+                                                        "interval_s", (double)x->o.scrape_interval_ns / 1e9)
+                                            : json_null());
+    }
+    if (!rc)
         rc = run_engine(x, &t);
     if (!rc)
         rc = tg_run_report(x, t);
+    if (t)
+        linger(x);
 done:
     run_free(x);
     pthread_mutex_destroy(&x->csv_lock);

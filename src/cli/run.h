@@ -80,6 +80,12 @@ struct run_opts {
     int64_t start_at_ms;       /* Unix ms */
     uint64_t start_tolerance_ns;
     uint64_t shard_concurrency, shard_connections;   /* this shard's part of -c and --connections */
+    /* Prometheus out and in (run_metrics.c, scrape.c) */
+    const char *metrics_listen;    /* --metrics-listen ADDR:PORT; NULL: no endpoint */
+    const char *metrics_port_file; /* --metrics-port-file F: the bound port, for tests */
+    uint64_t metrics_linger_ns;    /* --metrics-linger DUR: keep serving the final values */
+    const char *scrape_url;        /* --scrape URL: the server's /metrics; NULL: none */
+    uint64_t scrape_interval_ns;   /* --scrape-interval DUR */
     /* filled by tg_run_parse_opts */
     const char *url;           /* the URL argument (or baseline mode's default) */
     bool baseline;
@@ -141,6 +147,8 @@ struct run {
     struct run_wctx *wctx;
     void **wptr;
     struct tg_progress *progress;
+    struct run_metrics *metrics;   /* --metrics-listen; NULL: none */
+    struct tg_scraper *scraper;    /* --scrape; NULL: none */
     bool live, show;               /* progress: a live line / any progress */
     json_t *config, *summary_doc;
     int csv_fd, out_fd, stream_fd;
@@ -193,11 +201,34 @@ struct run_wctx {
     struct tg_writer stream;
     bool save, save_stream;
     struct tg_progress_lat *lat;   /* NULL: no progress shown */
+    struct run_shard *metrics;     /* this worker's counters of the /metrics endpoint; NULL: none */
 };
 
 /* The engine's callbacks (ctx: a struct run_wctx). */
 void tg_run_on_result(void *ctx, const struct tg_input_result *r);
 void tg_run_on_flush(void *ctx);
+
+/* ---- run_metrics.c: --metrics-listen ------------------------------------------- */
+
+struct run_metrics;
+struct run_shard;
+
+/* Binds o->metrics_listen and serves GET /metrics on its own thread
+ * (libmicrohttpd); writes the port to o->metrics_port_file.  engine
+ * (borrowed, may be NULL) gives the in-flight gauge.  Returns 0, or a
+ * TG_E… code with a one-line reason in why. */
+int tg_run_metrics_start(struct run_metrics **out, const struct run_opts *o, const struct tg_engine_config *cfg,
+                         const struct tg_engine *engine, char *why, size_t whylen);
+/* Worker w's shard (NULL when m is NULL). */
+struct run_shard *tg_run_metrics_shard(struct run_metrics *m, size_t worker);
+/* Adds one result to its worker's shard (on that worker's thread, or after
+ * the join on the main thread); no lock, no allocation. */
+void tg_run_metrics_record(struct run_shard *s, const struct tg_input_result *r);
+void tg_run_metrics_started(struct run_metrics *m, uint64_t t0_ns);
+void tg_run_metrics_finished(struct run_metrics *m);   /* every result is in */
+const char *tg_run_metrics_url(const struct run_metrics *m);   /* "http://ADDR:PORT/metrics" */
+/* Stops the endpoint (joins its thread) and frees m; NULL is a no-op. */
+void tg_run_metrics_free(struct run_metrics *m);
 
 /* ---- run_slo.c ----------------------------------------------------------------- */
 

@@ -48,6 +48,7 @@ static const struct run_opts defaults = {
     .slo_confidence = 0.99,
     .burstiness = 0,
     .trace_speed = 1,
+    .scrape_interval_ns = 1 * TG_NS_PER_S,
 };
 
 /* input.py's client: httpx 0.23.3 AsyncClient defaults. */
@@ -128,6 +129,14 @@ static void help(void)
            "      --slo METRIC:pNN<=VALUE  latency|ttft|tpot|itl, e.g. ttft:p95<=250ms (repeatable, at\n"
            "                           most %d); goodput counts the ok inputs that meet every one\n"
            "      --slo-confidence C   confidence of the SLO verdicts (default %.2f)\n"
+           "Prometheus (docs/formats.md):\n"
+           "      --metrics-listen ADDR:PORT  serve the live run at http://ADDR:PORT/metrics (text format\n"
+           "                           0.0.4; [V6]:PORT, :PORT for every address, port 0 picks a free one)\n"
+           "      --metrics-port-file F  write the bound port to F\n"
+           "      --metrics-linger DUR  keep serving the final values DUR after the run (default 0)\n"
+           "      --scrape URL         poll the server's Prometheus endpoint (http) during the run into\n"
+           "                           OUT/server_metrics.csv (time_ms,metric,labels,value)\n"
+           "      --scrape-interval DUR  poll period (default 1s, at least 100ms)\n"
            "  -o, --out DIR            output directory (default results/run-<UTC stamp>)\n"
            "      --force              write into a non-empty existing directory\n"
            "Progress (stderr):\n"
@@ -171,6 +180,7 @@ enum {
     OPT_BURSTINESS, OPT_STAGES, OPT_TRACE, OPT_TRACE_SPEED,
     /* distributed runs */
     OPT_SHARD_INDEX, OPT_SHARD_COUNT, OPT_RUN_ID, OPT_START_AT, OPT_START_TOLERANCE,
+    OPT_METRICS_LISTEN = 400, OPT_METRICS_PORT_FILE, OPT_METRICS_LINGER, OPT_SCRAPE, OPT_SCRAPE_INTERVAL,
 };
 
 static const struct option long_opts[] = {
@@ -216,6 +226,11 @@ static const struct option long_opts[] = {
     { "run-id", required_argument, NULL, OPT_RUN_ID },
     { "start-at", required_argument, NULL, OPT_START_AT },
     { "start-tolerance", required_argument, NULL, OPT_START_TOLERANCE },
+    { "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
+    { "metrics-port-file", required_argument, NULL, OPT_METRICS_PORT_FILE },
+    { "metrics-linger", required_argument, NULL, OPT_METRICS_LINGER },
+    { "scrape", required_argument, NULL, OPT_SCRAPE },
+    { "scrape-interval", required_argument, NULL, OPT_SCRAPE_INTERVAL },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
 };
@@ -414,6 +429,26 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
             if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->start_tolerance_ns) != 0)
                 return usage("invalid --start-tolerance '%s' (a duration, e.g. 50ms)", optarg);
             break;
+        /* Prometheus out (--metrics-*) and in (--scrape*) */
+        case OPT_METRICS_LISTEN:
+            o->metrics_listen = optarg;
+            break;
+        case OPT_METRICS_PORT_FILE:
+            o->metrics_port_file = optarg;
+            break;
+        case OPT_METRICS_LINGER:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->metrics_linger_ns) != 0 ||
+                o->metrics_linger_ns > 3600 * TG_NS_PER_S)
+                return usage("invalid --metrics-linger '%s' (a duration up to 1h, e.g. 5s)", optarg);
+            break;
+        case OPT_SCRAPE:
+            o->scrape_url = optarg;
+            break;
+        case OPT_SCRAPE_INTERVAL:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->scrape_interval_ns) != 0 ||
+                o->scrape_interval_ns < 100 * TG_NS_PER_MS || o->scrape_interval_ns > 3600 * TG_NS_PER_S)
+                return usage("invalid --scrape-interval '%s' (a duration in [100ms, 1h], e.g. 1s)", optarg);
+            break;
         case 'h':
             help();
             return TG_EXIT_OK;
@@ -459,6 +494,8 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         return usage("--save-outputs needs the outputs (drop --no-outputs)");
     if (!o->outputs && o->save_stream)
         return usage("--save-stream needs the outputs (drop --no-outputs)");
+    if ((o->metrics_port_file || o->metrics_linger_ns) && !o->metrics_listen)
+        return usage("%s needs --metrics-listen", o->metrics_port_file ? "--metrics-port-file" : "--metrics-linger");
     if (tg_run_open_loop(o) && !set_c && !baseline)
         o->concurrency = TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
     int shr = tg_run_shard_opts(o);

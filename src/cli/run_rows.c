@@ -59,6 +59,8 @@ void tg_run_on_result(void *ctx, const struct tg_input_result *r)
         .tokens_from_usage = r->tokens_from_usage,
         .content_events = r->content_events,
     };
+    if (c->metrics)
+        tg_run_metrics_record(c->metrics, r);
     if (c->lat && r->ok)
         tg_progress_lat_record(c->lat, r->latency_ns / 1000);
     char *p = tg_writer_reserve(&c->csv, TG_CSV_ROW_MAX);

@@ -102,8 +102,12 @@ static void help(void)
            "  -h, --help               this help\n\n"
            "An --analysis of a streaming server with /metrics gauges adds the in-flight cap at the\n"
            "most sequences it ran, --connections R, to the measured candidates.\n\n"
+           "Ctrl-C (SIGINT) or SIGTERM stops the search: the probe in flight is interrupted, no further\n"
+           "one starts, and tune.json / tune.md are written with \"interrupted\": true, the candidates\n"
+           "measured so far (the one in flight is not), no choice (\"best\": null) and no confirmation.\n\n"
            "Exit: 0 a configuration meets the SLA and every --slo, 1 none does or none could be chosen (tune.json\n"
-           "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error.\n",
+           "\"reason\" says why; \"best\" is null when no evidence chose one), 2 usage or setup error,\n"
+           "3 interrupted.\n",
            defaults.sla_p95_ms, TG_TUNE_MAX_SLOS, defaults.ep.api, tg_api_names(), defaults.payloads, (unsigned long long)defaults.concurrency,
            (unsigned long long)defaults.inputs, (unsigned long long)defaults.top_k,
            (unsigned long long)defaults.seed);
@@ -296,6 +300,10 @@ int tg_cmd_tune(int argc, char **argv)
     const char *url = argv[optind];
 
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
+    if (tg_probe_catch_signals() != 0) {
+        rc = usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
+        goto out;
+    }
     have_target = true;
     if ((rc = tg_cli_endpoint_target("tune", &o.ep, url, o.payloads, &target)) != 0)
         goto out;
@@ -329,6 +337,7 @@ int tg_cmd_tune(int argc, char **argv)
 
     /* the cost model */
     struct tg_costmodel model;
+    const struct tg_costmodel *mp = &model;
     const char *model_source = o.analysis;
     if (o.analysis) {
         if (tg_analysis_load_model(o.analysis, &model, &jitter, err, sizeof err) != 0) {
@@ -346,17 +355,21 @@ int tg_cmd_tune(int argc, char **argv)
             .progress = o.quiet ? NULL : on_progress,
             .progress_ctx = "probing ",
         };
+        model_source = "probe";
         if (tg_active_probe(&target, &ao, &act, err, sizeof err) != 0) {
-            fprintf(stderr, "tailgate tune: %s\n", err);
-            rc = TG_EXIT_FAIL;
-            goto out;
-        }
-        if (tg_active_model(&act, &model, &jitter) != 0) {
+            if (!tg_probe_interrupted()) {
+                fprintf(stderr, "tailgate tune: %s\n", err);
+                rc = TG_EXIT_FAIL;
+                goto out;
+            }
+            /* Ctrl-C before the model was whole: no model, no candidate */
+            tg_tune_mark_interrupted(&tune, "model probe");
+            mp = NULL;
+        } else if (tg_active_model(&act, &model, &jitter) != 0) {
             fprintf(stderr, "tailgate tune: the endpoint's batch cost could not be measured (batches refused?)\n");
             rc = TG_EXIT_FAIL;
             goto out;
         }
-        model_source = "probe";
     }
 
     struct tg_tune_opts to = {
@@ -377,7 +390,7 @@ int tg_cmd_tune(int argc, char **argv)
         .progress = o.quiet ? NULL : on_progress,
         .progress_ctx = "measuring ",
     };
-    if (tg_tune_search(&target, &model, &to, &tune, err, sizeof err) != 0) {
+    if (mp && tg_tune_search(&target, mp, &to, &tune, err, sizeof err) != 0) {
         fprintf(stderr, "tailgate tune: %s\n", err);
         rc = TG_EXIT_FAIL;
         goto out;
@@ -387,7 +400,7 @@ int tg_cmd_tune(int argc, char **argv)
 
     char path[4200];
     char url_shown[2048]; /* the URL as recorded: secrets redacted */
-    doc = tg_tune_json(&tune, &to, &model, tg_redact_url(url, url_shown, sizeof url_shown), model_source);
+    doc = tg_tune_json(&tune, &to, mp, tg_redact_url(url, url_shown, sizeof url_shown), model_source);
     if (doc) {
         json_object_set_new(doc, "api", json_string(target.api->name));
         tg_cli_endpoint_record(doc, &o.ep, &target);
@@ -396,7 +409,7 @@ int tg_cmd_tune(int argc, char **argv)
     int wrc = doc ? tg_report_write_json(path, doc) : -ENOMEM;
     if (wrc == 0) {
         FILE *mf = open_memstream(&md, &mdlen);
-        if (!mf || tg_tune_md(mf, &tune, &to, &model) != 0)
+        if (!mf || tg_tune_md(mf, &tune, &to, mp) != 0)
             wrc = -ENOMEM;
         if (mf && fclose(mf) != 0)
             wrc = -ENOMEM;
@@ -410,6 +423,13 @@ int tg_cmd_tune(int argc, char **argv)
         goto out;
     }
 
+    if (tune.interrupted) {
+        fprintf(stderr, "tailgate tune: interrupted during the %s: kept %zu measured candidate(s)%s, no configuration "
+                        "chosen; wrote %s/tune.json, %s/tune.md (\"interrupted\": true)\n",
+                tune.interrupted_during, tune.n_measured, mp ? "" : " and no cost model", out_dir, out_dir);
+        rc = TG_EXIT_INTERRUPTED;
+        goto out;
+    }
     char line[768];
     tg_tune_summary_line(&tune, &to, line, sizeof line);
     printf("%s\n", line);

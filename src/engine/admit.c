@@ -7,6 +7,7 @@
 
 #include "api/api.h"
 #include "core/time.h"
+#include "engine/fault.h"
 #include "stats/hist.h"
 
 #include <string.h>
@@ -26,11 +27,15 @@ static void put_xid(char *out, const char *token, uint64_t id)
     out[TG_WK_XID_LEN] = '\0';
 }
 
+#define NO_SLOT "no free request slot (an accounting bug of the engine)"
+
+/* A request slot, or NULL when none is free: that cannot happen (one slot
+ * per input slot), but the callers fail their inputs rather than lose them. */
 static struct req *req_alloc(struct worker *w)
 {
     uint32_t i = w->free_req;
-    if (i == TG_WK_NONE)
-        return NULL;   /* cannot happen: one request slot per input slot */
+    if (i == TG_WK_NONE || tg_fault(TG_FAULT_REQ_ALLOC))
+        return NULL;
     struct req *r = &w->reqs[i];
     w->free_req = r->next_free;
     memset(r->t, 0, sizeof r->t);
@@ -69,6 +74,10 @@ void tg_wk_req_fail(struct worker *w, struct req *r, enum tg_errc errc, const ch
 static void send_single(struct worker *w, uint32_t slot)
 {
     struct req *r = req_alloc(w);
+    if (!r) {
+        tg_wk_finish_input(w, slot, NULL, TG_ERRC_WRITE, NO_SLOT, NULL, NULL, 0);
+        return;
+    }
     struct input *in = &w->inputs[slot];
     r->inputs[0] = slot;
     r->n = 1;
@@ -96,6 +105,11 @@ void tg_wk_send_batch(struct worker *w, uint32_t model)
     if (!n)
         return;
     struct req *r = req_alloc(w);
+    if (!r) {
+        for (uint32_t k = 0; k < n; k++)
+            tg_wk_finish_input(w, w->take[k], NULL, TG_ERRC_WRITE, NO_SLOT, NULL, NULL, 0);
+        return;
+    }
     memcpy(r->inputs, w->take, n * sizeof *r->inputs);
     r->n = n;
     r->batched = true;

@@ -25,6 +25,19 @@ const char *const tg_wk_conn_state_names[CONN_NSTATES] = {
 
 static void conn_start_write(struct worker *w, struct conn *c);
 
+bool tg_wk_conn_watch(struct worker *w, struct conn *c, unsigned events, enum tg_errc errc)
+{
+    int rc = tg_loop_mod(w->loop, &c->io, events);
+    if (rc == 0)
+        return true;
+    /* Left registered for the old interest, c could wait forever (or spin on
+     * a writable socket): its inputs fail now and c is closed. */
+    snprintf(w->detail, sizeof w->detail, "epoll_ctl: %s", tg_strerror(rc));
+    tg_wk_conn_fail(w, c, errc, w->detail);
+    tg_wk_after_close(w);
+    return false;
+}
+
 /* ---- the pool ---------------------------------------------------------------- */
 
 void tg_wk_conn_close(struct worker *w, struct conn *c)
@@ -119,8 +132,10 @@ void tg_wk_conn_release(struct worker *w, struct conn *c)
         return;
     }
     conn_set_state(w, c, CONN_IDLE);
-    /* Watch the idle connection: a server closing it must not be used again. */
-    tg_loop_mod(w->loop, &c->io, TG_LOOP_READ);
+    /* Watch the idle connection: a server closing it must not be used again.
+     * One that cannot be watched is closed (it carries no request). */
+    if (!tg_wk_conn_watch(w, c, TG_LOOP_READ, TG_ERRC_READ))
+        return;
     if (!c->in_idle) {
         c->in_idle = true;
         c->idle_next = w->idle_head;
@@ -193,7 +208,7 @@ static void conn_do_write(struct worker *w, struct conn *c)
         int err = 0;
         enum tg_io st = tg_net_writev(&c->nc, iov, n, &put, &err);
         if (st == TG_IO_AGAIN) {
-            tg_loop_mod(w->loop, &c->io, c->nc.want);
+            tg_wk_conn_watch(w, c, c->nc.want, TG_ERRC_WRITE);
             return;
         }
         if (st == TG_IO_ERROR) {
@@ -207,7 +222,7 @@ static void conn_do_write(struct worker *w, struct conn *c)
     w->st.bytes_out += r->wlen;
     req_set_state(w, r, REQ_WAITING);
     conn_set_state(w, c, CONN_WAITING);
-    tg_loop_mod(w->loop, &c->io, TG_LOOP_READ);
+    tg_wk_conn_watch(w, c, TG_LOOP_READ, TG_ERRC_READ);
 }
 
 static void conn_start_write(struct worker *w, struct conn *c)
@@ -240,11 +255,12 @@ static void conn_handshake(struct worker *w, struct conn *c)
 {
     int err = 0;
     enum tg_io st = tg_net_handshake(&c->nc, &err);
+    struct req *r = c->req;
     if (st == TG_IO_AGAIN) {
-        tg_loop_mod(w->loop, &c->io, c->nc.want);
+        if (!tg_wk_conn_watch(w, c, c->nc.want, TG_ERRC_TLS) && !r)
+            tg_wk_preconnect_step(w);
         return;
     }
-    struct req *r = c->req;
     if (st == TG_IO_ERROR) {
         char why[160];
         bool verify = false;
@@ -309,10 +325,8 @@ static bool idle_tls_quiet(struct worker *w, struct conn *c)
     size_t got = 0;
     int err = 0;
     enum tg_io st = tg_net_read(&c->nc, scratch, sizeof scratch, &got, &err);
-    if (st != TG_IO_AGAIN)
-        return false;
-    tg_loop_mod(w->loop, &c->io, c->nc.want);
-    return true;
+    /* not watchable: closed by the caller like a server-closed one */
+    return st == TG_IO_AGAIN && tg_loop_mod(w->loop, &c->io, c->nc.want) == 0;
 }
 
 /* ---- events ---------------------------------------------------------------- */

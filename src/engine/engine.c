@@ -205,6 +205,14 @@ void tg_engine_progress(const struct tg_engine *e, uint64_t *done, uint64_t *fai
     }
 }
 
+uint64_t tg_engine_in_flight(const struct tg_engine *e)
+{
+    uint64_t n = 0;
+    for (uint32_t i = 0; i < e->nthreads; i++)
+        n += tg_worker_in_flight(e->workers[i]);
+    return n;
+}
+
 void tg_engine_interrupt(struct tg_engine *e)
 {
     for (uint32_t i = 0; i < e->started; i++)

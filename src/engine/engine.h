@@ -211,6 +211,9 @@ int tg_engine_start(struct tg_engine *e);
 bool tg_engine_finished(const struct tg_engine *e);
 /* Inputs finished so far and how many of them failed (thread-safe, approximate). */
 void tg_engine_progress(const struct tg_engine *e, uint64_t *done, uint64_t *failed);
+/* Inputs admitted and not yet finished, over all workers (thread-safe,
+ * approximate: each worker's count is read once, relaxed). */
+uint64_t tg_engine_in_flight(const struct tg_engine *e);
 /* Asks every worker to stop: in-flight and waiting inputs fail as interrupted.
  * Thread-safe; async-signal-safe. */
 void tg_engine_interrupt(struct tg_engine *e);

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "engine/fault.h"
 
 #include <errno.h>
 #include <stdatomic.h>
@@ -78,6 +79,9 @@ int tg_loop_mod(struct tg_loop *l, struct tg_loop_io *io, unsigned events)
         return TG_EINVAL;
     if (io->events == events)
         return 0;
+    int injected = tg_fault(TG_FAULT_LOOP_MOD);
+    if (injected)
+        return injected;
     struct epoll_event e = { .events = to_epoll(events), .data.ptr = io };
     if (epoll_ctl(l->epfd, EPOLL_CTL_MOD, io->fd, &e) < 0)
         return -errno;
@@ -167,17 +171,33 @@ void tg_loop_timer_stop(struct tg_loop *l, struct tg_loop_timer *t)
         sift_down(l, i);
 }
 
+/* Grows the heap to hold at least n timers; a failure keeps the old heap. */
+static int heap_reserve(struct tg_loop *l, size_t n)
+{
+    if (n <= l->capheap)
+        return 0;
+    size_t cap = l->capheap ? l->capheap : 64;
+    while (cap < n)
+        cap *= 2;
+    struct tg_loop_timer **h = tg_fault(TG_FAULT_TIMER_HEAP) ? NULL : realloc(l->heap, cap * sizeof *h);
+    if (!h)
+        return TG_ENOMEM;
+    l->heap = h;
+    l->capheap = cap;
+    return 0;
+}
+
+int tg_loop_timer_reserve(struct tg_loop *l, size_t n)
+{
+    return heap_reserve(l, n);
+}
+
 int tg_loop_timer_start(struct tg_loop *l, struct tg_loop_timer *t, uint64_t deadline_ns)
 {
     tg_loop_timer_stop(l, t);
-    if (l->nheap == l->capheap) {
-        size_t cap = l->capheap ? l->capheap * 2 : 64;
-        struct tg_loop_timer **h = realloc(l->heap, cap * sizeof *h);
-        if (!h)
-            return TG_ENOMEM;
-        l->heap = h;
-        l->capheap = cap;
-    }
+    int rc = heap_reserve(l, l->nheap + 1);
+    if (rc)
+        return rc;
     t->deadline_ns = deadline_ns;
     t->seq = l->seq++;
     l->heap[l->nheap] = t;

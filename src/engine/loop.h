@@ -8,7 +8,8 @@
  * connection); the loop keeps pointers to them while they are registered, so
  * they must stay valid until tg_loop_del() / tg_loop_timer_stop() or until
  * the loop is freed.  Registering allocates only when the timer heap grows,
- * so steady state does not call malloc.
+ * so steady state does not call malloc; a user that reserves room for all
+ * its timers up front (tg_loop_timer_reserve) never sees a timer start fail.
  *
  * Times are nanoseconds on CLOCK_MONOTONIC (core/time.h).
  */
@@ -59,14 +60,24 @@ void tg_loop_io_init(struct tg_loop_io *io, tg_loop_io_fn fn, void *arg);
 /* Registers fd with interest `events` (TG_LOOP_READ|TG_LOOP_WRITE, may be 0).
  * Returns 0 or -errno. */
 int tg_loop_add(struct tg_loop *l, struct tg_loop_io *io, int fd, unsigned events);
-/* Changes the interest set; no system call when it is unchanged.  Returns 0 or -errno. */
+/* Changes the interest set; no system call when it is unchanged.  Returns 0
+ * or -errno (epoll_ctl's: the registration is then as before, and the
+ * caller must not count on the new interest: the engine fails and closes
+ * the connection). */
 int tg_loop_mod(struct tg_loop *l, struct tg_loop_io *io, unsigned events);
 /* Unregisters the watcher (does not close the fd) and drops any of its events
  * still pending in the current dispatch round.  No-op when not registered. */
 void tg_loop_del(struct tg_loop *l, struct tg_loop_io *io);
 
 void tg_loop_timer_init(struct tg_loop_timer *t, tg_loop_timer_fn fn, void *arg);
-/* Arms (or re-arms) the timer for deadline_ns.  Returns 0 or TG_ENOMEM. */
+/* Makes room in the heap for n armed timers at once.  Returns 0 or
+ * TG_ENOMEM (the loop is unchanged). */
+int tg_loop_timer_reserve(struct tg_loop *l, size_t n);
+/* Arms (or re-arms) the timer for deadline_ns.  Returns 0 or TG_ENOMEM (the
+ * timer is then disarmed).  Cannot fail while the armed timers, this one
+ * included, are no more than tg_loop_timer_reserve()'s n: the engine's
+ * workers reserve their five timers when they are created (tg_engine_new),
+ * so a run never finds a timer it could not arm. */
 int tg_loop_timer_start(struct tg_loop *l, struct tg_loop_timer *t, uint64_t deadline_ns);
 /* Disarms the timer; no-op when not armed. */
 void tg_loop_timer_stop(struct tg_loop *l, struct tg_loop_timer *t);

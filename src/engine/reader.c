@@ -189,7 +189,7 @@ void tg_wk_conn_read(struct worker *w, struct conn *c)
             /* Over TLS every byte OpenSSL buffered was consumed by the loop
              * above, so waiting for the socket is right; it may want writable. */
             if (c->nc.ssl)
-                tg_loop_mod(w->loop, &c->io, c->nc.want);
+                tg_wk_conn_watch(w, c, c->nc.want, TG_ERRC_READ);
             return;
         }
         struct req *r = c->req;

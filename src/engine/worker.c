@@ -21,6 +21,18 @@
 #include <unistd.h>
 
 #define FLUSH_NS (100 * TG_NS_PER_MS)
+/* sched_timer, batch_timer, sweep_timer, flush_timer, end_timer */
+#define WK_TIMERS 5
+
+/* Arms one of the worker's timers.  tg_worker_new reserved heap room for all
+ * WK_TIMERS of them, so this cannot fail (loop.h): no input is ever left
+ * waiting for a timer that was not armed.  The unit test
+ * engine_faults_timer_heap checks that a run never grows the heap. */
+static void arm(struct worker *w, struct tg_loop_timer *t, uint64_t deadline_ns)
+{
+    int rc = tg_loop_timer_start(w->loop, t, deadline_ns);
+    (void)rc;
+}
 
 static void finish_worker(struct worker *w)
 {
@@ -36,12 +48,17 @@ void tg_wk_pump(struct worker *w)
         uint64_t id = 0, intended = 0, wake = 0;
         enum tg_sched_res r = tg_sched_poll(&w->sched, now, w->in_flight, &id, &intended, &wake);
         if (r == TG_SCHED_ADMIT) {
+            uint32_t before = w->in_flight;
             tg_wk_admit(w, id, intended);
+            /* An input that failed at once (no request slot, no socket) must
+             * not freeze the clock: a -d run would admit and fail forever. */
+            if (w->in_flight <= before)
+                now = tg_loop_update_now(w->loop);
             continue;
         }
         if (r == TG_SCHED_WAIT && wake && (!tg_loop_timer_armed(&w->sched_timer) ||
                                            w->sched_timer.deadline_ns != wake))
-            tg_loop_timer_start(w->loop, &w->sched_timer, wake);
+            arm(w, &w->sched_timer, wake);
         break;
     }
     if (w->cfg->batch > 1 && w->batcher.pending) {
@@ -51,7 +68,7 @@ void tg_wk_pump(struct worker *w)
             tg_wk_send_batch(w, (uint32_t)m);
         uint64_t d = tg_batcher_next_deadline(&w->batcher);
         if (d != UINT64_MAX && (!tg_loop_timer_armed(&w->batch_timer) || w->batch_timer.deadline_ns != d))
-            tg_loop_timer_start(w->loop, &w->batch_timer, d);
+            arm(w, &w->batch_timer, d);
     }
     if (w->sched.done && w->in_flight == 0)
         finish_worker(w);
@@ -85,7 +102,7 @@ static void on_sweep(struct tg_loop *l, struct tg_loop_timer *t)
             tg_wk_preconnect_step(w);
         tg_wk_after_close(w);
     }
-    tg_loop_timer_start(l, t, now + w->sweep_ns);
+    arm(w, t, now + w->sweep_ns);
     tg_wk_pump(w);
 }
 
@@ -94,7 +111,33 @@ static void on_flush(struct tg_loop *l, struct tg_loop_timer *t)
     struct worker *w = t->arg;
     if (w->cfg->on_flush)
         w->cfg->on_flush(w->cfg->worker_ctx[w->index]);
-    tg_loop_timer_start(l, t, tg_loop_now(l) + FLUSH_NS);
+    arm(w, t, tg_loop_now(l) + FLUSH_NS);
+}
+
+/* Stops the schedule and fails every input in flight, waiting for a
+ * connection (why) or in a batch not yet sent (why_unsent). */
+static void fail_in_flight(struct worker *w, enum tg_errc errc, const char *why, const char *why_unsent)
+{
+    w->stopping = true;
+    tg_sched_stop(&w->sched);
+    for (uint32_t i = 0; i < w->nconns; i++) {
+        struct conn *c = &w->conns[i];
+        struct req *r = c->req;
+        tg_wk_conn_close(w, c);
+        if (r)
+            tg_wk_req_fail(w, r, errc, why);
+    }
+    while (w->qlen) {
+        struct req *r = &w->reqs[w->queue[w->qhead]];
+        w->qhead = (w->qhead + 1) % w->nreqs;
+        w->qlen--;
+        tg_wk_req_fail(w, r, errc, why);
+    }
+    for (size_t m = 0; m < w->batcher.ngroups && w->cfg->batch > 1; m++) {
+        uint32_t n = tg_batcher_take(&w->batcher, (uint32_t)m, w->take);
+        for (uint32_t k = 0; k < n; k++)
+            tg_wk_finish_input(w, w->take[k], NULL, errc, why_unsent, NULL, NULL, 0);
+    }
 }
 
 /* SIGINT/SIGTERM: fail everything in flight or waiting as interrupted. */
@@ -106,28 +149,9 @@ static void on_stop(struct tg_loop *l, struct tg_loop_io *io, unsigned ev)
     if (read(w->stop_fd, &v, sizeof v) < 0 && errno == EAGAIN)
         return;
     w->interrupted = true;
-    w->stopping = true;
-    tg_sched_stop(&w->sched);
     tg_loop_update_now(l);
-    const char *why = "interrupted (SIGINT/SIGTERM) while in flight";
-    for (uint32_t i = 0; i < w->nconns; i++) {
-        struct conn *c = &w->conns[i];
-        struct req *r = c->req;
-        tg_wk_conn_close(w, c);
-        if (r)
-            tg_wk_req_fail(w, r, TG_ERRC_INTERRUPTED, why);
-    }
-    while (w->qlen) {
-        struct req *r = &w->reqs[w->queue[w->qhead]];
-        w->qhead = (w->qhead + 1) % w->nreqs;
-        w->qlen--;
-        tg_wk_req_fail(w, r, TG_ERRC_INTERRUPTED, why);
-    }
-    for (size_t m = 0; m < w->batcher.ngroups && w->cfg->batch > 1; m++) {
-        uint32_t n = tg_batcher_take(&w->batcher, (uint32_t)m, w->take);
-        for (uint32_t k = 0; k < n; k++)
-            tg_wk_finish_input(w, w->take[k], NULL, TG_ERRC_INTERRUPTED, "interrupted before it was sent", NULL, NULL, 0);
-    }
+    fail_in_flight(w, TG_ERRC_INTERRUPTED, "interrupted (SIGINT/SIGTERM) while in flight",
+                   "interrupted before it was sent");
     finish_worker(w);
 }
 
@@ -164,7 +188,7 @@ struct worker *tg_worker_new(struct tg_worker_shared *sh, uint32_t index, uint32
         w->nconns = 1;
     w->nreqs = w->max_in_flight;
     uint32_t b = cfg->batch ? cfg->batch : 1;
-    if (!(w->loop = tg_loop_new()))
+    if (!(w->loop = tg_loop_new()) || tg_loop_timer_reserve(w->loop, WK_TIMERS) != 0)
         goto fail;
     w->inputs = calloc(w->max_in_flight, sizeof *w->inputs);
     w->reqs = calloc(w->nreqs, sizeof *w->reqs);
@@ -322,8 +346,8 @@ int tg_worker_run(struct worker *w)
     struct tg_loop *l = w->loop;
     uint64_t now = tg_loop_update_now(l);
     tg_wk_wall_anchor();
-    tg_loop_timer_start(l, &w->sweep_timer, now + w->sweep_ns);
-    tg_loop_timer_start(l, &w->flush_timer, now + FLUSH_NS);
+    arm(w, &w->sweep_timer, now + w->sweep_ns);
+    arm(w, &w->flush_timer, now + FLUSH_NS);
     if (cfg->preconnect) {
         for (uint32_t i = 0; i < w->nconns; i++) {
             w->preconnecting++;
@@ -345,11 +369,18 @@ int tg_worker_run(struct worker *w)
         now = tg_loop_update_now(l);
         uint64_t end = init_sched(w, now);
         if (end != UINT64_MAX)
-            tg_loop_timer_start(l, &w->end_timer, end);
+            arm(w, &w->end_timer, end);
         w->started = true;
         tg_wk_pump(w);
         if (!(w->sched.done && w->in_flight == 0))
             rc = tg_loop_run(l);
+    }
+    if (rc != 0) {
+        /* epoll_wait failed (EBADF, EINVAL: a bug, not a run's condition):
+         * what was in flight still gets its rows. */
+        snprintf(w->detail, sizeof w->detail, "epoll_wait: %s", tg_strerror(rc));
+        tg_loop_update_now(l);
+        fail_in_flight(w, TG_ERRC_READ, w->detail, w->detail);
     }
     for (uint32_t i = 0; i < w->nconns; i++)
         tg_wk_conn_close(w, &w->conns[i]);
@@ -372,3 +403,4 @@ bool tg_worker_interrupted(const struct worker *w) { return w->interrupted; }
 uint64_t tg_worker_done(const struct worker *w) { return atomic_load_explicit(&w->done, memory_order_relaxed); }
 uint64_t tg_worker_failed(const struct worker *w) { return atomic_load_explicit(&w->failed, memory_order_relaxed); }
 bool tg_worker_finished(const struct worker *w) { return atomic_load(&w->finished); }
+uint32_t tg_worker_in_flight(const struct worker *w) { return atomic_load_explicit(&w->in_flight, memory_order_relaxed); }

@@ -69,6 +69,8 @@ bool tg_worker_interrupted(const struct worker *w);
 uint64_t tg_worker_done(const struct worker *w);
 uint64_t tg_worker_failed(const struct worker *w);
 bool tg_worker_finished(const struct worker *w);
+/* Inputs admitted and not yet finished (relaxed; any thread). */
+uint32_t tg_worker_in_flight(const struct worker *w);
 
 /* Emits the row of an input that was never started (interrupted), on the
  * calling thread, through cfg->on_result with ctx. */

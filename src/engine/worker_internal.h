@@ -142,7 +142,8 @@ struct worker {
     struct tg_loop *loop;
     struct tg_sched sched;
     struct tg_batcher batcher;
-    uint32_t max_in_flight, in_flight;
+    uint32_t max_in_flight;
+    _Atomic uint32_t in_flight;   /* written by the worker only; read by tg_worker_in_flight */
     struct input *inputs;
     uint32_t free_input;
     struct req *reqs;
@@ -207,6 +208,11 @@ void tg_wk_preconnect_step(struct worker *w);
 /* Fills w->detail for a failed read/write (`op`: "read" or "write") and
  * returns its class. */
 enum tg_errc tg_wk_io_error(struct worker *w, struct conn *c, const char *op, int err);
+/* Sets c's loop interest to events.  When epoll_ctl fails, c's request (if
+ * any) fails with class errc and detail "epoll_ctl: <reason>", c is closed
+ * and a waiting request may take its slot; returns false (c must not be
+ * used again by the caller).  True: c is watched for events. */
+bool tg_wk_conn_watch(struct worker *w, struct conn *c, unsigned events, enum tg_errc errc);
 /* Hands r to an idle connection, a new one, or the wait queue. */
 void tg_wk_dispatch(struct worker *w, struct req *r);
 /* The loop callback of every connection. */

@@ -173,22 +173,30 @@ TEST(decomposition_queue_bound)
     CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
     CHECK(d.phases && d.server_timing);
     CHECK_UINT_EQ(20, d.n_ok);
-    /* P95 of 20: rank 19 (951 ms); window ranks 19..20 */
+    /* The ok rows i = 0..19 have latency 51 + 50 i, queue 1 + 50 i (compute
+     * 49, connect 0.2 and the other phases are the same in every row: the
+     * components that vary are checked on varying rows in
+     * decomposition_varying_components).
+     * P95 of 20: rank ceil(0.95 * 20) = 19, row 18: 51 + 50*18 = 951 ms; the
+     * window is ranks ceil(0.925*20) = 19 .. ceil(0.975*20) = 20 (rows 18, 19):
+     * latency (951 + 1001) / 2 = 976, queue (901 + 951) / 2 = 926. */
     const struct tg_decomp_band *b = &d.band[1];
     CHECK_DBL_NEAR(951, b->latency_ms, 1e-9);
     CHECK_UINT_EQ(2, b->n);
     CHECK_DBL_NEAR(976, b->band_latency_ms, 1e-9);
     CHECK_DBL_NEAR(926, b->comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
-    CHECK_DBL_NEAR(49, b->comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
+    /* client queue = client_queue - connect + (latency - client_queue -
+     * service) = 0.5 - 0.2 + (951 - 0.5 - 950.5) = 0.3; transfer = service -
+     * queue - compute = 950.5 - 901 - 49 = 0.5 */
     CHECK_DBL_NEAR(0.3, b->comp_ms[TG_COMP_CLIENT_QUEUE], 1e-9);
-    CHECK_DBL_NEAR(0.2, b->comp_ms[TG_COMP_CONNECT], 1e-9);
     CHECK_DBL_NEAR(0.5, b->comp_ms[TG_COMP_TRANSFER], 1e-9);
     CHECK(isnan(b->comp_ms[TG_COMP_SERVER]));
-    /* P50: rank 10 (501 ms), window ranks 9..11 */
+    /* P50: rank 10 (row 9: 501 ms), window ranks ceil(9) = 9 .. ceil(11) = 11
+     * (rows 8..10): queue (401 + 451 + 501) / 3 = 451 */
     CHECK_DBL_NEAR(501, d.band[0].latency_ms, 1e-9);
     CHECK_UINT_EQ(3, d.band[0].n);
     CHECK_DBL_NEAR(451, d.band[0].comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
-    /* P99: rank 20 */
+    /* P99: rank ceil(19.8) = 20 (row 19) */
     CHECK_DBL_NEAR(1001, d.band[2].latency_ms, 1e-9);
     double share;
     CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, 14.0, &share));
@@ -199,19 +207,109 @@ TEST(decomposition_queue_bound)
     CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, -1, 1.04, NULL));
     CHECK_STR_EQ("server_queue", tg_cause_name(TG_CAUSE_SERVER_QUEUE));
     CHECK_STR_EQ("server_compute", tg_cause_name(TG_CAUSE_SERVER_COMPUTE));
-    /* Little: 20 ok inputs over 1000..(1019 + 1001) ms */
+    /* Little: 20 ok inputs, ready from 1000 ms to the last end 1019 + 1001 =
+     * 2020 ms (the failed row 20 at 1020 has no latency): wall 1.020 s; mean
+     * latency 51 + 50 * 9.5 = 526 ms */
     struct tg_little l;
     CHECK_INT_EQ(0, tg_little_check(&r, NAN, 20, &l));
     CHECK_DBL_NEAR(20 / 1.020, l.throughput_ips, 1e-9);
     CHECK_DBL_NEAR(526, l.mean_latency_ms, 1e-9);
     CHECK_DBL_NEAR(20 / 1.020 * 0.526, l.in_flight, 1e-9);
-    CHECK_DBL_NEAR(l.in_flight / 20, l.ratio, 1e-12);
-    /* connections: every request opened one (0.2 ms) */
+    CHECK_DBL_NEAR(20 / 1.020 * 0.526 / 20, l.ratio, 1e-12);
+    tg_prows_free(&r);
+}
+
+/* 20 rows whose every phase varies with the latency rank k, listed out of
+ * order (row i has rank k = 7 i mod 20, a permutation), so that a wrong rank,
+ * a wrong window or an unsorted average shows:
+ *   latency    100 + 10 k          ready at 1000 + i ms
+ *   connect    k odd: 0.2 + 0.02 k, else 0 (a reused connection)
+ *   client_queue 1 + connect       (ready -> write, connect included)
+ *   service    latency - client_queue
+ *   compute    40 + k, transfer 0.5 + 0.1 k, queue = service - compute - transfer */
+static void varying_rows(struct tg_prows *r)
+{
+    memset(r, 0, sizeof *r);
+    for (int i = 0; i < 20; i++) {
+        int k = (7 * i) % 20;
+        struct tg_prow *p = tg_prows_push(r);
+        p->request_id = (uint64_t)i;
+        p->ok = true;
+        p->status = 200;
+        p->timestamp_ms = 1000 + i;
+        p->latency_ms = 100 + 10 * k;
+        p->connect_ms = k % 2 ? 0.2 + 0.02 * k : 0;
+        p->client_queue_ms = 1 + p->connect_ms;
+        p->service_ms = p->latency_ms - p->client_queue_ms;
+        p->ttfb_ms = p->service_ms - (0.5 + 0.1 * k);
+        p->server_compute_ms = 40 + k;
+        p->server_queue_ms = p->service_ms - p->server_compute_ms - (0.5 + 0.1 * k);
+    }
+    r->have = TG_PROWS_PHASES | TG_PROWS_SERVER_TIMING;
+}
+
+TEST(decomposition_varying_components)
+{
+    struct tg_prows r;
+    varying_rows(&r);
+    struct tg_decomp d;
+    REQUIRE(tg_decomp_compute(&r, &d) == 0);
+    CHECK(d.phases && d.server_timing);
+    /* P95: rank 19 -> k = 18, latency 280; window ranks 19..20 -> k = 18, 19:
+     *   latency  (280 + 290) / 2 = 285
+     *   compute  (58 + 59) / 2 = 58.5
+     *   connect  (0 + (0.2 + 0.38)) / 2 = 0.29
+     *   client queue = client_queue - connect = 1 in every row -> 1
+     *   transfer (2.3 + 2.4) / 2 = 2.35
+     *   queue    k=18: 279 - 58 - 2.3 = 218.7; k=19: 290 - 1.58 - 59 - 2.4 = 227.02
+     *            -> 222.86
+     *   (1 + 0.29 + 222.86 + 58.5 + 2.35 = 285: the components add up) */
+    const struct tg_decomp_band *b = &d.band[1];
+    CHECK_DBL_NEAR(280, b->latency_ms, 1e-9);
+    CHECK_UINT_EQ(2, b->n);
+    CHECK_DBL_NEAR(285, b->band_latency_ms, 1e-9);
+    CHECK_DBL_NEAR(58.5, b->comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
+    CHECK_DBL_NEAR(0.29, b->comp_ms[TG_COMP_CONNECT], 1e-9);
+    CHECK_DBL_NEAR(1, b->comp_ms[TG_COMP_CLIENT_QUEUE], 1e-9);
+    CHECK_DBL_NEAR(2.35, b->comp_ms[TG_COMP_TRANSFER], 1e-9);
+    CHECK_DBL_NEAR(222.86, b->comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
+    /* P50: rank 10 -> k = 9 (190 ms); window ranks 9..11 -> k = 8, 9, 10:
+     * compute (48 + 49 + 50) / 3 = 49, connect (0 + 0.38 + 0) / 3 */
+    CHECK_DBL_NEAR(190, d.band[0].latency_ms, 1e-9);
+    CHECK_UINT_EQ(3, d.band[0].n);
+    CHECK_DBL_NEAR(49, d.band[0].comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
+    CHECK_DBL_NEAR(0.38 / 3, d.band[0].comp_ms[TG_COMP_CONNECT], 1e-9);
+    /* P99: rank 20 -> k = 19 alone */
+    CHECK_DBL_NEAR(290, d.band[2].latency_ms, 1e-9);
+    CHECK_UINT_EQ(1, d.band[2].n);
+    CHECK_DBL_NEAR(59, d.band[2].comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
+    /* the queue's share of the P95 band: 222.86 / 285 */
+    double share;
+    CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, 14.0, &share));
+    CHECK_DBL_NEAR(222.86 / 285, share, 1e-9);
+    /* Little: ready 1000 .. the last end, row i = 17 (k = 19): 1017 + 290 =
+     * 1307 ms -> wall 0.307 s; mean latency 100 + 10 * 9.5 = 195 ms */
+    struct tg_little l;
+    CHECK_INT_EQ(0, tg_little_check(&r, NAN, 20, &l));
+    CHECK_DBL_NEAR(20 / 0.307, l.throughput_ips, 1e-9);
+    CHECK_DBL_NEAR(195, l.mean_latency_ms, 1e-9);
+    /* server in flight: throughput x mean(queue + compute); queue + compute =
+     * service - transfer = (99 + 10 k - connect) - (0.5 + 0.1 k) = 98.5 + 9.9 k
+     * - connect; mean = 98.5 + 9.9 * 9.5 - mean connect (10 odd k: 0.2 + 0.02 k,
+     * mean k 10 -> 0.4, i.e. 0.2 over all 20) = 192.35 */
+    CHECK_DBL_NEAR(20 / 0.307 * 0.19235, l.server_in_flight, 1e-9);
+    /* connections: the 10 odd ranks opened one; new connect = 0.2 + 0.02 *
+     * mean(1, 3, .., 19) = 0.2 + 0.02 * 10 = 0.4; new service (connect +
+     * service = latency - 1) = 99 + 10 * 10 = 199; reused service = 99 + 10 *
+     * mean(0, 2, .., 18) = 99 + 90 = 189; extra 10 */
     struct tg_conn_cost cc;
     CHECK_INT_EQ(0, tg_conn_cost(&r, &cc));
-    CHECK_UINT_EQ(20, cc.n_new);
-    CHECK_UINT_EQ(0, cc.n_reused);
-    CHECK_DBL_NEAR(0.2, cc.new_connect_ms, 1e-9);
+    CHECK_UINT_EQ(10, cc.n_new);
+    CHECK_UINT_EQ(10, cc.n_reused);
+    CHECK_DBL_NEAR(0.4, cc.new_connect_ms, 1e-9);
+    CHECK_DBL_NEAR(199, cc.new_service_ms, 1e-9);
+    CHECK_DBL_NEAR(189, cc.reused_service_ms, 1e-9);
+    CHECK_DBL_NEAR(10, cc.extra_ms, 1e-9);
     tg_prows_free(&r);
 }
 
@@ -219,11 +317,16 @@ TEST(decomposition_other_causes)
 {
     struct tg_prows r;
     struct tg_decomp d;
+    /* every row: latency 35 = client_queue 30 (connect 29.5 of it) + service
+     * 5 (queue 0, compute 4, transfer 1): client queue 30 - 29.5 = 0.5; the
+     * cause is the connect, 29.5 of the 35 ms band */
     REQUIRE(load("handmade-connect.csv", &r) == 0);
     CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
-    CHECK_DBL_NEAR(29.5, d.band[1].comp_ms[TG_COMP_CONNECT], 1e-9);
     CHECK_DBL_NEAR(0.5, d.band[1].comp_ms[TG_COMP_CLIENT_QUEUE], 1e-9);
-    CHECK_INT_EQ(TG_CAUSE_CONNECT, tg_dominant_cause(&d, 0, NAN, NULL));
+    CHECK_DBL_NEAR(5 - 0 - 4, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
+    double share;
+    CHECK_INT_EQ(TG_CAUSE_CONNECT, tg_dominant_cause(&d, 0, NAN, &share));
+    CHECK_DBL_NEAR(29.5 / 35, share, 1e-9);
     tg_prows_free(&r);
 
     REQUIRE(load("handmade-no-server-timing.csv", &r) == 0);
@@ -231,8 +334,16 @@ TEST(decomposition_other_causes)
     CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
     CHECK(d.phases && !d.server_timing);
     CHECK(isnan(d.band[1].comp_ms[TG_COMP_SERVER_QUEUE]));
-    CHECK_DBL_NEAR(109, d.band[1].comp_ms[TG_COMP_SERVER], 1e-9);   /* P95 of 10: rank 10 */
-    CHECK_DBL_NEAR(2, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
+    /* rows i = 0..9: ttfb 100 + i, service 102 + i, latency 102.1 + i.  P95 of
+     * 10: rank ceil(9.5) = 10, window ranks ceil(9.25) = 10 .. ceil(9.75) = 10
+     * -> row 9 alone: server = its ttfb 109, transfer 111 - 109 = 2.  P50: rank
+     * 5 (row 4), window ranks ceil(4.5) = 5 .. ceil(5.5) = 6 -> rows 4, 5:
+     * server (104 + 105) / 2 = 104.5, latency (106.1 + 107.1) / 2 = 106.6 */
+    CHECK_DBL_NEAR(109, d.band[1].comp_ms[TG_COMP_SERVER], 1e-9);
+    CHECK_DBL_NEAR(111 - 109, d.band[1].comp_ms[TG_COMP_TRANSFER], 1e-9);
+    CHECK_UINT_EQ(2, d.band[0].n);
+    CHECK_DBL_NEAR(104.5, d.band[0].comp_ms[TG_COMP_SERVER], 1e-9);
+    CHECK_DBL_NEAR(106.6, d.band[0].band_latency_ms, 1e-9);
     /* inseparable server time is "server", saturated or not: never called queue unmeasured */
     CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 1, NAN, NULL));
     CHECK_INT_EQ(TG_CAUSE_SERVER, tg_dominant_cause(&d, 0, NAN, NULL));
@@ -243,6 +354,7 @@ TEST(decomposition_other_causes)
     CHECK_UINT_EQ(10, r.n);
     CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
     CHECK(!d.phases);
+    /* latencies 100.5 + i: P95 rank 10 -> 109.5 */
     CHECK_DBL_NEAR(109.5, d.band[1].latency_ms, 1e-9);
     CHECK_INT_EQ(TG_CAUSE_UNKNOWN, tg_dominant_cause(&d, 1, NAN, NULL));
     struct tg_conn_cost cc;
@@ -252,6 +364,8 @@ TEST(decomposition_other_causes)
     REQUIRE(load("handmade-no-server-timing.csv", &q) == 0);
     struct tg_client_overhead co;
     CHECK_INT_EQ(0, tg_client_overhead(&r, &q, &co));
+    /* P50 = rank 5 of each: input.py 100.5 + 4 = 104.5, the replica 102.1 + 4
+     * = 106.1 */
     CHECK_DBL_NEAR(104.5 - 106.1, co.delta_p50_ms, 1e-9);
     tg_prows_free(&q);
     tg_prows_free(&r);
@@ -266,13 +380,33 @@ TEST(decomposition_recorded_default_profile)
     struct tg_decomp d;
     CHECK_INT_EQ(0, tg_decomp_compute(&r, &d));
     CHECK(d.server_timing);
+    /* By hand from the file, the 60 ok rows sorted by latency: P95 = rank 57,
+     * request 36 (997.230 ms); the window, ranks ceil(0.925*60) = 56 ..
+     * ceil(0.975*60) = 59, is requests 38, 36, 37, 35:
+     *   latency  (996.897 + 997.230 + 998.691 + 999.095) / 4 = 997.97825
+     *   queue    (948.777 + 945.832 + 946.988 + 947.271) / 4 = 947.217
+     *   compute  (47.012 + 51.084 + 51.445 + 51.504) / 4 = 50.26125
+     * (their client_queue and connect are 0: reused, preconnected). */
+    const struct tg_decomp_band *b = &d.band[1];
+    CHECK_DBL_NEAR(997.230, b->latency_ms, 1e-9);
+    CHECK_UINT_EQ(4, b->n);
+    CHECK_DBL_NEAR(997.97825, b->band_latency_ms, 1e-9);
+    CHECK_DBL_NEAR(947.217, b->comp_ms[TG_COMP_SERVER_QUEUE], 1e-9);
+    CHECK_DBL_NEAR(50.26125, b->comp_ms[TG_COMP_SERVER_COMPUTE], 1e-9);
     double share;
     CHECK_INT_EQ(TG_CAUSE_SERVER_QUEUE, tg_dominant_cause(&d, 1, 14, &share));
-    CHECK(share > 0.8);
-    CHECK(d.band[1].comp_ms[TG_COMP_SERVER_COMPUTE] > 40 && d.band[1].comp_ms[TG_COMP_SERVER_COMPUTE] < 80);
+    CHECK_DBL_NEAR(947.217 / 997.97825, share, 1e-9);
+    /* P50 = rank 30, request 57 (978.279 ms); P99 = rank 60, request 39 */
+    CHECK_DBL_NEAR(978.279, d.band[0].latency_ms, 1e-9);
+    CHECK_DBL_NEAR(1006.825, d.band[2].latency_ms, 1e-9);
+    /* Little: ready from 1795435786251 (the first timestamp) to the last end,
+     * request 59: 1795435788228 + 976.337 = 1795435789204.337 -> wall
+     * 2.953337 s; throughput 60 / 2.953337 = 20.316 /s (one 49 ms slot: about
+     * 1000 / 49 = 20.4); mean latency 49734.418 / 60 = 828.906967 ms */
     struct tg_little l;
     CHECK_INT_EQ(0, tg_little_check(&r, NAN, 20, &l));
-    CHECK(l.throughput_ips > 15 && l.throughput_ips < 25);   /* one 49 ms slot: ~20/s */
+    CHECK_DBL_NEAR(60 / 2.953337, l.throughput_ips, 1e-6);
+    CHECK_DBL_NEAR(49734.418 / 60, l.mean_latency_ms, 1e-9);
     tg_prows_free(&r);
 }
 
