@@ -81,11 +81,12 @@ slurm_down() {
     for f in "$_slurm_dir/slurmd.pid" "$_slurm_dir/slurmctld.pid" "$_slurm_dir/munge/pid"; do
         [ -s "$f" ] && kill "$(cat "$f")" 2>/dev/null
     done
-    # wait for them to go (their ports and the munge socket), at most 5 s
+    # wait for them to go (their ports and the munge socket): 10 s, then SIGKILL
     local i
-    for i in $(seq 50); do
+    for i in $(seq 100); do
         pgrep -f "$_slurm_dir/" >/dev/null 2>&1 || break
         sleep 0.1
     done
+    pkill -KILL -f "$_slurm_dir/" 2>/dev/null
     _slurm_dir=
 }
