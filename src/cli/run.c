@@ -290,6 +290,7 @@ static int setup_engine(struct run *x)
     cfg->batch = (uint32_t)o->batch;
     cfg->batch_wait_ns = (uint64_t)(o->batch_wait_ms * 1e6);
     cfg->connections = (uint32_t)o->connections;
+    tg_run_shard_apply(o, cfg);   /* a shard: its stripe, its part of -c and of the pool */
     cfg->keepalive = o->keepalive;
     cfg->preconnect = o->preconnect;
     cfg->timeout_ns = o->timeout_ns;
@@ -375,9 +376,12 @@ static int run_engine(struct run *x, const struct tg_engine_totals **t)
         fprintf(stderr, "tailgate run: WARNING: --insecure: TLS certificates and host names are NOT verified "
                         "(results recorded with \"insecure\": true)\n");
 
+    int wrc = tg_run_shard_wait(x, &sigs);   /* --start-at */
+    if (wrc)
+        return wrc;
     tg_utc_iso(x->started_at, sizeof x->started_at);
     uint64_t t0 = tg_now_ns();
-    if (x->show && !(x->progress = tg_progress_new(x->cfg.inputs, t0)))
+    if (x->show && !(x->progress = tg_progress_new(tg_run_shard_inputs(o, x->cfg.inputs), t0)))
         return usage("out of memory");
     if (o->scrape_url) {
         char why[400], csv[4200];
@@ -482,6 +486,8 @@ int tg_cmd_run(int argc, char **argv)
         rc = usage("out of memory");
     if (!rc)
         tg_run_config_add_trace(x->config, &x->o, x->trace);
+    if (!rc)
+        tg_run_shard_config(&x->o, x->config);
     if (!rc)
         rc = setup_engine(x);
     if (!rc)

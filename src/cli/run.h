@@ -12,12 +12,15 @@
 #define TG_CLI_RUN_H
 
 #include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "engine/arrivals.h"
 #include "engine/engine.h"
 #include "http/http.h"
+#include "output/manifest.h"
 #include "output/writer.h"
 #include "stats/slo.h"
 
@@ -66,6 +69,17 @@ struct run_opts {
     double trace_speed;        /* --trace-speed X */
     bool set_c;                /* -c was given */
     bool set_d;                /* -d was given */
+    /* distributed runs (run_shard.c, docs/distributed.md) */
+    bool sharded;              /* --shard-count (or $SLURM_NTASKS) given: a shard, with a manifest */
+    uint64_t shard_index, shard_count;
+    const char *shard_index_text, *shard_count_text;   /* as given; NULL: from the environment */
+    const char *run_id;        /* --run-id; NULL: from the environment or the plan */
+    char run_id_buf[TG_MANIFEST_RUN_ID_MAX + 1];
+    const char *start_at_text; /* --start-at as given; NULL: none */
+    bool has_start_at;
+    int64_t start_at_ms;       /* Unix ms */
+    uint64_t start_tolerance_ns;
+    uint64_t shard_concurrency, shard_connections;   /* this shard's part of -c and --connections */
     /* Prometheus out and in (run_metrics.c, scrape.c) */
     const char *metrics_listen;    /* --metrics-listen ADDR:PORT; NULL: no endpoint */
     const char *metrics_port_file; /* --metrics-port-file F: the bound port, for tests */
@@ -145,7 +159,32 @@ struct run {
     char out_dir_buf[256];
     char path[4200];
     char started_at[32];
+    bool has_skew;
+    double start_skew_ms;          /* --start-at: actual - planned start */
 };
+
+/* ---- run_shard.c ------------------------------------------------------------- */
+
+/* After the other options: the shard index and count (options, else
+ * $JOB_COMPLETION_INDEX / $SLURM_PROCID and $SLURM_NTASKS), --start-at and
+ * the split of -c.  Returns -1 to go on or the exit code (a usage error). */
+int tg_run_shard_opts(struct run_opts *o);
+/* The concurrency this process keeps (its shard's part of -c). */
+uint64_t tg_run_concurrency(const struct run_opts *o);
+/* How many of the plan's inputs (UINT64_MAX: unbounded) this process runs. */
+uint64_t tg_run_shard_inputs(const struct run_opts *o, uint64_t inputs);
+/* This shard's part of the plan: the stripe, its concurrency and pool. */
+void tg_run_shard_apply(const struct run_opts *o, struct tg_engine_config *cfg);
+/* Records the shard keys in the config (run_id from the config's own hash
+ * when nothing else names the run). */
+void tg_run_shard_config(struct run_opts *o, json_t *config);
+/* --start-at: waits on the wall clock (SIGINT/SIGTERM in sigs end the wait:
+ * exit 3), measures the skew into x and checks --start-tolerance (exit 2,
+ * nothing sent).  Returns 0 or the exit code. */
+int tg_run_shard_wait(struct run *x, const sigset_t *sigs);
+/* Writes OUT/manifest.json of a shard (nothing for a run that is not one).
+ * Returns 0 or a negative code. */
+int tg_run_manifest_write(struct run *x, const struct tg_engine_totals *t);
 
 /* Closes the rows and the stream file, judges the SLOs, writes summary.json,
  * prints the summary and the stderr lines.  Returns the exit code. */

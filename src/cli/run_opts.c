@@ -41,6 +41,7 @@ static const struct run_opts defaults = {
     .quiet = false,
     .progress = false,
     .progress_interval_ns = 5 * TG_NS_PER_S,
+    .start_tolerance_ns = TG_NS_PER_S,
     .cacert = NULL,
     .insecure = false,
     .save_stream = NULL,
@@ -87,6 +88,15 @@ static void help(void)
            "                           \"input_length\"/\"output_length\" (a synthesised body of --api)\n"
            "      --trace-speed X      replay X times faster (default 1)\n"
            "      --seed S             seed of poisson/gamma arrivals and trace texts (default %llu)\n"
+           "Distributed runs (docs/distributed.md; one shard of the same global plan per process):\n"
+           "      --shard-count N      this run is a shard of N (default $SLURM_NTASKS); writes OUT/manifest.json\n"
+           "      --shard-index K      this shard's index, 0..N-1 (default $JOB_COMPLETION_INDEX, then\n"
+           "                           $SLURM_PROCID): inputs i with i mod N = K; -c is split over shards\n"
+           "      --run-id ID          names the run, the same in every shard (default $TG_RUN_ID, else\n"
+           "                           slurm-$SLURM_JOB_ID, else from the plan)\n"
+           "      --start-at TIME      wait until TIME (RFC 3339 with a zone, or Unix ms), then start\n"
+           "      --start-tolerance DUR  fail (exit 2, nothing sent) when the start is missed by more\n"
+           "                           (default 1s)\n"
            "Workload:\n"
            "      --payloads FILE      JSON lines, one request body each (default %s)\n"
            "      --mode M             default|baseline: baseline reproduces input.py's httpx client\n"
@@ -168,6 +178,8 @@ enum {
     OPT_CACERT, OPT_INSECURE, OPT_SAVE_STREAM, OPT_SLO, OPT_SLO_CONFIDENCE,
     /* load shapes */
     OPT_BURSTINESS, OPT_STAGES, OPT_TRACE, OPT_TRACE_SPEED,
+    /* distributed runs */
+    OPT_SHARD_INDEX, OPT_SHARD_COUNT, OPT_RUN_ID, OPT_START_AT, OPT_START_TOLERANCE,
     OPT_METRICS_LISTEN = 400, OPT_METRICS_PORT_FILE, OPT_METRICS_LINGER, OPT_SCRAPE, OPT_SCRAPE_INTERVAL,
 };
 
@@ -209,6 +221,11 @@ static const struct option long_opts[] = {
     { "stages", required_argument, NULL, OPT_STAGES },
     { "trace", required_argument, NULL, OPT_TRACE },
     { "trace-speed", required_argument, NULL, OPT_TRACE_SPEED },
+    { "shard-index", required_argument, NULL, OPT_SHARD_INDEX },
+    { "shard-count", required_argument, NULL, OPT_SHARD_COUNT },
+    { "run-id", required_argument, NULL, OPT_RUN_ID },
+    { "start-at", required_argument, NULL, OPT_START_AT },
+    { "start-tolerance", required_argument, NULL, OPT_START_TOLERANCE },
     { "metrics-listen", required_argument, NULL, OPT_METRICS_LISTEN },
     { "metrics-port-file", required_argument, NULL, OPT_METRICS_PORT_FILE },
     { "metrics-linger", required_argument, NULL, OPT_METRICS_LINGER },
@@ -404,6 +421,14 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
                 o->slo_confidence >= 1)
                 return usage("invalid --slo-confidence '%s' (in (0, 1), e.g. 0.99)", optarg);
             break;
+        case OPT_SHARD_INDEX: o->shard_index_text = optarg; break;
+        case OPT_SHARD_COUNT: o->shard_count_text = optarg; break;
+        case OPT_RUN_ID: o->run_id = optarg; break;
+        case OPT_START_AT: o->start_at_text = optarg; break;
+        case OPT_START_TOLERANCE:
+            if (tg_parse_duration_ns(optarg, TG_NS_PER_S, &o->start_tolerance_ns) != 0)
+                return usage("invalid --start-tolerance '%s' (a duration, e.g. 50ms)", optarg);
+            break;
         /* Prometheus out (--metrics-*) and in (--scrape*) */
         case OPT_METRICS_LISTEN:
             o->metrics_listen = optarg;
@@ -473,10 +498,14 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
         return usage("%s needs --metrics-listen", o->metrics_port_file ? "--metrics-port-file" : "--metrics-linger");
     if (tg_run_open_loop(o) && !set_c && !baseline)
         o->concurrency = TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT;   /* open loop: the schedule, not -c, sets the load */
-    if (o->threads > o->concurrency)
-        o->threads = o->concurrency;
-    if (o->connections && o->threads > o->connections)
-        o->threads = o->connections;   /* every worker needs a connection of its own */
+    int shr = tg_run_shard_opts(o);
+    if (shr >= 0)
+        return shr;
+    if (o->threads > tg_run_concurrency(o))
+        o->threads = tg_run_concurrency(o);
+    uint64_t conns = o->sharded ? o->shard_connections : o->connections;
+    if (conns && o->threads > conns)
+        o->threads = conns;   /* every worker needs a connection of its own */
     return -1;
 }
 

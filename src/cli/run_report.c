@@ -145,6 +145,8 @@ int tg_run_report(struct run *x, const struct tg_engine_totals *t)
     x->summary_doc = tg_summary_build(&sum);
     snprintf(x->path, sizeof x->path, "%s/summary.json", x->out_dir);
     int src = x->summary_doc ? tg_summary_write(x->path, x->summary_doc) : -ENOMEM;
+    if (!src && !werr && (src = tg_run_manifest_write(x, t)) != 0)   /* a shard's manifest.json */
+        snprintf(x->path, sizeof x->path, "%s/manifest.json", x->out_dir);
     json_decref(slos_json);
     tg_summary_print(stdout, &sum, x->out_dir);
     if (o->nslos && !slo_rc)

@@ -302,6 +302,28 @@ done:
     return rc;
 }
 
+int tg_slo_stream_gaps(const struct tg_rows *rows, const char *stream_path, double **gaps, size_t *ngaps,
+                       bool *have, char *err, size_t errlen)
+{
+    *gaps = NULL;
+    *ngaps = 0;
+    struct dvec g = { 0 };
+    double *max_ms = malloc((rows->n ? rows->n : 1) * sizeof *max_ms);
+    if (!max_ms) {
+        snprintf(err, errlen, "out of memory");
+        return TG_ENOMEM;
+    }
+    int rc = read_stream(stream_path, rows, &g, max_ms, have, err, errlen);
+    free(max_ms);
+    if (rc < 0) {
+        free(g.v);
+        return rc;
+    }
+    *gaps = g.v;
+    *ngaps = g.n;
+    return 0;
+}
+
 static json_t *jnum(double v)
 {
     return isfinite(v) ? json_real(v) : json_null();

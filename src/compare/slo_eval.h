@@ -55,6 +55,13 @@ int tg_slo_eval_gaps(const struct tg_rows *rows, const double *gaps, size_t ngap
                      const struct tg_slo *slos, size_t n, double confidence, double wall_s,
                      struct tg_slo_eval *out, char *err, size_t errlen);
 
+/* The pooled gaps between consecutive content events (ms) of the ok rows,
+ * read from stream_path (a missing file: *have false, no gaps): the itl
+ * samples a run's summary.json pools.  *gaps is malloc'ed (NULL when none).
+ * Returns 0, or a negative code with "path:line: reason" in err. */
+int tg_slo_stream_gaps(const struct tg_rows *rows, const char *stream_path, double **gaps, size_t *ngaps,
+                       bool *have, char *err, size_t errlen);
+
 /* [{"slo","metric","p","limit_ms","estimate_ms","n","over","verdict",
  *   "confidence","note","frac_over_lo","frac_over_hi"}] (a new reference,
  * NULL on allocation failure; estimate_ms and note null when none). */

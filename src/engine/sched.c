@@ -12,6 +12,16 @@ void tg_sched_init_closed(struct tg_sched *s, uint32_t max_in_flight, uint64_t l
                             .end_ns = end_ns, .shared_next = shared_next, .stripe = TG_STRIPE_ALL };
 }
 
+void tg_sched_closed_stripe(struct tg_sched *s, struct tg_stripe stripe)
+{
+    if (!stripe.stride)
+        stripe.stride = 1;
+    s->stripe = stripe;
+    /* from here on limit counts claims: ids first + c*stride below the old limit */
+    if (s->limit != UINT64_MAX)
+        s->limit = s->limit <= stripe.first ? 0 : (s->limit - stripe.first + stripe.stride - 1) / stripe.stride;
+}
+
 void tg_sched_set_stages(struct tg_sched *s, const struct tg_stage *stages, size_t n, uint64_t start_ns,
                          uint32_t part, uint32_t parts)
 {
@@ -115,7 +125,7 @@ static enum tg_sched_res poll_closed(struct tg_sched *s, uint64_t now_ns, uint32
         }
         i = s->local_next++;
     }
-    *id = i;
+    *id = s->stripe.first + i * s->stripe.stride;
     *intended_ns = now_ns;
     return TG_SCHED_ADMIT;
 }
@@ -154,7 +164,7 @@ uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, u
     if (!s->open) {
         uint64_t i = s->shared_next ? atomic_load(s->shared_next) : s->local_next;
         for (; i < s->limit; i++, n++)
-            fn(ctx, i);
+            fn(ctx, s->stripe.first + i * s->stripe.stride);
         if (s->shared_next)
             atomic_store(s->shared_next, s->limit);
         else

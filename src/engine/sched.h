@@ -53,6 +53,12 @@ enum tg_sched_res {
 void tg_sched_init_closed(struct tg_sched *s, uint32_t max_in_flight, uint64_t limit,
                           uint64_t end_ns, _Atomic uint64_t *shared_next);
 
+/* Closed loop over a stripe of the ids (a shard's: first + c*stride for the
+ * c-th claim, below the limit given to tg_sched_init_closed).  Call after
+ * it, before the first poll; with a shared counter, on every worker's
+ * scheduler alike. */
+void tg_sched_closed_stripe(struct tg_sched *s, struct tg_stripe stripe);
+
 /* Closed loop whose total concurrency follows the stages (from start_ns;
  * steps and linear ramps, rounded down, at least 1 in all): this scheduler
  * keeps its share (part of parts, as -c is split over workers; a share may be

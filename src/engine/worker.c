@@ -332,6 +332,8 @@ static uint64_t init_sched(struct worker *w, uint64_t now)
     } else {
         tg_sched_init_closed(&w->sched, w->max_in_flight, cfg->inputs, end,
                              w->count > 1 ? &w->sh->next_id : NULL);
+        if (cfg->shard.stride > 1)   /* a shard: its ids of the global plan */
+            tg_sched_closed_stripe(&w->sched, cfg->shard);
         if (cfg->stages && cfg->stages_concurrency)
             tg_sched_set_stages(&w->sched, cfg->stages, cfg->nstages, start, w->index, w->count);
     }

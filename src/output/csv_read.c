@@ -40,6 +40,8 @@ static const char *const col_names[TG_CSV_COL_COUNT] = {
     [TG_CSV_OUTPUT_TOKENS] = "output_tokens",
     [TG_CSV_TOKENS_SOURCE] = "tokens_source",
     [TG_CSV_CONTENT_EVENTS] = "content_events",
+    [TG_CSV_LATENCY_UNCORRECTED_MS] = "latency_uncorrected_ms",
+    [TG_CSV_TLS_MS] = "tls_ms",
 };
 
 #define COL_IGNORE TG_CSV_COL_COUNT
@@ -196,7 +198,9 @@ static int store(struct scanner *s, unsigned line, enum tg_csv_col c, const char
     case TG_CSV_SERVER_COMPUTE_MS:
     case TG_CSV_TTFT_MS:
     case TG_CSV_TPOT_MS:
-    case TG_CSV_ITL_MAX_MS: {
+    case TG_CSV_ITL_MAX_MS:
+    case TG_CSV_LATENCY_UNCORRECTED_MS:
+    case TG_CSV_TLS_MS: {
         double *dst = c == TG_CSV_LATENCY_MS ? &rec->latency_ms
                       : c == TG_CSV_CLIENT_QUEUE_MS ? &rec->client_queue_ms
                       : c == TG_CSV_CONNECT_MS ? &rec->connect_ms
@@ -205,7 +209,9 @@ static int store(struct scanner *s, unsigned line, enum tg_csv_col c, const char
                       : c == TG_CSV_SERVER_QUEUE_MS ? &rec->server_queue_ms
                       : c == TG_CSV_SERVER_COMPUTE_MS ? &rec->server_compute_ms
                       : c == TG_CSV_TTFT_MS ? &rec->ttft_ms
-                      : c == TG_CSV_TPOT_MS ? &rec->tpot_ms : &rec->itl_max_ms;
+                      : c == TG_CSV_TPOT_MS ? &rec->tpot_ms
+                      : c == TG_CSV_LATENCY_UNCORRECTED_MS ? &rec->latency_uncorrected_ms
+                      : c == TG_CSV_TLS_MS ? &rec->tls_ms : &rec->itl_max_ms;
         double v;
         if (!parse_num(f, &v) || v < 0)
             return tg_err_at(s->err, s->errlen, s->name, line, "%s '%.40s' is not a non-negative number",
@@ -284,6 +290,7 @@ static void rec_init(struct tg_csv_rec *rec, unsigned line)
         .server_queue_ms = NAN, .server_compute_ms = NAN,
         .output_hash = "", .error = "", .x_request_id = "",
         .ttft_ms = NAN, .tpot_ms = NAN, .itl_max_ms = NAN,
+        .latency_uncorrected_ms = NAN, .tls_ms = NAN,
         .output_tokens = -1, .tokens_source = "", .content_events = -1,
     };
 }

@@ -64,6 +64,8 @@ enum tg_csv_col {
     TG_CSV_OUTPUT_TOKENS,
     TG_CSV_TOKENS_SOURCE,
     TG_CSV_CONTENT_EVENTS,
+    TG_CSV_LATENCY_UNCORRECTED_MS,
+    TG_CSV_TLS_MS,
     TG_CSV_COL_COUNT
 };
 #define TG_CSV_BIT(c) (1u << (c))
@@ -94,6 +96,8 @@ struct tg_csv_rec {
     int64_t output_tokens;      /* -1 when empty */
     const char *tokens_source;  /* "", "usage" or "events" */
     int64_t content_events;     /* -1 when empty */
+    double latency_uncorrected_ms; /* actual start -> output (open loop: latency_ms minus the send lag) */
+    double tls_ms;              /* TLS handshake paid by its request (0 reused) */
 };
 
 /* Called once per data row in file order.  A nonzero return stops the read

@@ -406,3 +406,71 @@ TEST(stripes_union_is_the_one_worker_sequence)
         CHECK_UINT_EQ(0, bad);
     }
 }
+
+/* Distributed runs (docs/distributed.md): the shards of N = 1, 2, 4, each with
+ * 1 or 2 workers, together send exactly the one-machine schedule: the same
+ * ids at the same intended times, each once. */
+TEST(shards_union_is_the_one_machine_schedule)
+{
+    struct tg_arrival_spec specs[] = {
+        { .kind = TG_ARRIVAL_CONSTANT, .rate = 5000 },
+        { .kind = TG_ARRIVAL_POISSON, .rate = 5000, .seed = 7 },
+    };
+    const char *names[] = { "constant", "poisson" };
+    static const uint64_t ns[] = { 1, 2, 4 };
+    for (size_t s = 0; s < 2; s++) {
+        memset(seen1, 0, sizeof seen1);
+        size_t n1 = run_stripe(&specs[s], TG_STRIPE_ALL, N, one, seen1);
+        REQUIRE(n1 == N);
+        for (size_t a = 0; a < 3; a++)
+            for (uint32_t workers = 1; workers <= 2; workers++) {
+                memset(many, 0, sizeof many);
+                memset(seenw, 0, sizeof seenw);
+                size_t total = 0;
+                for (uint64_t k = 0; k < ns[a]; k++)
+                    for (uint32_t w = 0; w < workers; w++)
+                        total += run_stripe(&specs[s],
+                                            tg_stripe_sub(tg_stripe_sub(TG_STRIPE_ALL, k, ns[a]), w, workers), N,
+                                            many, seenw);
+                size_t diff = 0;
+                for (size_t i = 0; i < N; i++)
+                    diff += seenw[i] != 1 || many[i] != one[i];
+                if (total != n1 || diff)
+                    TG_FAIL_AT("%s, N=%llu x %u workers: %zu arrivals (expected %zu), %zu differ", names[s],
+                               (unsigned long long)ns[a], workers, total, n1, diff);
+            }
+    }
+}
+
+/* The closed loop of shard K of N claims ids K, K+N, ... below the limit,
+ * and after a stop reports exactly its unclaimed ones. */
+static void collect_unclaimed(void *ctx, uint64_t id)
+{
+    uint64_t **p = ctx;
+    *(*p)++ = id;
+}
+
+TEST(closed_loop_shard_claims_its_stripe)
+{
+    for (uint64_t k = 0; k < 3; k++) {
+        _Atomic uint64_t next = 0;
+        struct tg_sched s;
+        tg_sched_init_closed(&s, 4, 10, UINT64_MAX, &next);
+        tg_sched_closed_stripe(&s, tg_stripe_sub(TG_STRIPE_ALL, k, 3));
+        uint64_t got[8], id, t, wake;
+        size_t n = 0;
+        while (n < 2 && tg_sched_poll(&s, 1, 0, &id, &t, &wake) == TG_SCHED_ADMIT)
+            got[n++] = id;
+        uint64_t rest[8], *p = rest;
+        size_t nr = (size_t)tg_sched_for_each_unclaimed(&s, collect_unclaimed, &p);
+        /* ids below 10 with id mod 3 == k: 0 3 6 9 | 1 4 7 | 2 5 8 */
+        uint64_t expect[4], ne = 0;
+        for (uint64_t i = k; i < 10; i += 3)
+            expect[ne++] = i;
+        CHECK_UINT_EQ(ne, n + nr);
+        for (size_t i = 0; i < n; i++)
+            CHECK_UINT_EQ(expect[i], got[i]);
+        for (size_t i = 0; i < nr; i++)
+            CHECK_UINT_EQ(expect[n + i], rest[i]);
+    }
+}
