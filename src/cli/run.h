@@ -1,11 +1,16 @@
 /*
  * run.h - the parts of `tailgate run` (internal to src/cli/run*.c):
- *   run_opts.c    the options: defaults, --help, getopt_long into struct run_opts
+ *   run_opts.c    the options: defaults, getopt_long into struct run_opts
+ *   run_help.c    --help (the source of the man page and the completion)
  *   run_shape.c   the load-shape options checked against each other
+ *   run_shard.c   a shard of a distributed run: its stripe, --start-at, manifest.json
  *   run_config.c  the effective configuration recorded in summary.json
  *   run_rows.c    the per-worker writers: requests.csv rows, --save-outputs
  *                 and --save-stream lines (on the worker threads)
+ *   run_metrics.c the live Prometheus endpoint (--metrics-listen)
+ *   run_loop.c    the engine driven to its end: signals, progress, scrape, linger
  *   run_slo.c     the SLO verdicts and goodput from the files on disk
+ *   run_report.c  the end: files closed, summary.json, stderr lines, exit code
  *   run.c         the flow: resolve, payloads, output files, engine, results
  */
 #ifndef TG_CLI_RUN_H
@@ -26,6 +31,11 @@
 
 #define TG_RUN_MAX_HEADERS 32
 #define TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT 1000
+
+/* --mode baseline: input.py's client (httpx 0.23.3 AsyncClient defaults). */
+#define BASELINE_POOL 100
+#define BASELINE_INPUTS 400
+#define BASELINE_CONCURRENCY 20
 
 struct run_opts {
     const char *mode;          /* "default" or "baseline" */
@@ -101,6 +111,8 @@ struct run_opts {
  * stderr).  Release with tg_run_opts_free either way. */
 int tg_run_parse_opts(int argc, char **argv, struct run_opts *o);
 void tg_run_opts_free(struct run_opts *o);
+/* Prints --help with the defaults d (run_help.c). */
+void tg_run_help(const struct run_opts *d);
 
 /* True for an open loop: --rate, rate --stages or --trace. */
 bool tg_run_open_loop(const struct run_opts *o);
@@ -185,6 +197,17 @@ int tg_run_shard_wait(struct run *x, const sigset_t *sigs);
 /* Writes OUT/manifest.json of a shard (nothing for a run that is not one).
  * Returns 0 or a negative code. */
 int tg_run_manifest_write(struct run *x, const struct tg_engine_totals *t);
+
+/* ---- run_loop.c ---------------------------------------------------------------- */
+
+/* --metrics-listen / --scrape recorded in the config; the endpoint started
+ * (its port written) before the first input.  Returns 0 or the exit code. */
+int tg_run_metrics_begin(struct run *x);
+/* Runs the engine to its end with signals and progress, then joins it into
+ * *t.  Returns 0 or the exit code. */
+int tg_run_loop(struct run *x, const struct tg_engine_totals **t);
+/* --metrics-linger: the final values stay up for DUR, or until a signal. */
+void tg_run_linger(struct run *x);
 
 /* Closes the rows and the stream file, judges the SLOs, writes summary.json,
  * prints the summary and the stderr lines.  Returns the exit code. */

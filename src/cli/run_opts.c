@@ -1,6 +1,6 @@
 /*
  * run_opts.c - `tailgate run`'s options: the defaults (read by both the
- * parser and --help), --help, and getopt_long into struct run_opts.
+ * parser and --help, run_help.c), and getopt_long into struct run_opts.
  */
 #include "api/api.h"
 #include "cli/cli.h"
@@ -51,10 +51,7 @@ static const struct run_opts defaults = {
     .scrape_interval_ns = 1 * TG_NS_PER_S,
 };
 
-/* input.py's client: httpx 0.23.3 AsyncClient defaults. */
-#define BASELINE_POOL 100
-#define BASELINE_INPUTS 400
-#define BASELINE_CONCURRENCY 20
+/* input.py's client: httpx 0.23.3 AsyncClient defaults (BASELINE_*: run.h). */
 static const struct tg_http_kv baseline_headers[] = {
     { "Accept", "*/*" },
     { "Accept-Encoding", "gzip, deflate" },
@@ -63,101 +60,6 @@ static const struct tg_http_kv baseline_headers[] = {
     { "Content-Type", "application/json" },
 };
 
-static void help(void)
-{
-    printf("usage: tailgate run [options] URL\n\n"
-           "One load test against URL (POST, one payload line per input).  Writes\n"
-           "OUT/requests.csv (a row per input) and OUT/summary.json; prints a summary.\n\n"
-           "Load model:\n"
-           "  -c, --concurrency N      closed loop: inputs in flight (default %llu);\n"
-           "                           open loop: the most in flight (default %d)\n"
-           "  -n, --inputs N           inputs to send (default: one per payload line; 400 in baseline mode)\n"
-           "      --requests N         the old name of --inputs (kept as an alias)\n"
-           "  -d, --duration DUR       start inputs for DUR (e.g. 5s); with -n, whichever ends first\n"
-           "      --rate R             open loop: R inputs/s, latency from the intended send time; -c is\n"
-           "                           then a cap: an arrival that finds it reached waits, and the wait\n"
-           "                           counts in its latency\n"
-           "Load shapes (docs/load-shapes.md; one global arrival sequence whatever --threads is):\n"
-           "      --arrival A          constant|poisson|gamma (default %s)\n"
-           "      --burstiness K       gamma gaps of shape K, CV 1/sqrt(K): 1 is Poisson, < 1 burstier\n"
-           "                           (implies --arrival gamma)\n"
-           "      --stages LIST        steps and linear ramps of the rate, e.g. 10s:100,30s:100->500,10s:500\n"
-           "                           (open loop, gaps of --arrival), or of the concurrency, e.g.\n"
-           "                           10s:c4,30s:c4->32 (closed loop); the run lasts the stages (-d cuts)\n"
-           "      --trace FILE         replay JSON lines: \"offset_ms\" or \"timestamp_ms\", and \"body\" or\n"
-           "                           \"input_length\"/\"output_length\" (a synthesised body of --api)\n"
-           "      --trace-speed X      replay X times faster (default 1)\n"
-           "      --seed S             seed of poisson/gamma arrivals and trace texts (default %llu)\n"
-           "Distributed runs (docs/distributed.md; one shard of the same global plan per process):\n"
-           "      --shard-count N      this run is a shard of N (default $SLURM_NTASKS); writes OUT/manifest.json\n"
-           "      --shard-index K      this shard's index, 0..N-1 (default $JOB_COMPLETION_INDEX, then\n"
-           "                           $SLURM_PROCID): inputs i with i mod N = K; -c is split over shards\n"
-           "      --run-id ID          names the run, the same in every shard (default $TG_RUN_ID, else\n"
-           "                           slurm-$SLURM_JOB_ID, else from the plan)\n"
-           "      --start-at TIME      wait until TIME (RFC 3339 with a zone, or Unix ms), then start\n"
-           "      --start-tolerance DUR  fail (exit 2, nothing sent) when the start is missed by more\n"
-           "                           (default 1s)\n"
-           "Workload:\n"
-           "      --payloads FILE      JSON lines, one request body each (default %s)\n"
-           "      --mode M             default|baseline: baseline reproduces input.py's httpx client\n"
-           "                           (its headers, pool of %d lazy keep-alive connections, timeout 30 s,\n"
-           "                           -c %d, -n %d)\n"
-           "Batching:\n"
-           "      --batch B            coalesce up to B ready inputs into one request (default 1)\n"
-           "      --batch-wait-ms W    send a partial batch W ms after its first input (default 0: at once)\n"
-           "      --api NAME           the endpoint's API: %s (default %s);\n"
-           "                           payload lines are that API's single-input bodies (docs/api.md)\n"
-           "      --batch-format NAME  the old name of --api (kept as an alias)\n"
-           "Connections:\n"
-           "      --connections N      pool size (default: = concurrency)\n"
-           "      --no-keepalive       one connection per request\n"
-           "      --preconnect         open the pool before the first input\n"
-           "  -H, --header 'N: V'      extra request header (repeatable)\n"
-           "      --timeout DUR        per request (default 30s)\n"
-           "      --threads N          worker threads, one event loop each (default %llu)\n"
-           "HTTPS (certificate and host name verified against the system CA store by default):\n"
-           "      --cacert FILE        trust the CA or self-signed certificate(s) in PEM FILE instead\n"
-           "      --insecure           do not verify the certificate or host name (warned, recorded)\n"
-           "Outputs:\n"
-           "      --no-outputs         do not parse response bodies (no output_hash)\n"
-           "      --save-outputs FILE  write {\"request_id\",\"output\"} JSON lines\n"
-           "      --max-response SIZE  largest accepted response; of a stream: one event's data and the\n"
-           "                           generated text (default 64M)\n"
-           "      --save-stream FILE   per-event times of streamed responses, one JSON line per input\n"
-           "                           (default OUT/stream.jsonl when --api streams; 'none': off)\n"
-           "SLOs (judged from the files after the run; docs/formats.md):\n"
-           "      --slo METRIC:pNN<=VALUE  latency|ttft|tpot|itl, e.g. ttft:p95<=250ms (repeatable, at\n"
-           "                           most %d); goodput counts the ok inputs that meet every one\n"
-           "      --slo-confidence C   confidence of the SLO verdicts (default %.2f)\n"
-           "Prometheus (docs/formats.md):\n"
-           "      --metrics-listen ADDR:PORT  serve the live run at http://ADDR:PORT/metrics (text format\n"
-           "                           0.0.4; [V6]:PORT, :PORT for every address, port 0 picks a free one)\n"
-           "      --metrics-port-file F  write the bound port to F\n"
-           "      --metrics-linger DUR  keep serving the final values DUR after the run (default 0)\n"
-           "      --scrape URL         poll the server's Prometheus endpoint (http) during the run into\n"
-           "                           OUT/server_metrics.csv (time_ms,metric,labels,value)\n"
-           "      --scrape-interval DUR  poll period (default 1s, at least 100ms)\n"
-           "  -o, --out DIR            output directory (default results/run-<UTC stamp>)\n"
-           "      --force              write into a non-empty existing directory\n"
-           "Progress (stderr):\n"
-           "      --progress           also when stderr is not a terminal: a plain line every\n"
-           "                           --progress-interval (default: only a live line on a terminal)\n"
-           "      --progress-interval DUR  plain-line period (default %llus)\n"
-           "  -q, --quiet              no progress at all\n"
-           "                           (the live line: elapsed, done/total, inputs/s over the last second,\n"
-           "                           running P50/P95 of ok inputs (+-3 %%), errors; no colour is used)\n"
-           "  -h, --help               this help\n\n"
-           "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
-           "x_request_id), except in --mode baseline or when -H gives one.\n\n"
-           "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
-           "the run), or the results could not be written whole (a lost row, out of memory once inputs\n"
-           "ran: the rows on disk are kept); 2 usage or set-up error (out of memory or no worker thread\n"
-           "before the first input included); 3 interrupted.\n",
-           (unsigned long long)defaults.concurrency, TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT, defaults.arrival, (unsigned long long)defaults.seed,
-           defaults.payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
-           defaults.api, (unsigned long long)defaults.threads, TG_SLO_MAX, defaults.slo_confidence,
-           (unsigned long long)(defaults.progress_interval_ns / TG_NS_PER_S));
-}
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
 
@@ -450,7 +352,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
                 return usage("invalid --scrape-interval '%s' (a duration in [100ms, 1h], e.g. 1s)", optarg);
             break;
         case 'h':
-            help();
+            tg_run_help(&defaults);
             return TG_EXIT_OK;
         case ':':
             return usage("option '%s' needs a value", argv[optind - 1]);
