@@ -19,6 +19,7 @@ static const struct command commands[] = {
     { "analyze", tg_cmd_analyze, "explain where the latency goes, from measured data" },
     { "tune", tg_cmd_tune, "search the client configuration that meets the SLA" },
     { "report", tg_cmd_report, "self-contained HTML report with SVG plots" },
+    { "capacity", tg_cmd_capacity, "the highest arrival rate that still meets the SLOs" },
 };
 
 static void usage(FILE *f)
