@@ -112,9 +112,6 @@ struct tg_probe_spec {
     double rate;
     enum tg_arrival arrival;
     uint64_t seed;                 /* 0: 1 */
-    /* non-NULL: the run is interrupted as by its deadline as soon as *stop
-     * becomes non-zero (a SIGINT flag; polled every 2 ms) */
-    volatile const int *stop;
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs
