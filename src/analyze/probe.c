@@ -357,7 +357,7 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     bool stopped = false;
     while (!tg_engine_finished(e)) {
         tg_sleep_ns(2 * 1000 * 1000);
-        if (!stopped && tg_now_ns() - t0 > deadline) {
+        if (!stopped && (tg_now_ns() - t0 > deadline || (spec->should_stop && spec->should_stop(spec->stop_ctx)))) {
             tg_engine_interrupt(e);
             stopped = true;
         }

@@ -112,6 +112,11 @@ struct tg_probe_spec {
     double rate;
     enum tg_arrival arrival;
     uint64_t seed;                 /* 0: 1 */
+    /* Polled from the calling thread about every 2 ms while the run lasts
+     * (NULL: never); true interrupts the run as the deadline does (unfinished
+     * inputs fail as "interrupted", result.interrupted set).  For SIGINT. */
+    bool (*should_stop)(void *ctx);
+    void *stop_ctx;
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs

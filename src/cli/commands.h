@@ -18,5 +18,6 @@ int tg_cmd_report(int argc, char **argv);
 int tg_cmd_analyze(int argc, char **argv);
 int tg_cmd_tune(int argc, char **argv);
 int tg_cmd_capacity(int argc, char **argv);
+int tg_cmd_sweep(int argc, char **argv);
 
 #endif

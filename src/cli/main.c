@@ -18,6 +18,7 @@ static const struct command commands[] = {
     { "compare", tg_cmd_compare, "Before/After comparison and SLA gate" },
     { "analyze", tg_cmd_analyze, "explain where the latency goes, from measured data" },
     { "tune", tg_cmd_tune, "search the client configuration that meets the SLA" },
+    { "sweep", tg_cmd_sweep, "one measured point per concurrency or rate: latency/throughput curve" },
     { "report", tg_cmd_report, "self-contained HTML report with SVG plots" },
     { "capacity", tg_cmd_capacity, "the highest arrival rate that still meets the SLOs" },
 };

@@ -7,6 +7,7 @@
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "core/fs.h"
+#include "cli/report_curves.h"
 #include "cli/report_load.h"
 #include "cli/report_pages.h"
 
@@ -26,10 +27,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#define MAX_CURVE_ARGS 8
+
 struct report_opts {
     const char *output;
     double sla_p95_ms;
     const char *title;
+    const char *curves[MAX_CURVE_ARGS];   /* --curve, as given */
+    size_t ncurves;
 };
 
 static const struct report_opts defaults = {
@@ -41,14 +46,17 @@ static const struct report_opts defaults = {
 static void help(FILE *f)
 {
     fprintf(f,
-            "usage: tailgate report [-o FILE] [--sla-p95 MS] [--title T] RUN [RUN]\n"
+            "usage: tailgate report [-o FILE] [--sla-p95 MS] [--title T] [--curve PATH]... RUN [RUN]\n"
             "\n"
             "Writes a self-contained HTML report (inline SVG and CSS, opens offline) and\n"
             "each chart as its own SVG next to it: cdf.svg, timeline.svg, histogram.svg,\n"
             "phases.svg.  With two runs, the first is Before and the second After; a\n"
             "comparison.json in the -o directory or in the parent of AFTER adds the\n"
             "comparison table and the SLA verdict, and an analysis.md / analysis.json\n"
-            "next to it adds the analysis.\n"
+            "next to it adds the analysis.  A capacity.json or sweep.json (tailgate\n"
+            "capacity / sweep) in the -o directory or in a RUN's directory adds its\n"
+            "latency-against-load curve; so do those in the capacity* and sweep*\n"
+            "subdirectories of a directory holding comparison.json (./run_tests).\n"
             "\n"
             "A RUN is a directory with requests.csv (and summary.json) written by\n"
             "`tailgate run`, or a CSV request_id,timestamp_ms,latency_ms,status_code as\n"
@@ -57,11 +65,14 @@ static void help(FILE *f)
             "  -o, --output FILE   the HTML file (default %s)\n"
             "      --sla-p95 MS    the P95 limit drawn on the charts (default %g)\n"
             "      --title T       the page title (default: tailgate report: ...)\n"
+            "      --curve PATH    also draw this capacity.json / sweep.json, or those in the\n"
+            "                      directory PATH and its capacity*/sweep* subdirectories\n"
+            "                      (repeatable, at most %d)\n"
             "  -h, --help          this text\n"
             "\n"
             "Exit status: 0 written, 1 a file could not be written, 2 usage error or an\n"
             "unreadable run.\n",
-            defaults.output, defaults.sla_p95_ms);
+            defaults.output, defaults.sla_p95_ms, MAX_CURVE_ARGS);
 }
 
 #define usage_error(...) tg_cli_usage_error("report", __VA_ARGS__)
@@ -88,6 +99,43 @@ static char *dir_of(const char *path)
     return d;
 }
 
+/* ---- capacity and sweep curves ------------------------------------------------------- */
+
+/* --curve paths first, then the -o directory, the comparison's directory
+ * (with its capacity* and sweep* subdirectories: ./run_tests' results) and each
+ * run's directory.  A file found twice is drawn once. */
+static void find_curves(struct tg_rcurves *c, struct tg_rpool *pool, const struct report_opts *o,
+                        const char *outdir, const char *cmp_dir, const struct tg_run_data *data,
+                        int nruns, const char **notes, size_t *notes_n, size_t notes_max)
+{
+    for (size_t i = 0; i < o->ncurves; i++) {
+        struct stat st;
+        if (stat(o->curves[i], &st) == 0 && S_ISDIR(st.st_mode)) {
+            size_t before = c->n;
+            tg_rcurves_find(c, pool, o->curves[i], true, notes, notes_n, notes_max);
+            if (c->n == before && *notes_n < notes_max)
+                notes[(*notes_n)++] = tg_rpool_printf(pool, "--curve %s: no capacity.json or sweep.json "
+                                                      "there", o->curves[i]);
+        } else {
+            const char *note = NULL;
+            tg_rcurves_load(c, pool, o->curves[i], &note);
+            if (note && *notes_n < notes_max)
+                notes[(*notes_n)++] = note;
+        }
+    }
+    char cmp_here[TG_PATH_MAX];
+    snprintf(cmp_here, sizeof cmp_here, "%s/comparison.json", outdir);
+    tg_rcurves_find(c, pool, outdir, is_file(cmp_here), notes, notes_n, notes_max);
+    if (cmp_dir)
+        tg_rcurves_find(c, pool, cmp_dir, true, notes, notes_n, notes_max);
+    for (int k = 0; k < nruns; k++) {
+        char *d = data[k].csv_path ? dir_of(data[k].csv_path) : NULL;
+        if (d)
+            tg_rcurves_find(c, pool, d, false, notes, notes_n, notes_max);
+        free(d);
+    }
+}
+
 /* ---- the command ---------------------------------------------------------------------- */
 
 int tg_cmd_report(int argc, char **argv)
@@ -97,6 +145,7 @@ int tg_cmd_report(int argc, char **argv)
         { "output", required_argument, NULL, 'o' },
         { "sla-p95", required_argument, NULL, 's' },
         { "title", required_argument, NULL, 't' },
+        { "curve", required_argument, NULL, 'C' },
         { "help", no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 },
     };
@@ -118,6 +167,15 @@ int tg_cmd_report(int argc, char **argv)
         case 't':
             o.title = optarg;
             break;
+        case 'C': {
+            struct stat st;
+            if (o.ncurves == MAX_CURVE_ARGS)
+                return usage_error("at most %d --curve", MAX_CURVE_ARGS);
+            if (stat(optarg, &st) != 0)
+                return usage_error("--curve %s: %s", optarg, strerror(errno));
+            o.curves[o.ncurves++] = optarg;
+            break;
+        }
         case 'h':
             help(stdout);
             return TG_EXIT_OK;
@@ -140,7 +198,8 @@ int tg_cmd_report(int argc, char **argv)
     struct tg_rkvlist env[2] = { { .max = 200 }, { .max = 200 } };
     struct tg_rkvlist facts = { .max = 60 }, akv = { .max = 80 };
     const char **cmp_cells = NULL;
-    const char *notes[8];
+    const char *notes[16];
+    struct tg_rcurves curves = { 0 };
     size_t notes_n = 0;
     struct tg_buf svg[TG_CHART_COUNT];
     struct tg_buf html = TG_BUF_INIT(0);
@@ -165,7 +224,7 @@ int tg_cmd_report(int argc, char **argv)
             const char *note = NULL;
             tg_rpage_run_info(&pool, data[k].summary_path, &env[k], &info[k].command,
                                   &info[k].command_origin, &note);
-            if (note && notes_n < 8)
+            if (note && notes_n < 16)
                 notes[notes_n++] = note;
             info[k].env = env[k].v;
             info[k].env_n = env[k].n;
@@ -196,6 +255,7 @@ int tg_cmd_report(int argc, char **argv)
 
     /* comparison.json: in the -o directory, else in the parent of AFTER. */
     const char *analysis_dirs[3] = { NULL, NULL, NULL };
+    const char *cmp_dir = NULL;   /* where comparison.json was found */
     if (nruns == 2) {
         char *after_parent = dir_of(argv[optind + 1]);
         const char *cands[2] = { tg_rpool_printf(&pool, "%s/comparison.json", outdir),
@@ -207,10 +267,11 @@ int tg_cmd_report(int argc, char **argv)
             if (is_file(cands[i])) {
                 const char *note = NULL;
                 tg_rpage_comparison(&pool, cands[i], &pg, &cmp_cells, &facts, &note);
-                if (note && notes_n < 8)
+                if (note && notes_n < 16)
                     notes[notes_n++] = note;
                 char *d = dir_of(cands[i]);
                 analysis_dirs[0] = d ? tg_rpool_take(&pool, d) : NULL;
+                cmp_dir = analysis_dirs[0];
                 break;
             }
         pg.cmp_kv = facts.v;
@@ -230,7 +291,7 @@ int tg_cmd_report(int argc, char **argv)
         if (have_md) {
             size_t md_len;
             int rc = tg_read_file(md, (size_t)1 << 20, &analysis_text, &md_len);
-            if (rc && notes_n < 8)
+            if (rc && notes_n < 16)
                 notes[notes_n++] = tg_rpool_printf(&pool, "%s: %s; analysis text omitted", md,
                                                tg_strerror(rc));
             pg.analysis_text = analysis_text;
@@ -238,7 +299,7 @@ int tg_cmd_report(int argc, char **argv)
         if (have_js) {
             const char *note = NULL;
             tg_rpage_analysis(&pool, js, &akv, &note);
-            if (note && notes_n < 8)
+            if (note && notes_n < 16)
                 notes[notes_n++] = note;
             pg.analysis_kv = akv.v;
             pg.analysis_n = akv.n;
@@ -249,11 +310,14 @@ int tg_cmd_report(int argc, char **argv)
         break;
     }
     for (int k = 0; k < nruns; k++)
-        if (!tg_plot_run_has_phases(&runs[k]) && notes_n < 8) {
+        if (!tg_plot_run_has_phases(&runs[k]) && notes_n < 16) {
             notes[notes_n++] = tg_rpool_printf(&pool, "%s (%s) has latencies only: its phase "
                                            "breakdown is not measured.", runs[k].name,
                                            data[k].csv_path);
         }
+    find_curves(&curves, &pool, &o, outdir, cmp_dir, data, nruns, notes, &notes_n, 16);
+    pg.curves = curves.v;
+    pg.ncurves = curves.n;
     pg.notes = notes;
     pg.notes_n = notes_n;
     if (pool.oom) {
@@ -284,11 +348,16 @@ int tg_cmd_report(int argc, char **argv)
         fprintf(stderr, "tailgate report: cannot write %s: %s\n", o.output, tg_strerror(rc));
         goto out;
     }
-    printf("report: %s (charts: %s/{cdf,timeline,histogram,phases}.svg)\n", o.output, outdir);
+    printf("report: %s (charts: %s/{cdf,timeline,histogram,phases}.svg", o.output, outdir);
+    for (size_t i = 0; i < curves.n; i++)
+        printf("%s%s", i ? ", " : "; curves from ", curves.v[i].source);
+    printf(")\n");
     exit_code = TG_EXIT_OK;
 out:
     for (int k = 0; k < 2; k++) {
         tg_run_data_free(&data[k]);
+        if (k == 0)
+            tg_rcurves_free(&curves);
         free(env[k].v);
     }
     for (int i = 0; i < TG_CHART_COUNT; i++)

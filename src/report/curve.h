@@ -34,6 +34,7 @@ struct tg_curve {
     const char *sla_label;  /* e.g. "SLA P95 800 ms"; NULL: "SLA" */
     double limit_load;      /* > 0: a vertical marker at the found limit */
     bool log_latency;       /* log10 latency axis (latencies spanning decades) */
+    const char *limit_label; /* the marker's label before its load, e.g. "knee"; NULL: "limit" */
 };
 
 /* Draws a whole <svg> document (tg_svg_begin .. tg_svg_end) of width x height

@@ -262,6 +262,41 @@ static void figure(struct tg_svg *w, const struct tg_buf *svg, const char *id,
     tg_svg_raw(w, "</figcaption>\n</figure>\n");
 }
 
+/* One curve as a figure: drawn by report/curve.c (which escapes every
+ * string) without its namespace declaration, as figure() does; the caption
+ * is escaped here. */
+static int curve_figure(struct tg_svg *w, const struct tg_report_curve *c, size_t i)
+{
+    struct tg_buf b = TG_BUF_INIT(0);
+    struct tg_svg s;
+    tg_svg_init(&s, NULL, &b);
+    int rc = tg_curve_svg(&s, &c->curve, TG_PLOT_WIDTH, 520);
+    if (rc) {
+        tg_buf_free(&b);
+        return rc;
+    }
+    tg_svg_raw(w, "<h3>");
+    esc(w, c->heading);
+    tg_svg_raw(w, "</h3>\n");
+    char id[32];
+    snprintf(id, sizeof id, "fig-curve-%zu", i);
+    tg_svg_printf(w, "<figure id=\"%s\" class=\"curve\">\n", id);
+    static const char ns[] = " xmlns=\"http://www.w3.org/2000/svg\"";
+    const char *d = b.data;
+    if (!strncmp(d, "<svg", 4) && !strncmp(d + 4, ns, sizeof ns - 1)) {
+        tg_svg_raw(w, "<svg");
+        d += 4 + sizeof ns - 1;
+    }
+    tg_svg_raw(w, d);
+    tg_svg_raw(w, "<figcaption><b class=\"curve-caption\">");
+    esc(w, c->caption);
+    tg_svg_raw(w, "</b> From <code>");
+    esc(w, c->source);
+    tg_svg_raw(w, "</code>.</figcaption>\n</figure>\n");
+    tg_buf_free(&b);
+    return 0;
+}
+
 int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CHART_COUNT],
                    struct tg_buf *out)
 {
@@ -388,6 +423,18 @@ int tg_report_html(const struct tg_report_page *p, const struct tg_buf svg[TG_CH
     rc = phase_table(&w, p);
     if (rc)
         return rc;
+
+    if (p->ncurves && p->curves) {
+        tg_svg_raw(&w, "<h2>Capacity and load sweeps</h2>\n<p class=\"meta narrow\">P50, P95 "
+                       "and P99 latency (left axis) and throughput (right axis, dashed) against "
+                       "the offered load, one measured point each; the verdict of each point's "
+                       "SLOs on its P95 marker (PASS filled circle, FAIL cross, INCONCLUSIVE "
+                       "diamond), the SLA as a dotted line, the capacity limit or the sweep's "
+                       "knee as a dashed vertical line.</p>\n");
+        for (size_t i = 0; i < p->ncurves; i++)
+            if ((rc = curve_figure(&w, &p->curves[i], i)))
+                return rc;
+    }
 
     if (p->analysis_text || p->analysis_n) {
         tg_svg_raw(&w, "<h2>Analysis</h2>\n<p class=\"meta\">From <code>");

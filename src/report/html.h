@@ -16,6 +16,7 @@
 #define TG_REPORT_HTML_H
 
 #include "core/buf.h"
+#include "report/curve.h"
 #include "report/plots.h"
 
 #include <stddef.h>
@@ -51,6 +52,16 @@ struct tg_report_run_info {
     size_t env_n;
 };
 
+/* A latency-against-load curve (capacity.json or sweep.json) drawn inline
+ * under its heading, with a one-line caption ("meets the SLA up to N
+ * inputs/s") and the file it came from. */
+struct tg_report_curve {
+    const char *heading;              /* e.g. "Capacity: results/x/capacity-before" */
+    const char *caption;              /* one line, plain text */
+    const char *source;               /* the file read */
+    struct tg_curve curve;
+};
+
 struct tg_report_page {
     const char *title;
     const char *generated_utc;        /* ISO 8601 */
@@ -73,6 +84,10 @@ struct tg_report_page {
     const char *analysis_text;
     const struct tg_report_kv *analysis_kv;
     size_t analysis_n;
+
+    /* Capacity and sweep curves, optional (ncurves 0: no section). */
+    const struct tg_report_curve *curves;
+    size_t ncurves;
 
     const char *const *notes;         /* warnings shown at the top */
     size_t notes_n;
