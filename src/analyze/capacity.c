@@ -129,6 +129,8 @@ static enum outcome chunk(struct search *s, struct tg_capacity_point *pt, size_t
         s->out->error = rc;
         return STOP_ERROR;
     }
+    if (s->o->stop && *s->o->stop)
+        return STOP_INTERRUPT;   /* a chunk cut short by the stop decides nothing */
     if (s->o->progress)
         s->o->progress(s->o->ctx, pt, phase);
     return MEASURED;

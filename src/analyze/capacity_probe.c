@@ -142,6 +142,11 @@ static int judge(struct tg_capacity_meter *m, struct tg_capacity_point *pt)
     return 0;
 }
 
+bool tg_capacity_flag_set(void *flag)
+{
+    return flag && *(volatile const int *)flag;
+}
+
 int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t chunk, uint64_t seed,
                               struct tg_capacity_point *pt)
 {
@@ -171,7 +176,8 @@ int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t 
         .rate = rate,
         .arrival = TG_ARRIVAL_POISSON,
         .seed = seed,
-        .stop = m->stop,
+        .should_stop = m->stop ? tg_capacity_flag_set : NULL,
+        .stop_ctx = (void *)m->stop,
     };
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(m->target, &spec, &r);

@@ -54,6 +54,10 @@ int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t 
                               struct tg_capacity_point *pt);
 void tg_capacity_meter_free(struct tg_capacity_meter *m);
 
+/* A tg_probe_spec.should_stop for a stop flag: true when *(volatile int *)flag
+ * is non-zero (flag NULL: false).  Async-signal-safe to set the flag. */
+bool tg_capacity_flag_set(void *flag);
+
 /* Judges the latency SLOs (metric latency) of slos against the model's
  * closed-loop prediction: the highest throughput over concurrencies
  * 1..concurrency under cfg whose predicted pNN (p50, p95 or p99, the

@@ -65,7 +65,7 @@ static void help(void)
            "      --resolution PCT     stop when (hi - lo) / lo <= PCT %% (default %g)\n"
            "      --analysis FILE      start from the cost model of `tailgate analyze --probe`'s\n"
            "                           analysis.json: the highest rate it predicts meets the SLOs\n"
-           "      --start-rate R       first rate measured (steps x2; default: --analysis, else 0.8 x\n"
+           "      --start-rate R       first rate measured (default: --analysis, else 0.8 x\n"
            "                           the closed-loop throughput of a 2 s probe at -c in flight)\n"
            "      --min-rate R         no rate below R (default start / 16)\n"
            "      --max-rate R         no rate above R (default start x 1024)\n"
@@ -294,7 +294,7 @@ static int pick_start(struct capacity_cli *o, const struct tg_probe_target *t)
 {
     if (o->start_rate > 0) {
         o->start_source = "option";
-        o->growth = 2;
+        o->growth = 1.25;
         return 0;
     }
     if (o->analysis) {
@@ -337,7 +337,8 @@ static int pick_start(struct capacity_cli *o, const struct tg_probe_target *t)
         .start_window_ns = 2 * TG_NS_PER_S,
         .deadline_ns = 15 * TG_NS_PER_S,
         .preconnect = o->preconnect,
-        .stop = &g_stop,
+        .should_stop = tg_capacity_flag_set,
+        .stop_ctx = (void *)&g_stop,
     };
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(t, &spec, &r);
@@ -361,7 +362,7 @@ static int pick_start(struct capacity_cli *o, const struct tg_probe_target *t)
      * closed loop's throughput: start just under it, in small steps */
     o->probe_ips = x;
     o->start_rate = 0.8 * x;
-    o->start_source = o->start_source ? o->start_source : "probe";
+    o->start_source = "probe";   /* also when the model predicted no rate (model_rate 0) */
     o->growth = 1.25;
     return 0;
 }

@@ -156,7 +156,7 @@ void tg_capacity_cli_print(FILE *f, const struct capacity_cli *o, const struct t
     char text[4096];
     paragraph(o, c, first_error, text, sizeof text);
     fprintf(f, "%s\n", text);
-    fprintf(f, "%-8s %10s %10s %8s %10s %10s %10s  %s\n", "phase", "rate/s", "achieved", "inputs", "P50 ms",
+    fprintf(f, "%-8s %10s %10s %8s %10s %10s %10s  %s\n", "point", "rate/s", "achieved", "inputs", "P50 ms",
             "P95 ms", "P99 ms", "verdict");
     for (size_t i = 0; i < c->n; i++) {
         const struct tg_capacity_point *p = &c->points[i];

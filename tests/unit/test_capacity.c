@@ -12,6 +12,7 @@
 #include <math.h>
 
 #include "analyze/capacity.h"
+#include "analyze/capacity_probe.h"
 #include "core/error.h"
 #include "stats/binomial.h"
 
@@ -316,4 +317,34 @@ TEST(confirmation_refutes_a_lucky_pass)
     CHECK_DBL_NEAR(c1.max_rate, c2.max_rate, 0);
     tg_capacity_free(&c1);
     tg_capacity_free(&c2);
+}
+
+TEST(model_rate_is_the_highest_throughput_meeting_the_slo)
+{
+    /* one slot, exact t(b) = 48 + 1*b ms: unbatched, a closed loop of c in
+     * flight has P95 ~ c * 49 ms at 1000/49 = 20.4 inputs/s, so c <= 16
+     * meets 800 ms; with batch 20 the slot serves 20 inputs per 68 ms */
+    struct tg_costmodel m = { .alpha_ms = 48, .beta_ms = 1, .slots = 1, .max_batch = 64 };
+    struct tg_slo slo;
+    char why[80];
+    REQUIRE(tg_slo_parse("latency:p95<=800ms", &slo, why, sizeof why) == 0);
+    struct tg_client_cfg cfg = { .connections = 20, .keepalive = true, .batch = 1 };
+    double rate;
+    uint32_t at;
+    REQUIRE(tg_capacity_model_rate(&m, &cfg, 20, &slo, 1, 1, &rate, &at) == 0);
+    printf("  unbatched: %.2f inputs/s at concurrency %u\n", rate, at);
+    CHECK_DBL_NEAR(1000.0 / 49, rate, 0.5);
+    CHECK(at >= 1 && at <= 16);   /* ties keep the lowest concurrency */
+    cfg.batch = 20;
+    cfg.batch_wait_ms = 0;
+    REQUIRE(tg_capacity_model_rate(&m, &cfg, 20, &slo, 1, 1, &rate, &at) == 0);
+    printf("  batch 20: %.2f inputs/s at concurrency %u\n", rate, at);
+    CHECK(rate > 3 * 1000.0 / 49);
+    /* an SLO below one execution: no rate */
+    REQUIRE(tg_slo_parse("latency:p95<=10ms", &slo, why, sizeof why) == 0);
+    REQUIRE(tg_capacity_model_rate(&m, &cfg, 20, &slo, 1, 1, &rate, &at) == 0);
+    CHECK_DBL_NEAR(0, rate, 0);
+    /* no latency SLO: nothing to judge */
+    REQUIRE(tg_slo_parse("ttft:p95<=10ms", &slo, why, sizeof why) == 0);
+    CHECK_INT_EQ(TG_EINVAL, tg_capacity_model_rate(&m, &cfg, 20, &slo, 1, 1, &rate, &at));
 }
