@@ -151,9 +151,11 @@ static enum outcome measure_rate(struct search *s, double rate, const char *phas
     pt->verdict = TG_VERDICT_INCONCLUSIVE;
     uint64_t target = target_inputs(s, rate);
     uint64_t pilot = s->pilot < target ? s->pilot : target;
-    /* only the pilot must fit: a FAIL is often decided by it (a rate whose
-     * every input is over the limit), and the next chunk checks again */
-    if (!fits(s, rate, pilot))
+    /* bracketing: only the pilot must fit, a FAIL is often decided by it (a
+     * rate whose every input is over the limit) and the next chunk checks
+     * again; near the limit (bisection, confirmation) a pilot rarely decides,
+     * so the whole run must fit */
+    if (!fits(s, rate, strcmp(phase, "bracket") ? target : pilot))
         return STOP_BUDGET;
     c->n++;
     enum outcome r = chunk(s, pt, index, pilot, false, phase);

@@ -26,7 +26,8 @@
  * PASSes is an optimistic one), else it becomes the new hi and the search
  * continues below it.  The budget bounds the whole
  * search: a chunk whose arrivals (inputs / rate) would not fit in what is
- * left is not started; the search then stops with the best PASS found and
+ * left is not started (in bisection and confirmation, a point whose whole
+ * run would not fit); the search then stops with the best PASS found and
  * the resolution it reached.
  *
  * Ownership: struct tg_capacity owns its points (tg_capacity_free, safe on a

@@ -10,7 +10,8 @@
  * seconds plus a grace, and the run is interrupted at most max(2 s, 3 x the
  * largest SLO limit) after that, so an input still unanswered has waited
  * longer than every limit.  Interrupted and never-started inputs count as
- * failed: over every limit, never silently dropped.
+ * failed: over every limit, never silently dropped.  After an overloaded
+ * chunk the next waits for the server to drain its backlog (see settling).
  *
  * Ownership: struct tg_capacity_meter borrows target and slos and owns the
  * pooled rows of the point being measured (tg_capacity_meter_free).  One
@@ -47,6 +48,15 @@ struct tg_capacity_meter {
     bool streamed;
     uint64_t next_id;
     char first_error[160];         /* the first error any chunk reported */
+    /* settling: an overloaded chunk leaves a backlog in the server that would
+     * delay the next one, so before the next chunk single inputs are sent
+     * until one takes at most 2 x the idle latency + 5 ms (idle: the best of
+     * three single inputs before the first chunk), for at most 60 s */
+    double idle_ms;                /* NAN until measured (zero the struct: 0 = not measured) */
+    bool idle_measured;
+    bool dirty;                    /* the last chunk was overloaded (interrupted, failed inputs,
+                                      or P95 above the largest limit) */
+    double settle_s;               /* time spent settling, summed */
 };
 
 /* The tg_capacity_measure_fn: ctx is a struct tg_capacity_meter. */
@@ -70,7 +80,7 @@ int tg_capacity_model_rate(const struct tg_costmodel *m, const struct tg_client_
 
 /* One measured point as capacity.json records it: {"rate", "achieved_ips",
  * "inputs", "ok", "failed", "p50_ms", "p95_ms", "p99_ms", "verdict",
- * "undecided", "chunks", "extensions", "wall_s", "interrupted", "slos":[…]}
+ * "undecided", "decided", "chunks", "extensions", "wall_s", "interrupted", "slos":[…]}
  * (NAN figures null).  A new reference or NULL. */
 json_t *tg_capacity_point_json(const struct tg_capacity_point *p, const struct tg_slo *slos, size_t nslos,
                                double confidence);

@@ -86,9 +86,14 @@ static int lowest_point(const struct tg_capacity *c)
 {
     int lo = -1;
     for (size_t i = 0; i < c->n; i++)
-        if (lo < 0 || c->points[i].rate < c->points[lo].rate)
+        if (c->points[i].decided && (lo < 0 || c->points[i].rate < c->points[lo].rate))
             lo = (int)i;
     return lo;
+}
+
+static const char *shown_verdict(const struct tg_capacity_point *p)
+{
+    return p->decided ? tg_verdict_name(p->verdict) : "cut short";
 }
 
 static void paragraph(const struct capacity_cli *o, const struct tg_capacity *c, const char *first_error,
@@ -161,10 +166,11 @@ void tg_capacity_cli_print(FILE *f, const struct capacity_cli *o, const struct t
     for (size_t i = 0; i < c->n; i++) {
         const struct tg_capacity_point *p = &c->points[i];
         fprintf(f, "%-8zu %10.3g %10.3g %8llu %10.1f %10.1f %10.1f  %s%s%s\n", i + 1, p->rate, p->achieved_ips,
-                (unsigned long long)p->inputs, p->p50_ms, p->p95_ms, p->p99_ms, tg_verdict_name(p->verdict),
+                (unsigned long long)p->inputs, p->p50_ms, p->p95_ms, p->p99_ms, shown_verdict(p),
                 p->undecided ? " (undecided)" : "", (int)i == c->best ? "  <- limit" : "");
     }
-    fprintf(f, "written: %s/capacity.json, %s/capacity.svg\n", o->out_dir, o->out_dir);
+    fprintf(f, "written: %s/capacity.json%s%s%s\n", o->out_dir, c->n ? ", " : "", c->n ? o->out_dir : "",
+            c->n ? "/capacity.svg" : "");
 }
 
 static json_t *num_or_null(double v)
@@ -246,7 +252,7 @@ static int write_svg(const struct capacity_cli *o, const struct tg_capacity *c, 
         const struct tg_capacity_point *p = &c->points[i];
         pts[i] = (struct tg_curve_point){ .load = p->rate, .achieved_ips = p->achieved_ips, .p50_ms = p->p50_ms,
                                           .p95_ms = p->p95_ms, .p99_ms = p->p99_ms,
-                                          .verdict = tg_verdict_name(p->verdict) };
+                                          .verdict = p->decided ? tg_verdict_name(p->verdict) : NULL };
     }
     /* the SLA line: the first latency SLO (the --sla-p95 one when given) */
     const struct tg_slo *line = NULL;
