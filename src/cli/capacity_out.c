@@ -169,8 +169,9 @@ void tg_capacity_cli_print(FILE *f, const struct capacity_cli *o, const struct t
                 (unsigned long long)p->inputs, p->p50_ms, p->p95_ms, p->p99_ms, shown_verdict(p),
                 p->undecided ? " (undecided)" : "", (int)i == c->best ? "  <- limit" : "");
     }
-    fprintf(f, "written: %s/capacity.json%s%s%s\n", o->out_dir, c->n ? ", " : "", c->n ? o->out_dir : "",
-            c->n ? "/capacity.svg" : "");
+    bool svg = lowest_point(c) >= 0;   /* capacity.svg draws the decided points */
+    fprintf(f, "written: %s/capacity.json%s%s%s\n", o->out_dir, svg ? ", " : "", svg ? o->out_dir : "",
+            svg ? "/capacity.svg" : "");
 }
 
 static json_t *num_or_null(double v)
@@ -248,11 +249,17 @@ static int write_svg(const struct capacity_cli *o, const struct tg_capacity *c, 
     struct tg_curve_point *pts = calloc(c->n ? c->n : 1, sizeof *pts);
     if (!pts)
         return TG_ENOMEM;
+    size_t n = 0;   /* the points measured to a verdict; cut-short ones are not drawn */
     for (size_t i = 0; i < c->n; i++) {
         const struct tg_capacity_point *p = &c->points[i];
-        pts[i] = (struct tg_curve_point){ .load = p->rate, .achieved_ips = p->achieved_ips, .p50_ms = p->p50_ms,
-                                          .p95_ms = p->p95_ms, .p99_ms = p->p99_ms,
-                                          .verdict = p->decided ? tg_verdict_name(p->verdict) : NULL };
+        if (p->decided)
+            pts[n++] = (struct tg_curve_point){ .load = p->rate, .achieved_ips = p->achieved_ips,
+                                                .p50_ms = p->p50_ms, .p95_ms = p->p95_ms, .p99_ms = p->p99_ms,
+                                                .verdict = tg_verdict_name(p->verdict) };
+    }
+    if (n == 0) {
+        free(pts);
+        return 0;
     }
     /* the SLA line: the first latency SLO (the --sla-p95 one when given) */
     const struct tg_slo *line = NULL;
@@ -268,7 +275,7 @@ static int write_svg(const struct capacity_cli *o, const struct tg_capacity *c, 
         .title = title,
         .load_label = "offered rate (inputs/s, Poisson)",
         .points = pts,
-        .npoints = c->n,
+        .npoints = n,
         .sla_ms = line ? line->limit_ms : 0,
         .sla_label = line ? label : NULL,
         .limit_load = c->max_rate,
@@ -276,7 +283,7 @@ static int write_svg(const struct capacity_cli *o, const struct tg_capacity *c, 
     };
     /* latencies spanning more than two decades: log axis */
     double lo = INFINITY, hi = 0;
-    for (size_t i = 0; i < c->n; i++) {
+    for (size_t i = 0; i < n; i++) {
         if (isfinite(pts[i].p50_ms) && pts[i].p50_ms > 0)
             lo = fmin(lo, pts[i].p50_ms);
         if (isfinite(pts[i].p99_ms))
