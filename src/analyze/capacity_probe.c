@@ -299,7 +299,7 @@ json_t *tg_capacity_point_json(const struct tg_capacity_point *p, const struct t
     if (!o)
         return NULL;
     json_object_set_new(o, "rate", json_real(p->rate));
-    json_object_set_new(o, "achieved_ips", num_or_null(p->achieved_ips));
+    json_object_set_new(o, "throughput_ips", num_or_null(p->achieved_ips));   /* as sweep.json names it */
     json_object_set_new(o, "inputs", json_integer((json_int_t)p->inputs));
     json_object_set_new(o, "ok", json_integer((json_int_t)p->ok));
     json_object_set_new(o, "failed", json_integer((json_int_t)p->failed));

@@ -78,7 +78,7 @@ int tg_capacity_model_rate(const struct tg_costmodel *m, const struct tg_client_
                            const struct tg_slo *slos, size_t nslos, uint64_t seed, double *rate,
                            uint32_t *at_concurrency);
 
-/* One measured point as capacity.json records it: {"rate", "achieved_ips",
+/* One measured point as capacity.json records it: {"rate", "throughput_ips",
  * "inputs", "ok", "failed", "p50_ms", "p95_ms", "p99_ms", "verdict",
  * "undecided", "decided", "chunks", "extensions", "wall_s", "interrupted", "slos":[…]}
  * (NAN figures null).  A new reference or NULL. */
