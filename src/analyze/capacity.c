@@ -196,6 +196,20 @@ static void refresh(struct tg_capacity *c)
     }
 }
 
+/* A not-PASS point whose achieved throughput fell below 90 % of its offer
+ * measured what the client and server sustain at most: the lowest such
+ * throughput, INFINITY when none. */
+static double ceiling(const struct tg_capacity *c)
+{
+    double t = INFINITY;
+    for (size_t i = 0; i < c->n; i++) {
+        const struct tg_capacity_point *p = &c->points[i];
+        if (p->decided && p->verdict != TG_VERDICT_PASS && p->achieved_ips > 0 && p->achieved_ips < 0.9 * p->rate)
+            t = fmin(t, p->achieved_ips);
+    }
+    return t;
+}
+
 /* Decided PASS points at exactly this rate. */
 static unsigned passes_at(const struct tg_capacity *c, double rate)
 {
@@ -245,7 +259,7 @@ int tg_capacity_search(const struct tg_capacity_opts *o, tg_capacity_measure_fn 
     if (!s.min_n || !s.run_n)
         return TG_EINVAL;
     double resolution = o->resolution > 0 ? o->resolution : 0.05;
-    double min_rate = o->min_rate > 0 ? o->min_rate : o->start_rate / 16;
+    double min_rate = o->min_rate > 0 ? o->min_rate : fmin(o->start_rate / 16, 1);
     double max_rate = o->max_rate > 0 ? o->max_rate : o->start_rate * 1024;
     if (min_rate > max_rate)
         return TG_EINVAL;
@@ -270,7 +284,12 @@ int tg_capacity_search(const struct tg_capacity_opts *o, tg_capacity_measure_fn 
         const char *phase = "bracket";
         if (out->lo > 0 && isfinite(out->hi)) {
             if ((out->hi - out->lo) / out->lo > resolution) {
-                rate = (out->lo + out->hi) / 2;
+                /* the upper end: hi, or below it the ceiling a saturated
+                 * not-PASS point measured; a wide bracket halves in log */
+                double up = out->hi, ceil_ips = ceiling(out);
+                if (ceil_ips < up && ceil_ips > out->lo * (1 + resolution))
+                    up = ceil_ips;
+                rate = up / out->lo > 2 ? sqrt(out->lo * up) : (out->lo + up) / 2;
                 phase = "bisect";
             } else if (o->confirm && passes_at(out, out->lo) < 2) {
                 rate = out->lo;
@@ -305,6 +324,13 @@ int tg_capacity_search(const struct tg_capacity_opts *o, tg_capacity_measure_fn 
                 return 0;
             }
             rate = fmax(out->hi / g, min_rate);
+            /* a FAIL that fell short of its offer measured the ceiling: an
+             * open loop cannot sustain more than that throughput, so jump
+             * below it rather than stepping down from far above */
+            const struct tg_capacity_point *last = &out->points[out->n - 1];
+            if (last->decided && last->verdict != TG_VERDICT_PASS && last->achieved_ips > 0 &&
+                last->achieved_ips < 0.9 * last->rate)
+                rate = fmax(fmin(rate, 0.8 * last->achieved_ips), min_rate);
         }
     }
 }

@@ -20,12 +20,15 @@
  * factor until a rate does not PASS; not PASS: divide until one PASSes or
  * the rate would fall below min_rate), the growth factor squaring after
  * each step in the same direction up to 2 (a model's start with growth 1.25
- * takes small steps first); then bisection of [highest PASS, lowest not
- * PASS] until (hi - lo) / lo <= resolution; with `confirm`, an independent
- * second point at the best rate must PASS too (the best of several noisy
- * PASSes is an optimistic one), else it becomes the new hi and the search
- * continues below it.  The budget bounds the whole
- * search: a chunk whose arrivals (inputs / rate) would not fit in what is
+ * takes small steps first), and a not-PASS point whose achieved throughput
+ * fell below 90 % of its offer sending the next rate down to at most 0.8 x
+ * that throughput (the ceiling it measured); then bisection of [highest
+ * PASS, lowest not PASS] -- its upper end lowered to that ceiling when it
+ * lies inside, halved in log while hi / lo > 2 -- until (hi - lo) / lo <=
+ * resolution; with `confirm`, an independent second point at the best rate
+ * must PASS too (the best of several noisy PASSes is an optimistic one),
+ * else it becomes the new hi and the search continues below it.  The
+ * budget bounds the whole search: a chunk whose arrivals (inputs / rate) would not fit in what is
  * left is not started (in bisection and confirmation, a point whose whole
  * run would not fit); the search then stops with the best PASS found and
  * the resolution it reached.
@@ -77,7 +80,7 @@ struct tg_capacity_opts {
     double resolution;        /* relative bracket width to stop at (0: 0.05) */
     double start_rate;        /* first rate measured (> 0) */
     double growth;            /* bracketing factor (0: 2); > 1 */
-    double min_rate;          /* no rate below this (0: start_rate / 16) */
+    double min_rate;          /* no rate below this (0: the smaller of start_rate / 16 and 1/s) */
     double max_rate;          /* no rate above this (0: start_rate * 1024) */
     double budget_s;          /* the whole search (0: no bound) */
     double min_run_s;         /* a point's arrivals span at least this (0: 10) */

@@ -67,7 +67,7 @@ static void help(void)
            "                           analysis.json: the highest rate it predicts meets the SLOs\n"
            "      --start-rate R       first rate measured (default: --analysis, else 0.8 x\n"
            "                           the closed-loop throughput of a 2 s probe at -c in flight)\n"
-           "      --min-rate R         no rate below R (default start / 16)\n"
+           "      --min-rate R         no rate below R (default: start / 16, at most 1/s)\n"
            "      --max-rate R         no rate above R (default start x 1024)\n"
            "      --min-run DUR        a point's arrivals span at least DUR (default 30s): the limit\n"
            "                           holds for runs that long (near saturation a queue keeps growing)\n"

@@ -27,6 +27,7 @@ struct synth {
     uint64_t last_seed;
     int fail_at_call;      /* > 0: that call returns TG_EIO */
     double lucky_lo;       /* > 0: rates in (lucky_lo, threshold] PASS at their first point only */
+    double ceiling;        /* > 0: the achieved throughput never exceeds it (a saturated server) */
     unsigned lucky_points;
 };
 
@@ -59,7 +60,7 @@ static int synth_measure(void *ctx, double rate, uint64_t inputs, uint32_t chunk
     pt->inputs += inputs;
     pt->ok = pt->inputs;
     pt->wall_s += (double)inputs / rate;
-    pt->achieved_ips = fmin(rate, sy->threshold * 1.2);
+    pt->achieved_ips = sy->ceiling > 0 ? fmin(rate, sy->ceiling) : rate;
     uint64_t over = (uint64_t)llround(frac_for(sy, rate) * (double)pt->inputs);
     pt->nslo = 1;
     CHECK_INT_EQ(0, tg_slo_judge_counts(&sy->slo, pt->inputs, over, rate > sy->threshold ? 2000 : 300, 0.99,
@@ -347,4 +348,27 @@ TEST(model_rate_is_the_highest_throughput_meeting_the_slo)
     /* no latency SLO: nothing to judge */
     REQUIRE(tg_slo_parse("ttft:p95<=10ms", &slo, why, sizeof why) == 0);
     CHECK_INT_EQ(TG_EINVAL, tg_capacity_model_rate(&m, &cfg, 20, &slo, 1, 1, &rate, &at));
+}
+
+TEST(saturated_fail_jumps_below_the_measured_ceiling)
+{
+    /* a model that predicted 274/s for a client that only achieves 20/s:
+     * the first FAIL measures the ceiling and the next rate is 0.8 x 20 */
+    struct synth sy = synth_new(18.0);
+    sy.ceiling = 20;
+    struct tg_capacity_opts o = opts_new(274);
+    o.growth = 1.25;
+    o.min_run_s = 1;
+    o.min_rate = 1;
+    struct tg_capacity c = { 0 };
+    REQUIRE(tg_capacity_search(&o, synth_measure, &sy, &c) == 0);
+    printf("  end %s, max_rate %.3f, %zu points:", tg_capacity_end_name(c.end), c.max_rate, c.n);
+    for (size_t i = 0; i < c.n; i++)
+        printf(" %.4g%s", c.points[i].rate, c.points[i].verdict == TG_VERDICT_PASS ? "+" : "-");
+    printf("\n");
+    REQUIRE(c.n >= 2);
+    CHECK_DBL_NEAR(16, c.points[1].rate, 1e-9);
+    CHECK_INT_EQ(TG_CAPACITY_RESOLVED, c.end);
+    CHECK(c.max_rate <= 18 && c.max_rate >= 18 / 1.05);
+    tg_capacity_free(&c);
 }
