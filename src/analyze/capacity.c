@@ -287,8 +287,8 @@ int tg_capacity_search(const struct tg_capacity_opts *o, tg_capacity_measure_fn 
                 /* the upper end: hi, or below it the ceiling a saturated
                  * not-PASS point measured; a wide bracket halves in log */
                 double up = out->hi, ceil_ips = ceiling(out);
-                if (ceil_ips < up && ceil_ips > out->lo * (1 + resolution))
-                    up = ceil_ips;
+                if (ceil_ips < up && ceil_ips > out->lo)   /* (at least a resolution step up) */
+                    up = fmax(ceil_ips, fmin(out->hi, out->lo * (1 + resolution)));
                 rate = up / out->lo > 2 ? sqrt(out->lo * up) : (out->lo + up) / 2;
                 phase = "bisect";
             } else if (o->confirm && passes_at(out, out->lo) < 2) {

@@ -23,8 +23,9 @@
  * takes small steps first), and a not-PASS point whose achieved throughput
  * fell below 90 % of its offer sending the next rate down to at most 0.8 x
  * that throughput (the ceiling it measured); then bisection of [highest
- * PASS, lowest not PASS] -- its upper end lowered to that ceiling when it
- * lies inside, halved in log while hi / lo > 2 -- until (hi - lo) / lo <=
+ * PASS, lowest not PASS] -- its upper end lowered to that ceiling (but not
+ * below lo x (1 + resolution)) when it lies inside, halved in log while
+ * hi / lo > 2 -- until (hi - lo) / lo <=
  * resolution; with `confirm`, an independent second point at the best rate
  * must PASS too (the best of several noisy PASSes is an optimistic one),
  * else it becomes the new hi and the search continues below it.  The

@@ -370,5 +370,25 @@ TEST(saturated_fail_jumps_below_the_measured_ceiling)
     CHECK_DBL_NEAR(16, c.points[1].rate, 1e-9);
     CHECK_INT_EQ(TG_CAPACITY_RESOLVED, c.end);
     CHECK(c.max_rate <= 18 && c.max_rate >= 18 / 1.05);
+    for (size_t i = 1; i < c.n; i++)
+        CHECK(c.points[i].rate <= 20 * 1.05);   /* nothing far above the measured ceiling again */
     tg_capacity_free(&c);
+
+    /* the limit just under the ceiling: the search closes the bracket a
+     * resolution step above lo instead of returning to the far hi */
+    struct synth s2 = synth_new(19.9);
+    s2.ceiling = 20;
+    o.resolution = 0.2;
+    struct tg_capacity c2 = { 0 };
+    REQUIRE(tg_capacity_search(&o, synth_measure, &s2, &c2) == 0);
+    printf("  threshold 19.9, resolution 20 %%: end %s, max_rate %.3f, %zu points:", tg_capacity_end_name(c2.end),
+           c2.max_rate, c2.n);
+    for (size_t i = 0; i < c2.n; i++)
+        printf(" %.4g%s", c2.points[i].rate, c2.points[i].verdict == TG_VERDICT_PASS ? "+" : "-");
+    printf("\n");
+    CHECK_INT_EQ(TG_CAPACITY_RESOLVED, c2.end);
+    CHECK(c2.n <= 5);
+    for (size_t i = 1; i < c2.n; i++)
+        CHECK(c2.points[i].rate <= 20 * 1.25);
+    tg_capacity_free(&c2);
 }
