@@ -18,6 +18,7 @@ int tg_cmd_report(int argc, char **argv);
 int tg_cmd_analyze(int argc, char **argv);
 int tg_cmd_tune(int argc, char **argv);
 int tg_cmd_merge(int argc, char **argv);
+int tg_cmd_capacity(int argc, char **argv);
 int tg_cmd_sweep(int argc, char **argv);
 int tg_cmd_help(int argc, char **argv);      /* cli/help.c: help, man pages, completion */
 int tg_cmd_version(int argc, char **argv);   /* cli/version.c */

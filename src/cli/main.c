@@ -16,6 +16,7 @@ const struct tg_command tg_commands[] = {
     { "tune", tg_cmd_tune, "search the client configuration that meets the SLA" },
     { "sweep", tg_cmd_sweep, "one measured point per concurrency or rate: latency/throughput curve" },
     { "report", tg_cmd_report, "self-contained HTML report with SVG plots" },
+    { "capacity", tg_cmd_capacity, "the highest arrival rate that still meets the SLOs" },
     { "merge", tg_cmd_merge, "join the shards of a distributed run into one run" },
     { NULL, NULL, NULL },
 };
