@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Escapes s; in_arg: inside a quoted macro argument (a '"' is \(dq). */
@@ -27,7 +28,27 @@ static void put_escaped_n(FILE *f, const char *s, size_t n, bool in_arg)
             fputc('\n', f);
             bol = true;
             break;
-        default: fputc(*s, f);
+        default: {
+            /* a UTF-8 sequence is groff's \[uXXXX] (troff reads bytes as Latin-1);
+             * an invalid byte is written as U+FFFD */
+            unsigned char c = (unsigned char)*s;
+            if (c < 0x80) {
+                fputc(c, f);
+                break;
+            }
+            int len = c >= 0xf0 && c < 0xf5 ? 4 : c >= 0xe0 ? 3 : c >= 0xc2 && c < 0xe0 ? 2 : 0;
+            unsigned long cp = len == 4 ? c & 0x07u : len == 3 ? c & 0x0fu : c & 0x1fu;
+            int k = 1;
+            for (; len && k < len && s + k < end && ((unsigned char)s[k] & 0xc0) == 0x80; k++)
+                cp = cp << 6 | ((unsigned char)s[k] & 0x3fu);
+            if (!len || k < len || (len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+                (cp >= 0xd800 && cp <= 0xdfff)) {
+                fputs("\\[uFFFD]", f);
+                break;
+            }
+            fprintf(f, "\\[u%04lX]", cp);
+            s += len - 1;
+        }
         }
     }
 }

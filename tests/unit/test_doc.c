@@ -188,6 +188,10 @@ TEST(roff_text_escapes)
         { "`cmd`", "\\(gacmd\\(ga" },
         { "row\n.dot", "row\n\\&.dot" },
         { "say \"hi\"", "say \"hi\"" },
+        /* UTF-8 becomes groff's \[uXXXX] (troff reads bytes as Latin-1) */
+        { "x \xc3\x97 2, \xe2\x80\xa6, \xf0\x9f\x98\x80", "x \\[u00D7] 2, \\[u2026], \\[u1F600]" },
+        /* invalid: a lone continuation byte, a truncated sequence, an overlong form, a surrogate */
+        { "\x80|\xe2\x80|\xc0\xaf|\xed\xa0\x80", "\\[uFFFD]|\\[uFFFD]\\[uFFFD]|\\[uFFFD]\\[uFFFD]|\\[uFFFD]\\[uFFFD]\\[uFFFD]" },
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         char *out = NULL;
