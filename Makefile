@@ -187,7 +187,7 @@ coverage:
 	  { echo "coverage: cannot install lcov" >&2; exit 2; }; }
 	$(MAKE) --no-print-directory BUILD=build/coverage OPT=-O0 SAN=--coverage build/coverage/tailgate unit-tests
 	@find build/coverage -name '*.gcda' -delete
-	@TG_BIN=$(CURDIR)/build/coverage/tailgate TG_TESTBIN=$(CURDIR)/build/coverage/tests TG_SANITIZED=1 \
+	@TG_BIN=$(CURDIR)/build/coverage/tailgate TG_TESTBIN=$(CURDIR)/build/coverage/tests TG_SANITIZED=1 TG_COVERAGE=1 \
 	  tests/run >build/coverage/tests.log 2>&1; echo "coverage: tests: $$(tail -n 1 build/coverage/tests.log)"
 	@lcov --quiet --capture --directory build/coverage --output-file build/coverage/all.info 2>/dev/null
 	@lcov --quiet --extract build/coverage/all.info '$(CURDIR)/src/*' --output-file build/coverage/src.info 2>/dev/null
