@@ -10,11 +10,13 @@
  * A payload line is one row of every input tensor (shape [1,…]); a batch
  * concatenates every input tensor along dim 0 and the answer's output tensors
  * are split along dim 0 again.
+ * This file: the tensor helpers (kserve_v2_internal.h), the client side and
+ * the dialect's table; the server side (tailgate serve) is kserve_v2_server.c.
  */
 #include "api/internal.h"
+#include "api/kserve_v2_internal.h"
 
 #include "core/error.h"
-#include "core/version.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -26,20 +28,14 @@
 
 /* ---- tensors ------------------------------------------------------------------ */
 
-/* Element pointers (borrowed from the document) of a flattened tensor. */
-struct flat {
-    json_t **v;
-    size_t n, cap;
-};
-
-static void flat_free(struct flat *f)
+void tg_api_kserve_flat_free(struct tg_api_kserve_flat *f)
 {
     free(f->v);
-    *f = (struct flat){ 0 };
+    *f = (struct tg_api_kserve_flat){ 0 };
 }
 
 /* Appends the leaves of data (row-major: nested arrays flattened) to f. */
-static int flatten(struct flat *f, json_t *data)
+int tg_api_kserve_flatten(struct tg_api_kserve_flat *f, json_t *data)
 {
     if (!json_is_array(data)) {
         if (f->n == f->cap) {
@@ -55,7 +51,7 @@ static int flatten(struct flat *f, json_t *data)
     }
     /* jansson's parser caps nesting at 2048, so the recursion is bounded. */
     for (size_t i = 0; i < json_array_size(data); i++) {
-        int rc = flatten(f, json_array_get(data, i));
+        int rc = tg_api_kserve_flatten(f, json_array_get(data, i));
         if (rc)
             return rc;
     }
@@ -64,7 +60,7 @@ static int flatten(struct flat *f, json_t *data)
 
 /* Reads shape (an array of integers >= 0, rank >= 1) into its element count.
  * Returns false when it is not one. */
-static bool shape_count(const json_t *shape, size_t *count)
+bool tg_api_kserve_shape_count(const json_t *shape, size_t *count)
 {
     size_t rank = json_array_size(shape), c = 1;
     if (!json_is_array(shape) || rank == 0)
@@ -99,7 +95,7 @@ static const char *shape_text(const json_t *shape, char *out, size_t cap)
     return out;
 }
 
-static const char *tensor_name(const json_t *t)
+const char *tg_api_kserve_tensor_name(const json_t *t)
 {
     const char *s = json_string_value(json_object_get(t, "name"));
     return s ? s : "";
@@ -118,7 +114,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
     int rc = TG_EPARSE;
     json_t *inputs = json_object_get(root, "inputs");
     json_t *group = NULL, *item = NULL;
-    struct flat f = { 0 };
+    struct tg_api_kserve_flat f = { 0 };
     if (!json_is_array(inputs) || json_array_size(inputs) == 0) {
         tg_api_fail(why, whylen, rc, NAME, "not an object with a non-empty array \"inputs\"");
         goto done;
@@ -131,7 +127,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
     for (size_t k = 0; k < nin; k++) {
         json_t *t = json_array_get(inputs, k);
         json_t *shape = json_object_get(t, "shape"), *data = json_object_get(t, "data");
-        const char *nm = tensor_name(t);
+        const char *nm = tg_api_kserve_tensor_name(t);
         size_t count;
         char st[64];
         if (!json_is_object(t) || !json_is_string(json_object_get(t, "name")) ||
@@ -140,7 +136,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
                                                "\"name\" and \"datatype\"", k);
             goto done;
         }
-        if (!shape_count(shape, &count)) {
+        if (!tg_api_kserve_shape_count(shape, &count)) {
             tg_api_fail(why, whylen, rc, NAME, "inputs[%zu] \"%.64s\": \"shape\" is not an array of "
                                                "integers >= 0", k, nm);
             goto done;
@@ -157,7 +153,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
             goto done;
         }
         f.n = 0;
-        if ((rc = flatten(&f, data)))
+        if ((rc = tg_api_kserve_flatten(&f, data)))
             goto done;
         rc = TG_EPARSE;
         if (f.n != count) {
@@ -189,7 +185,7 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
     out->item_len = strlen(out->item);
     rc = 0;
 done:
-    flat_free(&f);
+    tg_api_kserve_flat_free(&f);
     json_decref(item);
     json_decref(group);
     json_decref(root);
@@ -219,7 +215,7 @@ static int build_batch(struct tg_buf *out, const char *group, const char *const 
         json_t *t = json_array_get(inputs, k);
         json_t *shape = json_object_get(t, "shape");
         size_t count;
-        if (!json_is_object(t) || !shape_count(shape, &count) ||
+        if (!json_is_object(t) || !tg_api_kserve_shape_count(shape, &count) ||
             json_integer_value(json_array_get(shape, 0)) != 1)
             goto done;
         rowlen[k] = count;
@@ -257,7 +253,7 @@ struct tensor {
     const char *name;
     size_t rows, rowsize;
     bool rank1;
-    struct flat f;
+    struct tg_api_kserve_flat f;
 };
 
 /* Row i of x: the single value of a rank-1 tensor, else an array of its
@@ -317,8 +313,8 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
         size_t count;
         char st[64];
         x[k].t = t;
-        x[k].name = tensor_name(t);
-        if (!json_is_object(t) || !shape_count(shape, &count)) {
+        x[k].name = tg_api_kserve_tensor_name(t);
+        if (!json_is_object(t) || !tg_api_kserve_shape_count(shape, &count)) {
             tg_api_fail(why, whylen, rc, NAME, "outputs[%zu] has no \"shape\" array of integers >= 0", k);
             goto done;
         }
@@ -352,7 +348,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
                         x[k].name);
             goto done;
         }
-        int frc = flatten(&x[k].f, data);
+        int frc = tg_api_kserve_flatten(&x[k].f, data);
         if (frc) {
             rc = frc;
             goto done;
@@ -382,182 +378,10 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
     }
 done:
     for (size_t k = 0; x && k < nout; k++)
-        flat_free(&x[k].f);
+        tg_api_kserve_flat_free(&x[k].f);
     free(x);
     tg_buf_free(&scratch);
     json_decref(root);
-    return rc;
-}
-
-/* ---- server side ---------------------------------------------------------------- */
-
-/* Copies the path segment at s (up to '/' or the end) into out; returns its
- * end, or NULL when it is empty or does not fit. */
-static const char *segment(const char *s, char *out, size_t cap)
-{
-    size_t n = strcspn(s, "/");
-    if (n == 0 || n + 1 > cap)
-        return NULL;
-    memcpy(out, s, n);
-    out[n] = '\0';
-    return s + n;
-}
-
-static enum tg_api_route server_route(const char *path, char *model, size_t cap)
-{
-    if (cap)
-        model[0] = '\0';
-    if (!strcmp(path, "/v2"))
-        return TG_API_ROUTE_METADATA; /* server metadata: model "" */
-    if (!strcmp(path, "/v2/health/ready") || !strcmp(path, "/v2/health/live"))
-        return TG_API_ROUTE_HEALTH;
-    static const char prefix[] = "/v2/models/";
-    if (strncmp(path, prefix, sizeof prefix - 1))
-        return TG_API_ROUTE_NONE;
-    const char *p = segment(path + sizeof prefix - 1, model, cap);
-    if (!p)
-        return TG_API_ROUTE_NONE;
-    if (!strncmp(p, "/versions/", 10)) {
-        char version[64];
-        if (!(p = segment(p + 10, version, sizeof version)))
-            goto none;
-    }
-    if (!*p)
-        return TG_API_ROUTE_METADATA;
-    if (!strcmp(p, "/infer"))
-        return TG_API_ROUTE_INFER;
-    if (!strcmp(p, "/ready"))
-        return TG_API_ROUTE_HEALTH;
-none:
-    model[0] = '\0';
-    return TG_API_ROUTE_NONE;
-}
-
-static int server_parse(const char *body, size_t len, const char *path_model,
-                        const struct tg_api_server_limits *lim, struct tg_api_request *r)
-{
-    memset(r, 0, sizeof *r);
-    if (strcmp(path_model, lim->model))
-        return tg_api_reject(r, TG_EINVAL, 404, "Request for unknown model: '%.64s' is not found",
-                             path_model);
-    snprintf(r->model, sizeof r->model, "%s", lim->model);
-    json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
-    if (!root)
-        return tg_api_reject(r, TG_EPARSE, 400, "malformed JSON at line %d, column %d (byte %d): %s",
-                             err.line, err.column, err.position, err.text);
-    r->root = root;
-    if (!json_is_object(root))
-        return tg_api_reject(r, TG_EPARSE, 400, "request body must be a JSON object");
-    json_t *id = json_object_get(root, "id");
-    if (id && !json_is_string(id))
-        return tg_api_reject(r, TG_EPARSE, 400, "field \"id\" must be a string");
-    if (id && json_string_length(id) >= sizeof r->id)
-        return tg_api_reject(r, TG_EPARSE, 400, "field \"id\" is longer than %zu bytes "
-                             "(tailgate serve's limit)", sizeof r->id - 1);
-    if (id)
-        memcpy(r->id, json_string_value(id), json_string_length(id) + 1);
-    json_t *inputs = json_object_get(root, "inputs");
-    if (!json_is_array(inputs))
-        return tg_api_reject(r, TG_EPARSE, 400, "missing array field \"inputs\"");
-    if (json_array_size(inputs) != 1)
-        return tg_api_reject(r, TG_EPARSE, 400, "expected 1 inputs but got %zu inputs for model '%s'",
-                             json_array_size(inputs), lim->model);
-    json_t *t = json_array_get(inputs, 0);
-    json_t *dt = json_object_get(t, "datatype"), *shape = json_object_get(t, "shape");
-    json_t *data = json_object_get(t, "data");
-    if (!json_is_object(t) || !json_is_string(json_object_get(t, "name")))
-        return tg_api_reject(r, TG_EPARSE, 400, "inputs[0] must be a tensor object with a string \"name\"");
-    const char *nm = tensor_name(t);
-    if (!json_is_string(dt) || strcmp(json_string_value(dt), "BYTES"))
-        return tg_api_reject(r, TG_EPARSE, 400, "inference input '%.64s' data-type is '%.16s', but "
-                             "model '%s' expects 'BYTES'", nm,
-                             json_is_string(dt) ? json_string_value(dt) : "(none)", lim->model);
-    size_t count, rank = json_array_size(shape);
-    if (!shape_count(shape, &count) || rank > 2 ||
-        (rank == 2 && json_integer_value(json_array_get(shape, 1)) != 1))
-        return tg_api_reject(r, TG_EPARSE, 400, "unexpected shape for input '%.64s' for model '%s': "
-                             "expected [-1] or [-1,1]", nm, lim->model);
-    if (count == 0)
-        return tg_api_reject(r, TG_EPARSE, 400, "input '%.64s' has no elements", nm);
-    if (count > lim->max_batch)
-        return tg_api_reject(r, TG_ETOOBIG, 400, "inference request batch-size must be <= %zu for '%s'",
-                             lim->max_batch, lim->model);
-    if (!json_is_array(data))
-        return tg_api_reject(r, TG_EPARSE, 400, "input '%.64s' has no \"data\" array", nm);
-    struct flat f = { 0 };
-    json_t *texts = json_array();
-    int rc = texts ? flatten(&f, data) : TG_ENOMEM;
-    for (size_t i = 0; !rc && i < f.n; i++)
-        rc = json_array_append(texts, f.v[i]) ? TG_ENOMEM : 0;
-    flat_free(&f);
-    if (rc) {
-        json_decref(texts);
-        return tg_api_reject(r, TG_ENOMEM, 500, "out of memory");
-    }
-    if (json_array_size(texts) != count) {
-        size_t got = json_array_size(texts);
-        json_decref(texts);
-        return tg_api_reject(r, TG_EPARSE, 400, "input '%.64s': shape [%zu%s] has %zu elements but "
-                             "\"data\" holds %zu", nm, count, rank == 2 ? ",1" : "", count, got);
-    }
-    /* The strings stay alive in root once texts is gone. */
-    rc = tg_api_take_texts(r, texts, "data");
-    json_decref(texts);
-    if (rc)
-        return rc;
-    r->batched = r->n > 1;
-    r->status = 200;
-    return 0;
-}
-
-static int server_write(struct tg_buf *b, const struct tg_api_request *r, const double *vecs,
-                        size_t dim)
-{
-    int rc = tg_buf_reserve(b, 160 + strlen(r->model) + 2 * strlen(r->id) + r->n * dim * 31);
-    rc = rc ? rc : tg_buf_puts(b, "{\"model_name\":");
-    rc = rc ? rc : tg_api_put_string(b, r->model, strlen(r->model));
-    rc = rc ? rc : tg_buf_puts(b, ",\"model_version\":\"1\"");
-    if (!rc && r->id[0]) {
-        rc = tg_buf_puts(b, ",\"id\":");
-        rc = rc ? rc : tg_api_put_string(b, r->id, strlen(r->id));
-    }
-    rc = rc ? rc : tg_buf_printf(b, ",\"outputs\":[{\"name\":\"embedding\",\"datatype\":\"FP32\","
-                                    "\"shape\":[%zu,%zu],\"data\":[", r->n, dim);
-    for (size_t i = 0; i < r->n * dim && !rc; i++) {
-        if (i)
-            rc = tg_buf_append(b, ",", 1);
-        if (!rc)
-            rc = tg_api_put_fixed8(b, vecs[i]);
-    }
-    return rc ? rc : tg_buf_puts(b, "]}]}");
-}
-
-static int server_error(struct tg_buf *b, int status, const char *message)
-{
-    int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_text(b, message);
-    return rc ? rc : tg_buf_puts(b, "}");
-}
-
-/* Health answers are a 200 with an empty body (the protocol: "The HTTP
- * response body should be empty"; Triton does so).  METADATA with model ""
- * is the server metadata of GET /v2. */
-static int server_meta(struct tg_buf *b, enum tg_api_route kind, const char *model,
-                       const struct tg_api_server_limits *lim)
-{
-    if (kind == TG_API_ROUTE_HEALTH)
-        return 0;
-    if (kind != TG_API_ROUTE_METADATA)
-        return TG_EINVAL;
-    if (!model || !model[0])
-        return tg_buf_puts(b, "{\"name\":\"tailgate\",\"version\":\"" TG_VERSION "\",\"extensions\":[]}");
-    int rc = tg_buf_puts(b, "{\"name\":");
-    rc = rc ? rc : tg_api_put_text(b, model);
-    rc = rc ? rc : tg_buf_printf(b, ",\"versions\":[\"1\"],\"platform\":\"tailgate\","
-                                    "\"inputs\":[{\"name\":\"text\",\"datatype\":\"BYTES\",\"shape\":[-1]}],"
-                                    "\"outputs\":[{\"name\":\"embedding\",\"datatype\":\"FP32\","
-                                    "\"shape\":[-1,%zu]}]}", lim ? lim->dim : 0);
     return rc;
 }
 
@@ -572,9 +396,9 @@ const struct tg_api tg_api_kserve_v2 = {
     .parse_line = parse_line,
     .build_batch = build_batch,
     .split = split,
-    .server_route = server_route,
-    .server_parse = server_parse,
-    .server_write = server_write,
-    .server_error = server_error,
-    .server_meta = server_meta,
+    .server_route = tg_api_kserve_route,
+    .server_parse = tg_api_kserve_parse,
+    .server_write = tg_api_kserve_write,
+    .server_error = tg_api_kserve_error,
+    .server_meta = tg_api_kserve_meta,
 };
