@@ -208,7 +208,10 @@ static int check_ids(struct merge_shard **sh, uint64_t N, struct merge_rows *mr)
     if (!code) {
         qsort(iv.v, iv.n, sizeof *iv.v, cmp_id);
         for (size_t i = 1; i < iv.n && !code; i++)
-            if (iv.v[i].id == iv.v[i - 1].id)
+            if (iv.v[i].id == iv.v[i - 1].id && iv.v[i].shard == iv.v[i - 1].shard)
+                code = refuse("request_id %llu appears twice in %s/requests.csv", (unsigned long long)iv.v[i].id,
+                              sh[iv.v[i].shard]->dir);
+            else if (iv.v[i].id == iv.v[i - 1].id)
                 code = refuse("request_id %llu is in two shards: %s and %s", (unsigned long long)iv.v[i].id,
                               sh[iv.v[i - 1].shard]->dir, sh[iv.v[i].shard]->dir);
     }
