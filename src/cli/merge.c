@@ -2,6 +2,11 @@
  * merge.c - `tailgate merge -o OUT SHARD_DIR...`: joins the shards of one
  * distributed run (docs/distributed.md) into one ordinary run directory.
  *
+ * Each shard's requests.csv is read from disk once and parsed once: the
+ * SHA-256 and the header come from the bytes read, the row count, the
+ * request_id checks and the rows the summary needs from the one parse, and
+ * OUT/requests.csv is written from the same bytes.
+ *
  * Checks first, then writes: every shard has a manifest.json; all name the
  * same run id, configuration hash, payload hash and shard count; every index
  * 0..N-1 is there exactly once; each requests.csv still has the SHA-256 and
@@ -59,9 +64,10 @@ struct id_vec {
     size_t n, cap;
     uint32_t shard;
     uint64_t shard_index, shard_count;
-    const char *dir;
+    const char *name;           /* the shard's requests.csv */
     uint64_t bad_stripe_id;
     bool bad_stripe;
+    struct merge_rows *mr;      /* the rows for the summary */
 };
 
 static int collect_id(void *ctx, const struct tg_csv_rec *rec, char *err, size_t errlen)
@@ -82,7 +88,7 @@ static int collect_id(void *ctx, const struct tg_csv_rec *rec, char *err, size_t
         iv->cap = cap;
     }
     iv->v[iv->n++] = (struct owned_id){ rec->request_id, iv->shard };
-    return 0;
+    return tg_merge_rows_add(iv->mr, rec, iv->name, err, errlen);
 }
 
 static int cmp_id(const void *a, const void *b)
@@ -171,22 +177,24 @@ static int check_one_run(struct merge_shard *s, size_t n, struct merge_shard **b
     return 0;
 }
 
-/* Every id in its stripe, in one shard, and (count-bounded) all there. */
-static int check_ids(struct merge_shard **sh, uint64_t N)
+/* The one parse of every shard's requests.csv: every id in its stripe, in
+ * one shard, and (count-bounded) all there; the rows go to mr. */
+static int check_ids(struct merge_shard **sh, uint64_t N, struct merge_rows *mr)
 {
-    struct id_vec iv = { .shard_count = N };
+    struct id_vec iv = { .shard_count = N, .mr = mr };
     int code = 0;
     for (uint64_t k = 0; k < N && !code; k++) {
         char err[600] = "";
         iv.shard = (uint32_t)k;
         iv.shard_index = k;
-        iv.dir = sh[k]->dir;
         iv.bad_stripe = false;
         size_t before = iv.n;
         char name[4200];
         snprintf(name, sizeof name, "%s/requests.csv", sh[k]->dir);
+        iv.name = name;
         struct tg_csv_read rd = { .name = name, .row = collect_id, .ctx = &iv };
         int rc = tg_csv_read(sh[k]->csv, sh[k]->csv_len, &rd, err, sizeof err);
+        tg_merge_rows_columns(mr, rd.columns);   /* the same for every shard: one header */
         if (rc)
             code = refuse("%s", err);
         else if (iv.bad_stripe)
@@ -200,7 +208,10 @@ static int check_ids(struct merge_shard **sh, uint64_t N)
     if (!code) {
         qsort(iv.v, iv.n, sizeof *iv.v, cmp_id);
         for (size_t i = 1; i < iv.n && !code; i++)
-            if (iv.v[i].id == iv.v[i - 1].id)
+            if (iv.v[i].id == iv.v[i - 1].id && iv.v[i].shard == iv.v[i - 1].shard)
+                code = refuse("request_id %llu appears twice in %s/requests.csv", (unsigned long long)iv.v[i].id,
+                              sh[iv.v[i].shard]->dir);
+            else if (iv.v[i].id == iv.v[i - 1].id)
                 code = refuse("request_id %llu is in two shards: %s and %s", (unsigned long long)iv.v[i].id,
                               sh[iv.v[i - 1].shard]->dir, sh[iv.v[i].shard]->dir);
     }
@@ -255,6 +266,22 @@ static int join_files(const char *out_dir, const char *name, struct merge_shard 
     return tg_atomic_commit(&a);
 }
 
+/* The bytes of body[0..len) (a shard's rows) up to its last row's line end:
+ * the reader allows blank lines at a file's very end only, so they must not
+ * land in the middle of OUT (the writer never leaves any; an edited shard
+ * whose manifest was rewritten may). */
+static size_t rows_len(const char *body, size_t len)
+{
+    size_t end = len;
+    while (end && (body[end - 1] == '\n' || body[end - 1] == '\r'))
+        end--;
+    if (end == 0 || end == len)
+        return end;
+    if (body[end] == '\r' && end + 1 < len && body[end + 1] == '\n')
+        return end + 2;
+    return body[end] == '\n' ? end + 1 : end;
+}
+
 static int write_requests(const char *out_dir, struct merge_shard **sh, uint64_t N, char *path, size_t pathlen)
 {
     snprintf(path, pathlen, "%s/requests.csv", out_dir);
@@ -266,7 +293,7 @@ static int write_requests(const char *out_dir, struct merge_shard **sh, uint64_t
         rc = -EIO;
     for (uint64_t k = 0; k < N && !rc; k++) {
         const char *body = sh[k]->csv + sh[k]->header_len;
-        size_t len = sh[k]->csv_len - sh[k]->header_len;
+        size_t len = rows_len(body, sh[k]->csv_len - sh[k]->header_len);
         if (len && fwrite(body, 1, len, a.f) != len)
             rc = -EIO;
         if (!rc && len && body[len - 1] != '\n' && fputc('\n', a.f) == EOF)
@@ -318,6 +345,7 @@ int tg_cmd_merge(int argc, char **argv)
 
     struct merge_shard *s = calloc(n, sizeof *s);
     struct merge_shard **by_index = NULL;
+    struct merge_rows *mr = NULL;
     int code = s ? 0 : refuse("out of memory");
     for (size_t i = 0; i < n && !code; i++)
         code = load_shard(&s[i], argv[optind + (int)i]);
@@ -326,8 +354,10 @@ int tg_cmd_merge(int argc, char **argv)
         code = refuse("out of memory");
     if (!code)
         code = check_one_run(s, n, by_index);
+    if (!code && !(mr = tg_merge_rows_new(by_index[0]->summary)))
+        code = refuse("out of memory");
     if (!code)
-        code = check_ids(by_index, N);
+        code = check_ids(by_index, N, mr);
 
     char csv_path[4200], err[600] = "";
     if (!code) {
@@ -346,7 +376,7 @@ int tg_cmd_merge(int argc, char **argv)
         } else {
             char stream[4200];
             snprintf(stream, sizeof stream, "%s/stream.jsonl", out_dir);
-            rc = tg_merge_summary(out_dir, csv_path, srs == 0 ? stream : NULL, by_index, N, err, sizeof err);
+            rc = tg_merge_summary(out_dir, srs == 0 ? stream : NULL, mr, by_index, N, err, sizeof err);
             if (rc) {
                 code = TG_EXIT_FAIL;
                 fprintf(stderr, "tailgate merge: %s\n", err);
@@ -364,6 +394,7 @@ int tg_cmd_merge(int argc, char **argv)
         json_decref(s[i].summary);
         free(s[i].csv);
     }
+    tg_merge_rows_free(mr);
     free(by_index);
     free(s);
     return code;

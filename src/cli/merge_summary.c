@@ -44,11 +44,8 @@ static void rec_ms(struct tg_hist *h, double ms)
         tg_hist_record(h, (uint64_t)llround(ms * 1000.0));
 }
 
-static int on_row(void *ctx, const struct tg_csv_rec *r, char *err, size_t errlen)
+static void acc_row(struct acc *a, const struct tg_csv_rec *r)
 {
-    (void)err;
-    (void)errlen;
-    struct acc *a = ctx;
     a->inputs++;
     if (isfinite(r->timestamp_ms)) {
         if (!(r->timestamp_ms >= a->t0_ms))
@@ -78,7 +75,7 @@ static int on_row(void *ctx, const struct tg_csv_rec *r, char *err, size_t errle
             a->by_class[c]++;
         else
             a->other_class++;
-        return 0;
+        return;
     }
     a->ok++;
     rec_ms(a->latency, r->latency_ms);
@@ -102,7 +99,6 @@ static int on_row(void *ctx, const struct tg_csv_rec *r, char *err, size_t errle
         if (!strcmp(r->tokens_source, "usage"))
             a->from_usage++;
     }
-    return 0;
 }
 
 static void acc_free(struct acc *a)
@@ -131,6 +127,52 @@ static int acc_init(struct acc *a)
     return 0;
 }
 
+static double jnum(const json_t *o, const char *key)
+{
+    const json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : NAN;
+}
+
+struct merge_rows {
+    struct acc a;
+    struct tg_rows rows;        /* the compare view: SLOs and per-event gaps */
+};
+
+struct merge_rows *tg_merge_rows_new(const json_t *summary0)
+{
+    struct merge_rows *mr = calloc(1, sizeof *mr);
+    if (!mr)
+        return NULL;
+    if (acc_init(&mr->a)) {
+        tg_merge_rows_free(mr);
+        return NULL;
+    }
+    double rate = jnum(json_object_get(summary0, "config"), "rate");
+    mr->a.open_loop = isfinite(rate) && rate > 0;
+    return mr;
+}
+
+int tg_merge_rows_add(struct merge_rows *mr, const struct tg_csv_rec *rec, const char *name, char *err,
+                      size_t errlen)
+{
+    acc_row(&mr->a, rec);
+    return tg_rows_add(&mr->rows, rec, name, err, errlen);
+}
+
+void tg_merge_rows_columns(struct merge_rows *mr, unsigned columns)
+{
+    mr->rows.columns = columns;
+}
+
+void tg_merge_rows_free(struct merge_rows *mr)
+{
+    if (!mr)
+        return;
+    acc_free(&mr->a);
+    tg_rows_free(&mr->rows);
+    free(mr);
+}
+
 static uint64_t sum_count(struct merge_shard *const *s, uint64_t n, const char *obj, const char *key)
 {
     uint64_t t = 0;
@@ -140,12 +182,6 @@ static uint64_t sum_count(struct merge_shard *const *s, uint64_t n, const char *
             t += (uint64_t)json_integer_value(v);
     }
     return t;
-}
-
-static double jnum(const json_t *o, const char *key)
-{
-    const json_t *v = json_object_get(o, key);
-    return json_is_number(v) ? json_number_value(v) : NAN;
 }
 
 /* The "shards" section: each shard's own figures, for the reader who wants
@@ -169,7 +205,7 @@ static json_t *shards_json(struct merge_shard *const *s, uint64_t n)
     return a;
 }
 
-int tg_merge_summary(const char *out_dir, const char *csv_path, const char *stream_path,
+int tg_merge_summary(const char *out_dir, const char *stream_path, struct merge_rows *mr,
                      struct merge_shard *const *shards, uint64_t n, char *err, size_t errlen)
 {
     const json_t *s0 = shards[0]->summary;
@@ -181,32 +217,24 @@ int tg_merge_summary(const char *out_dir, const char *csv_path, const char *stre
     }
     json_object_del(config, "shard_index");
     json_object_set_new(config, "out_dir", json_string(out_dir));
-    double rate = jnum(config, "rate");
 
-    struct acc a;
-    int rc = acc_init(&a);
-    if (rc) {
-        snprintf(err, errlen, "out of memory");
-        goto done_acc;
-    }
-    a.open_loop = isfinite(rate) && rate > 0;
-    struct tg_csv_read rd = { .row = on_row, .ctx = &a };
-    if ((rc = tg_csv_load(csv_path, &rd, err, errlen)))
-        goto done_acc;
-
-    /* SLOs and per-event gaps: the compare view of the same file */
-    struct tg_rows rows = { 0 };
-    if ((rc = tg_rows_load(csv_path, &rows, err, errlen)))
-        goto done_acc;
+    struct acc *a = &mr->a;
+    struct tg_rows *rows = &mr->rows;
     double *gaps = NULL;
     size_t ngaps = 0;
     bool have_gaps = false;
-    if (stream_path && (rc = tg_slo_stream_gaps(&rows, stream_path, &gaps, &ngaps, &have_gaps, err, errlen)))
-        goto done_rows;
+    /* sorted by request_id, as tg_rows_parse leaves them (merge.c has
+     * refused a duplicate already, naming its two shards) */
+    int rc = tg_rows_finish(rows, "requests.csv", err, errlen);
+    if (rc)
+        goto done_gaps;
+    /* per-event gaps: from the merged stream file */
+    if (stream_path && (rc = tg_slo_stream_gaps(rows, stream_path, &gaps, &ngaps, &have_gaps, err, errlen)))
+        goto done_gaps;
     for (size_t i = 0; i < ngaps; i++)
-        rec_ms(a.itl, gaps[i]);
+        rec_ms(a->itl, gaps[i]);
 
-    double wall_s = isfinite(a.t0_ms) && isfinite(a.t1_ms) ? (a.t1_ms - a.t0_ms) / 1000.0 : 0;
+    double wall_s = isfinite(a->t0_ms) && isfinite(a->t1_ms) ? (a->t1_ms - a->t0_ms) / 1000.0 : 0;
     struct tg_slo slos[TG_SLO_MAX];
     const char *slo_texts[TG_SLO_MAX];
     size_t nslos = 0;
@@ -220,9 +248,9 @@ int tg_merge_summary(const char *out_dir, const char *csv_path, const char *stre
     }
     struct tg_slo_eval ev = { 0 };
     json_t *slos_json = NULL;
-    uint64_t good = a.ok;
+    uint64_t good = a->ok;
     if (nslos) {
-        if ((rc = tg_slo_eval_gaps(&rows, gaps, ngaps, have_gaps, slos, nslos, isfinite(conf) ? conf : 0.99, wall_s,
+        if ((rc = tg_slo_eval_gaps(rows, gaps, ngaps, have_gaps, slos, nslos, isfinite(conf) ? conf : 0.99, wall_s,
                                    &ev, err, errlen)))
             goto done_gaps;
         slos_json = tg_slo_eval_json(&ev, isfinite(conf) ? conf : 0.99);
@@ -232,12 +260,12 @@ int tg_merge_summary(const char *out_dir, const char *csv_path, const char *stre
     struct tg_summary_class classes[TG_ERRC_COUNT + 1];
     size_t nclasses = 0;
     for (int c = 1; c < TG_ERRC_COUNT; c++)
-        classes[nclasses++] = (struct tg_summary_class){ tg_errc_name((enum tg_errc)c), a.by_class[c] };
-    if (a.other_class)
-        classes[nclasses++] = (struct tg_summary_class){ "other", a.other_class };
+        classes[nclasses++] = (struct tg_summary_class){ tg_errc_name((enum tg_errc)c), a->by_class[c] };
+    if (a->other_class)
+        classes[nclasses++] = (struct tg_summary_class){ "other", a->other_class };
     const struct tg_hist *phases[TG_PHASE_COUNT];
     for (int p = 0; p < TG_PHASE_COUNT; p++)
-        phases[p] = a.phase[p];
+        phases[p] = a->phase[p];
     const char *started_at = NULL;
     bool interrupted = false;
     for (uint64_t k = 0; k < n; k++) {
@@ -251,30 +279,30 @@ int tg_merge_summary(const char *out_dir, const char *csv_path, const char *stre
         .tool_version = TG_VERSION,
         .config = config,
         .payload_sha256 = shards[0]->m.payload_sha256,
-        .inputs = a.inputs, .ok = a.ok, .failed = a.failed,
+        .inputs = a->inputs, .ok = a->ok, .failed = a->failed,
         .classes = classes, .nclasses = nclasses,
         .http_requests = sum_count(shards, n, "counts", "http_requests"),
         .connections_opened = sum_count(shards, n, "counts", "connections_opened"),
         .bytes_out = sum_count(shards, n, "counts", "bytes_out"),
         .bytes_in = sum_count(shards, n, "counts", "bytes_in"),
-        .latency = a.latency, .latency_uncorrected = a.open_loop ? a.uncorrected : NULL,
+        .latency = a->latency, .latency_uncorrected = a->open_loop ? a->uncorrected : NULL,
         .phase_names = tg_phase_names, .phases = phases, .nphases = TG_PHASE_COUNT,
         .wall_time_s = wall_s,
-        .open_loop = a.open_loop,
-        .late_inputs = a.late,
-        .max_lag_ms = a.lag_max_ms,
-        .mean_lag_ms = a.admitted ? a.lag_sum_ms / (double)a.admitted : 0,
+        .open_loop = a->open_loop,
+        .late_inputs = a->late,
+        .max_lag_ms = a->lag_max_ms,
+        .mean_lag_ms = a->admitted ? a->lag_sum_ms / (double)a->admitted : 0,
         .interrupted = interrupted,
         .started_at = started_at,
         .tls = json_is_object(tls0),
         .tls_handshakes = sum_count(shards, n, "tls", "handshakes"),
-        .tls_handshake = a.tls,
+        .tls_handshake = a->tls,
         .tls_protocol = json_string_value(json_object_get(tls0, "protocol")),
         .tls_cipher = json_string_value(json_object_get(tls0, "cipher")),
-        .streamed = a.streamed,
-        .ttft = a.ttft, .tpot = a.tpot, .itl = a.itl,
-        .output_tokens = a.output_tokens,
-        .tokens_from_usage = a.from_usage,
+        .streamed = a->streamed,
+        .ttft = a->ttft, .tpot = a->tpot, .itl = a->itl,
+        .output_tokens = a->output_tokens,
+        .tokens_from_usage = a->from_usage,
         .slos = slos_json,
         .slo_texts = slo_texts, .nslos = nslos,
         .goodput_inputs = good,
@@ -299,10 +327,6 @@ done_slos:
     json_decref(slos_json);
 done_gaps:
     free(gaps);
-done_rows:
-    tg_rows_free(&rows);
-done_acc:
-    acc_free(&a);
     json_decref(config);
     return rc;
 }

@@ -2,6 +2,14 @@
  * run_slo.c - `tailgate run --slo`: the verdicts and goodput from the files
  * the run left on disk (compare/slo_eval.h), so that run, compare and tune
  * judge the same files alike.
+ *
+ * Why from the file and not from memory: a run keeps no rows (each worker
+ * formats its row into a 64 KiB writer buffer that is flushed to
+ * requests.csv, run_rows.c; the totals are histograms), so that memory stays
+ * bounded however long the run.  The verdicts need every input's own values
+ * (nearest-rank estimates, exact counts over the limit, goodput as the
+ * inputs meeting every SLO at once), which no histogram gives, so the file
+ * is read back once, after the run (about 1 µs a row).
  */
 #include "cli/run.h"
 

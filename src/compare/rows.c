@@ -63,15 +63,8 @@ static int cmp_row(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-struct keep {
-    struct tg_rows *out;
-    const char *name;
-};
-
-static int keep_row(void *ctx, const struct tg_csv_rec *rec, char *err, size_t errlen)
+int tg_rows_add(struct tg_rows *out, const struct tg_csv_rec *rec, const char *name, char *err, size_t errlen)
 {
-    struct keep *k = ctx;
-    struct tg_rows *out = k->out;
     struct tg_row row = {
         .request_id = rec->request_id, .timestamp_ms = rec->timestamp_ms,
         .latency_ms = rec->latency_ms, .ttft_ms = rec->ttft_ms, .tpot_ms = rec->tpot_ms,
@@ -101,8 +94,35 @@ static int keep_row(void *ctx, const struct tg_csv_rec *rec, char *err, size_t e
         goto nomem;
     return 0;
 nomem:
-    tg_err_at(err, errlen, k->name, rec->line, "out of memory");
+    tg_err_at(err, errlen, name ? name : "csv", rec->line, "out of memory");
     return TG_ENOMEM;
+}
+
+int tg_rows_finish(struct tg_rows *out, const char *name, char *err, size_t errlen)
+{
+    if (out->n > 1)
+        qsort(out->rows, out->n, sizeof out->rows[0], cmp_row);
+    for (size_t i = 1; i < out->n; i++) {
+        if (out->rows[i].request_id == out->rows[i - 1].request_id) {
+            const struct tg_row *a = &out->rows[i - 1], *b = &out->rows[i];
+            unsigned first = a->line < b->line ? a->line : b->line;
+            unsigned second = a->line < b->line ? b->line : a->line;
+            return tg_err_at(err, errlen, name ? name : "csv", second, "duplicate request_id %llu (first at line %u)",
+                             (unsigned long long)a->request_id, first);
+        }
+    }
+    return 0;
+}
+
+struct keep {
+    struct tg_rows *out;
+    const char *name;
+};
+
+static int keep_row(void *ctx, const struct tg_csv_rec *rec, char *err, size_t errlen)
+{
+    struct keep *k = ctx;
+    return tg_rows_add(k->out, rec, k->name, err, errlen);
 }
 
 int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows *out,
@@ -114,18 +134,7 @@ int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows
     out->columns = rd.columns;
     if (rc)
         return rc;
-    if (out->n > 1)
-        qsort(out->rows, out->n, sizeof out->rows[0], cmp_row);
-    for (size_t i = 1; i < out->n; i++) {
-        if (out->rows[i].request_id == out->rows[i - 1].request_id) {
-            const struct tg_row *a = &out->rows[i - 1], *b = &out->rows[i];
-            unsigned first = a->line < b->line ? a->line : b->line;
-            unsigned second = a->line < b->line ? b->line : a->line;
-            return tg_err_at(err, errlen, k.name, second, "duplicate request_id %llu (first at line %u)",
-                             (unsigned long long)a->request_id, first);
-        }
-    }
-    return 0;
+    return tg_rows_finish(out, k.name, err, errlen);
 }
 
 int tg_rows_load(const char *path, struct tg_rows *out, char *err, size_t errlen)

@@ -81,6 +81,14 @@ struct tg_rows {
 int tg_rows_parse(const char *data, size_t len, const char *name, struct tg_rows *out,
                   char *err, size_t errlen);
 
+/* The same one record at a time, for a caller that reads the records itself
+ * (tailgate merge: one pass over each shard for its checks and its rows):
+ * tg_rows_add keeps rec (returns 0, or TG_ENOMEM with "name:line: out of
+ * memory"); tg_rows_finish then sorts by request_id and refuses a duplicate
+ * as tg_rows_parse does.  The caller sets out->columns (the reader's). */
+int tg_rows_add(struct tg_rows *out, const struct tg_csv_rec *rec, const char *name, char *err, size_t errlen);
+int tg_rows_finish(struct tg_rows *out, const char *name, char *err, size_t errlen);
+
 /* Reads a file and parses it (file errors: "path: strerror"). */
 int tg_rows_load(const char *path, struct tg_rows *out, char *err, size_t errlen);
 
