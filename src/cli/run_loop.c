@@ -120,7 +120,7 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if (x->cfg.url.tls && o->insecure)
+    if ((x->cfg.url.tls || (o->scrape_url && strncasecmp(o->scrape_url, "https://", 8) == 0)) && o->insecure)
         fprintf(stderr, "tailgate run: WARNING: --insecure: TLS certificates and host names are NOT verified "
                         "(results recorded with \"insecure\": true)\n");
 
@@ -134,7 +134,8 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     if (o->scrape_url) {
         char why[400], csv[4200];
         snprintf(csv, sizeof csv, "%s/server_metrics.csv", x->out_dir);
-        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, csv, &x->scraper, why, sizeof why) != 0)
+        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, o->cacert, o->insecure, csv, &x->scraper, why,
+                            sizeof why) != 0)
             return usage("%s", why);
     }
     int erc = tg_engine_start(x->engine);
