@@ -120,9 +120,12 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    if ((x->cfg.url.tls || (o->scrape_url && strncasecmp(o->scrape_url, "https://", 8) == 0)) && o->insecure)
+    if (x->cfg.url.tls && o->insecure)
         fprintf(stderr, "tailgate run: WARNING: --insecure: TLS certificates and host names are NOT verified "
                         "(results recorded with \"insecure\": true)\n");
+    else if (o->insecure)   /* only --scrape is https (run.c) */
+        fprintf(stderr, "tailgate run: WARNING: --insecure: the --scrape endpoint's TLS certificate and host name "
+                        "are NOT verified\n");
 
     int wrc = tg_run_shard_wait(x, &sigs);   /* --start-at */
     if (wrc)
