@@ -285,7 +285,9 @@ TEST(engine_faults_loop_wait_batch)
 
 /* Two workers sharing the closed loop's counter: the one whose wait fails
  * takes every id not claimed yet while the other still claims; each id is
- * reported once over both workers' rows. */
+ * reported once over both workers' rows.  Wait #16 is always reached: a
+ * clean run reads 48 responses, at most 2 per wait (each worker has 2 in
+ * flight), so it makes at least 24 waits whatever the timing. */
 struct seen2 {
     struct seen s[2];
 };
