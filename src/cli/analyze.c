@@ -186,7 +186,8 @@ int tg_cmd_analyze(int argc, char **argv)
             .progress = tg_cli_cut_progress,
             .progress_ctx = &prog,
         };
-        if (o.scrape && (rc = tg_cli_scrape_begin(&scr, o.scrape, o.scrape_interval_ns, out_dir)) != 0)
+        if (o.scrape && (rc = tg_cli_scrape_begin(&scr, o.scrape, o.scrape_interval_ns, o.ep.cacert,
+                                                          o.ep.insecure, out_dir)) != 0)
             goto out;
         int prc = tg_active_probe(&target, &ao, &act, err, sizeof err);
         tg_cli_scrape_end(&scr, o.quiet);

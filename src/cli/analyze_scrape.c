@@ -16,11 +16,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
-int tg_cli_scrape_begin(struct tg_cli_scrape *s, const char *url, uint64_t interval_ns, const char *out_dir)
+int tg_cli_scrape_begin(struct tg_cli_scrape *s, const char *url, uint64_t interval_ns, const char *cacert,
+                        bool insecure, const char *out_dir)
 {
     char why[400];
     snprintf(s->path, sizeof s->path, "%s/probe_server_metrics.csv", out_dir);
-    if (tg_scrape_start(url, interval_ns, s->path, &s->scraper, why, sizeof why) != 0)
+    if (tg_scrape_start(url, interval_ns, cacert, insecure, s->path, &s->scraper, why, sizeof why) != 0)
         return tg_cli_usage_error("analyze", "%s", why);
     s->probed = true;
     return 0;

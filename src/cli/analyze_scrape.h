@@ -28,9 +28,11 @@ struct tg_cli_scrape {
     char sat[400];                 /* saturation evidence text */
 };
 
-/* Starts polling url into out_dir/probe_server_metrics.csv.  Returns 0, or
- * the exit code after a one-line usage error. */
-int tg_cli_scrape_begin(struct tg_cli_scrape *s, const char *url, uint64_t interval_ns, const char *out_dir);
+/* Starts polling url into out_dir/probe_server_metrics.csv (https: verified
+ * with the probes' cacert / insecure, cli/scrape.h).  Returns 0, or the exit
+ * code after a one-line usage error. */
+int tg_cli_scrape_begin(struct tg_cli_scrape *s, const char *url, uint64_t interval_ns, const char *cacert,
+                        bool insecure, const char *out_dir);
 /* Stops it (after the probes), with a stderr line unless quiet. */
 void tg_cli_scrape_end(struct tg_cli_scrape *s, bool quiet);
 /* Before tg_analysis_sentence: loads the series (the run's file, else the

@@ -89,8 +89,10 @@ static int resolve(struct run *x)
         char shown[1024];
         return usage("bad URL '%s': %s", tg_redact_url(o->url, shown, sizeof shown), why ? why : "invalid");
     }
-    if (!cfg->url.tls && (o->cacert || o->insecure))
-        return usage("%s needs an https URL", o->cacert ? "--cacert" : "--insecure");
+    /* --cacert / --insecure verify the target and an https --scrape alike */
+    bool scrape_tls = o->scrape_url && strncasecmp(o->scrape_url, "https://", 8) == 0;
+    if (!cfg->url.tls && !scrape_tls && (o->cacert || o->insecure))
+        return usage("%s needs an https URL (the target's or --scrape's)", o->cacert ? "--cacert" : "--insecure");
     if (cfg->url.tls) {
         char twhy[400];
         int trc = tg_tls_new(o->insecure ? NULL : o->cacert, !o->insecure, &x->tls, twhy, sizeof twhy);

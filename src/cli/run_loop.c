@@ -123,6 +123,9 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     if (x->cfg.url.tls && o->insecure)
         fprintf(stderr, "tailgate run: WARNING: --insecure: TLS certificates and host names are NOT verified "
                         "(results recorded with \"insecure\": true)\n");
+    else if (o->insecure)   /* only --scrape is https (run.c) */
+        fprintf(stderr, "tailgate run: WARNING: --insecure: the --scrape endpoint's TLS certificate and host name "
+                        "are NOT verified\n");
 
     int wrc = tg_run_shard_wait(x, &sigs);   /* --start-at */
     if (wrc)
@@ -134,7 +137,8 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     if (o->scrape_url) {
         char why[400], csv[4200];
         snprintf(csv, sizeof csv, "%s/server_metrics.csv", x->out_dir);
-        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, csv, &x->scraper, why, sizeof why) != 0)
+        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, o->cacert, o->insecure, csv, &x->scraper, why,
+                            sizeof why) != 0)
             return usage("%s", why);
     }
     int erc = tg_engine_start(x->engine);

@@ -1,16 +1,20 @@
 /*
  * scrape.c - the /metrics poller of --scrape (cli/scrape.h).  Off the hot
- * path: one blocking GET per interval, so plain sockets are the simplest
- * correct tool; the response head and chunked bodies go through the
- * project's own HTTP codecs.
+ * path: one GET per interval on its own thread, waiting with poll(2) under
+ * one deadline; the connection is the engine's (engine/net.h, so https is
+ * the engine's TLS client with the run's verification), the response head
+ * and chunked bodies go through the project's own HTTP codecs.
  */
 #include "cli/scrape.h"
 
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/redact.h"
 #include "core/time.h"
 #include "core/version.h"
+#include "engine/net.h"
 #include "engine/resolve.h"
+#include "engine/tls.h"
 #include "http/http.h"
 #include "http/promtext.h"
 
@@ -29,6 +33,10 @@
 
 struct tg_scraper {
     struct tg_url url;
+    struct tg_tls *tls;              /* https: owned; NULL for http */
+    bool verify_failed;              /* a handshake failed certificate / host-name verification */
+    char verify_error[300];          /* … its line */
+    uint64_t next_ns;                /* the thread's first scrape (0: at once) */
     struct sockaddr_storage addr;
     socklen_t addrlen;
     uint64_t interval_ns, timeout_ns;
@@ -65,34 +73,105 @@ static int wait_fd(int fd, short events, uint64_t deadline)
     }
 }
 
+/* After TG_IO_AGAIN: waits for what nc asked for (a TLS read may need
+ * writable); 0 or -1 (the deadline passed). */
+static int wait_want(const struct tg_net_conn *nc, uint64_t deadline)
+{
+    return wait_fd(nc->fd, (short)(nc->want & TG_NET_WANT_WRITE ? POLLOUT : POLLIN), deadline);
+}
+
+/* One line for an I/O failure of op ("read", "write") on nc. */
+static void fail_io(struct tg_scraper *s, const struct tg_net_conn *nc, const char *op, int err)
+{
+    char why[300];
+    if (err == TG_NET_ETLS) {
+        char d[200];
+        tg_tls_describe(nc, d, sizeof d);
+        snprintf(why, sizeof why, "%s: TLS: %s", op, d);
+    } else {
+        snprintf(why, sizeof why, "%s: %s", op, strerror(err));
+    }
+    fail(s, "%.190s", why);
+}
+
+/* Connects nc (and over https completes the handshake) by the deadline.
+ * Returns 0, or -1 with the reason counted (a certificate or host-name
+ * verification failure also sets s->verify_failed). */
+static int open_conn(struct tg_scraper *s, struct tg_net_conn *nc, uint64_t deadline)
+{
+    int err = 0;
+    enum tg_io io = tg_net_connect((const struct sockaddr *)&s->addr, s->addrlen, &nc->fd, &err);
+    if (io == TG_IO_AGAIN) {
+        if (wait_fd(nc->fd, POLLOUT, deadline)) {
+            fail(s, "connect: %s", "timed out");
+            return -1;
+        }
+        io = tg_net_connect_result(nc->fd, &err);
+    }
+    if (io != TG_IO_OK) {
+        fail(s, "connect: %s", strerror(err));
+        return -1;
+    }
+    if (!s->tls)
+        return 0;
+    if (tg_tls_attach(s->tls, nc, s->url.host) != 0) {
+        fail(s, "%s", "out of memory");
+        return -1;
+    }
+    while ((io = tg_net_handshake(nc, &err)) == TG_IO_AGAIN)
+        if (wait_want(nc, deadline)) {
+            fail(s, "TLS handshake with %.80s: timed out", s->url.authority);
+            return -1;
+        }
+    if (io == TG_IO_OK)
+        return 0;
+    char d[200], why[300];
+    bool verify = false;
+    if (err == TG_NET_ETLS)
+        verify = tg_tls_describe(nc, d, sizeof d);
+    else
+        snprintf(d, sizeof d, "%s", strerror(err));
+    snprintf(why, sizeof why, "TLS handshake with %.80s: %.190s", s->url.authority, d);
+    if (verify && !s->verify_failed) {
+        s->verify_failed = true;
+        snprintf(s->verify_error, sizeof s->verify_error, "%s", why);
+    }
+    fail(s, "%.190s", why);
+    return -1;
+}
+
 /* GET url into s->buf: the body at buf.data[0..len).  Returns 0, or -1 with
  * the reason counted. */
 static int get(struct tg_scraper *s)
 {
     uint64_t deadline = tg_now_ns() + s->timeout_ns;
     tg_buf_reset(&s->buf);
-    int fd = socket(s->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-    if (fd < 0) {
-        fail(s, "socket: %s", strerror(errno));
-        return -1;
-    }
-    int rc = -1;
-    if (connect(fd, (const struct sockaddr *)&s->addr, s->addrlen) != 0 && errno != EINPROGRESS) {
-        fail(s, "connect: %s", strerror(errno));
+    struct tg_net_conn nc = { .fd = -1 };
+    int rc = -1, err = 0;
+    if (open_conn(s, &nc, deadline))
         goto out;
-    }
-    int soerr = 0;
-    socklen_t sl = sizeof soerr;
-    if (wait_fd(fd, POLLOUT, deadline) || getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &sl) || soerr) {
-        fail(s, "connect: %s", soerr ? strerror(soerr) : "timed out");
-        goto out;
-    }
     char req[2600];
     int n = snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: tailgate/" TG_VERSION
                      "\r\nAccept: text/plain\r\nConnection: close\r\n\r\n", s->url.path, s->url.authority);
-    if (n < 0 || (size_t)n >= sizeof req || send(fd, req, (size_t)n, MSG_NOSIGNAL) != n) {
+    if (n < 0 || (size_t)n >= sizeof req) {
         fail(s, "write: %s", "the request was not sent whole");
         goto out;
+    }
+    for (size_t off = 0; off < (size_t)n;) {
+        /* after TG_IO_AGAIN a TLS write is retried with the same bytes: off only moves on OK */
+        struct iovec iov = { req + off, (size_t)n - off };
+        size_t put = 0;
+        enum tg_io io = tg_net_writev(&nc, &iov, 1, &put, &err);
+        if (io == TG_IO_ERROR) {
+            fail_io(s, &nc, "write", err);
+            goto out;
+        }
+        if (io == TG_IO_AGAIN && wait_want(&nc, deadline)) {
+            fail(s, "write: %s", "timed out");
+            goto out;
+        }
+        if (io == TG_IO_OK)
+            off += put;
     }
     struct tg_http_response r;
     long head = -1;
@@ -101,19 +180,20 @@ static int get(struct tg_scraper *s)
             fail(s, "%s", "out of memory");
             goto out;
         }
-        ssize_t k = recv(fd, s->buf.data + s->buf.len, s->buf.cap - s->buf.len - 1, 0);
-        if (k < 0 && (errno == EAGAIN || errno == EINTR)) {
-            if (wait_fd(fd, POLLIN, deadline)) {
+        size_t k = 0;
+        enum tg_io io = tg_net_read(&nc, s->buf.data + s->buf.len, s->buf.cap - s->buf.len - 1, &k, &err);
+        if (io == TG_IO_AGAIN) {
+            if (wait_want(&nc, deadline)) {
                 fail(s, "read: %s", "timed out");
                 goto out;
             }
             continue;
         }
-        if (k < 0) {
-            fail(s, "read: %s", strerror(errno));
+        if (io == TG_IO_ERROR) {
+            fail_io(s, &nc, "read", err);
             goto out;
         }
-        s->buf.len += (size_t)k;
+        s->buf.len += k;
         s->buf.data[s->buf.len] = '\0';
         if (head < 0) {
             int hr = tg_http_parse_response_head(s->buf.data, s->buf.len, false, &r);
@@ -162,7 +242,7 @@ static int get(struct tg_scraper *s)
     }
     rc = 0;
 out:
-    close(fd);
+    tg_net_close(&nc);
     return rc;
 }
 
@@ -218,21 +298,24 @@ static void *thread_main(void *arg)
 {
     struct tg_scraper *s = arg;
     pthread_mutex_lock(&s->lock);
+    uint64_t next = s->next_ns;
     while (!s->stop) {
-        pthread_mutex_unlock(&s->lock);
-        uint64_t next = tg_now_ns() + s->interval_ns;
-        scrape_once(s);
-        pthread_mutex_lock(&s->lock);
+        if (tg_now_ns() >= next) {
+            pthread_mutex_unlock(&s->lock);
+            next = tg_now_ns() + s->interval_ns;
+            scrape_once(s);
+            pthread_mutex_lock(&s->lock);
+            continue;
+        }
         struct timespec ts = { (time_t)(next / TG_NS_PER_S), (long)(next % TG_NS_PER_S) };
-        while (!s->stop && tg_now_ns() < next)
-            pthread_cond_timedwait(&s->cond, &s->lock, &ts);
+        pthread_cond_timedwait(&s->cond, &s->lock, &ts);
     }
     pthread_mutex_unlock(&s->lock);
     return NULL;
 }
 
-int tg_scrape_start(const char *url, uint64_t interval_ns, const char *csv_path, struct tg_scraper **out,
-                    char *why, size_t whylen)
+int tg_scrape_start(const char *url, uint64_t interval_ns, const char *cacert, bool insecure, const char *csv_path,
+                    struct tg_scraper **out, char *why, size_t whylen)
 {
     struct tg_scraper *s = calloc(1, sizeof *s);
     if (!s) {
@@ -246,8 +329,13 @@ int tg_scrape_start(const char *url, uint64_t interval_ns, const char *csv_path,
         goto fail;
     }
     if (s->url.tls) {
-        snprintf(why, whylen, "--scrape supports http:// only (https is not supported)");
-        goto fail;
+        char twhy[400];
+        int trc = tg_tls_new(insecure ? NULL : cacert, !insecure, &s->tls, twhy, sizeof twhy);
+        if (trc) {
+            rc = trc;
+            snprintf(why, whylen, "--scrape: %s", trc == TG_EINVAL ? twhy : tg_strerror(trc));
+            goto fail;
+        }
     }
     char rwhy[300];
     size_t naddr;
@@ -270,6 +358,20 @@ int tg_scrape_start(const char *url, uint64_t interval_ns, const char *csv_path,
         snprintf(why, whylen, "cannot write %s", s->tmp);
         goto fail;
     }
+    if (s->tls) {
+        /* The first scrape, here: a certificate that does not verify never
+         * will, so it is a set-up error now rather than an empty file later.
+         * Other failures (refused, timed out, not 200) are only counted, as
+         * over http: the server may still come up. */
+        s->next_ns = tg_now_ns() + s->interval_ns;
+        scrape_once(s);
+        if (s->verify_failed) {
+            char shown[1024];
+            snprintf(why, whylen, "--scrape %s: %s (trust it with --cacert FILE, or --insecure)",
+                     tg_redact_url(url, shown, sizeof shown), s->verify_error);
+            goto fail;
+        }
+    }
     pthread_condattr_t ca;
     pthread_condattr_init(&ca);
     pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);   /* tg_now_ns() is CLOCK_MONOTONIC */
@@ -291,6 +393,8 @@ fail:
         fclose(s->f);
         unlink(s->tmp);
     }
+    tg_tls_free(s->tls);
+    tg_buf_free(&s->buf);
     free(s);
     return rc;
 }
@@ -324,6 +428,7 @@ int tg_scrape_stop(struct tg_scraper *s, int keep_empty, struct tg_scrape_stats 
     pthread_cond_destroy(&s->cond);
     pthread_mutex_destroy(&s->lock);
     tg_buf_free(&s->buf);
+    tg_tls_free(s->tls);
     free(s);
     return rc;
 }

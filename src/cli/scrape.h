@@ -4,13 +4,18 @@
  * streams every sample to CSV (time_ms,metric,labels,value; docs/formats.md,
  * "server_metrics.csv"), written to PATH.tmp and renamed to PATH when stopped.
  *
- * One plain-HTTP GET per scrape on a blocking socket (Connection: close,
- * bounded by the interval, at least 1 s and at most 5 s), the body parsed by
- * http/promtext.h.  The thread is the only one touching the file.
+ * One GET per scrape on a new connection (Connection: close), http or https
+ * (the engine's TLS client, engine/tls.h: the same --cacert / --insecure as
+ * the load's target), connect, handshake, request and response all bounded
+ * by one deadline (the interval, at least 1 s and at most 5 s); the body
+ * parsed by http/promtext.h.  The thread is the only one touching the file.
+ * https writes with write(2): the process must ignore SIGPIPE (run and
+ * analyze do).
  */
 #ifndef TG_CLI_SCRAPE_H
 #define TG_CLI_SCRAPE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,11 +34,18 @@ struct tg_scrape_stats {
     int write_error;                 /* 0, or the -errno that lost the file */
 };
 
-/* Checks url (http only: "https is not supported by --scrape"), resolves its
- * host and opens csv_path.tmp; then starts the thread, whose first scrape is
- * immediate.  Returns 0, or TG_EINVAL / -errno with a one-line reason in why. */
-int tg_scrape_start(const char *url, uint64_t interval_ns, const char *csv_path, struct tg_scraper **out,
-                    char *why, size_t whylen);
+/* Checks url, resolves its host and opens csv_path.tmp; then starts the
+ * thread, whose first scrape is immediate.  https: verifies against cacert
+ * (a PEM file; NULL: the system store) unless insecure (both ignored for
+ * http), and the first scrape is made here, before the thread: a handshake
+ * that fails certificate or host-name verification is TG_EINVAL ("--scrape
+ * URL: TLS handshake with HOST:PORT: certificate verify failed: … (trust it
+ * with --cacert FILE, or --insecure)"), at most the deadline above after the
+ * call.  Any other failed scrape is only counted (tg_scrape_stats), for http
+ * and https alike.  Returns 0, or TG_EINVAL / TG_ENOMEM / -errno with a
+ * one-line reason in why. */
+int tg_scrape_start(const char *url, uint64_t interval_ns, const char *cacert, bool insecure, const char *csv_path,
+                    struct tg_scraper **out, char *why, size_t whylen);
 
 /* One last scrape, then stops and joins the thread, flushes, fsyncs and
  * renames the file into place (removed instead when no row was written and

@@ -1,8 +1,8 @@
 /*
  * fault.h - a fault-injection seam for unit tests: the engine asks
  * tg_fault() before each call whose failure it must survive but cannot
- * provoke from outside (epoll_ctl of tg_loop_mod, the timer heap's
- * allocation, a request slot).  Real runs never set the hook; NULL costs one
+ * provoke from outside (epoll_ctl of tg_loop_mod, the loop's epoll_wait, the
+ * timer heap's allocation, a request slot).  Real runs never set the hook; NULL costs one
  * predicted branch on paths that are about to make a system call or
  * allocate anyway.
  *
@@ -17,6 +17,7 @@ enum tg_fault_site {
     TG_FAULT_LOOP_MOD,    /* tg_loop_mod's epoll_ctl (only when the interest set changes) */
     TG_FAULT_TIMER_HEAP,  /* growing the loop's timer heap (tg_loop_timer_start/_reserve) */
     TG_FAULT_REQ_ALLOC,   /* taking a worker's request slot (admit.c) */
+    TG_FAULT_LOOP_WAIT,   /* tg_loop_run's epoll_wait / epoll_pwait2, each call (not EINTR: the run stops) */
     TG_FAULT_NSITES
 };
 

@@ -230,6 +230,9 @@ static void run_timers(struct tg_loop *l)
 static int wait_events(struct tg_loop *l)
 {
     static _Atomic int have_pwait2 = 1;   /* shared by all loops; only ever cleared */
+    int f = tg_fault(TG_FAULT_LOOP_WAIT);
+    if (f)
+        return f;
     int64_t wait_ns = -1;
     if (l->nheap) {
         uint64_t d = l->heap[0]->deadline_ns;

@@ -162,13 +162,13 @@ uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, u
         return 0;
     uint64_t n = 0;
     if (!s->open) {
-        uint64_t i = s->shared_next ? atomic_load(s->shared_next) : s->local_next;
+        /* One exchange takes every id left at once: safe while other
+         * workers still claim (their compare-exchange then sees the limit). */
+        uint64_t i = s->shared_next ? atomic_exchange(s->shared_next, s->limit) : s->local_next;
+        if (!s->shared_next)
+            s->local_next = s->limit;
         for (; i < s->limit; i++, n++)
             fn(ctx, s->stripe.first + i * s->stripe.stride);
-        if (s->shared_next)
-            atomic_store(s->shared_next, s->limit);
-        else
-            s->local_next = s->limit;
         return n;
     }
     /* the generator itself: exactly the ids the schedule would still have had */

@@ -85,7 +85,9 @@ bool tg_sched_cap_waited(const struct tg_sched *s, uint64_t intended_ns);
 
 /* Ids this scheduler will never hand out (after a stop): calls fn for each id
  * in [next, limit) it owns.  Closed loop with a shared counter: call once
- * for all workers (any worker's scheduler).  Returns the count. */
+ * for all workers (any worker's scheduler); it takes the ids left with one
+ * atomic exchange, so it may run while other workers still claim (each id
+ * is then either claimed or passed to fn, never both).  Returns the count. */
 uint64_t tg_sched_for_each_unclaimed(struct tg_sched *s, void (*fn)(void *ctx, uint64_t id), void *ctx);
 
 /* Stops handing out ids (SIGINT, fatal error). */

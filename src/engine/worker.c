@@ -317,6 +317,31 @@ void tg_worker_free(struct worker *w)
     free(w);
 }
 
+/* An input the failed worker's schedule still held (the loop is gone, so it
+ * can never start): the row of tg_worker_emit_unsent with the failure's
+ * class and detail, counted in this worker's statistics like any failed
+ * input.  Closed loop with a shared counter: this takes every id no worker
+ * claimed yet (tg_sched_for_each_unclaimed is safe against their claims),
+ * so the others finish what they hold and stop. */
+static void fail_unclaimed(void *ctx, uint64_t id)
+{
+    struct worker *w = ctx;
+    struct tg_input_result res = {
+        .request_id = id, .timestamp_ms = tg_wall_ms(), .client_queue_ns = -1, .connect_ns = -1, .tls_ns = -1,
+        .ttfb_ns = -1, .service_ns = -1, .server_queue_ms = -1, .server_compute_ms = -1,
+        .errc = TG_ERRC_READ, .error_detail = w->detail, .worker = w->index,
+        .ttft_ns = -1, .tpot_ms = -1, .itl_max_ns = -1,
+    };
+    w->cfg->on_result(w->cfg->worker_ctx[w->index], &res);
+    w->st.inputs++;
+    w->st.by_class[TG_ERRC_READ]++;
+    if (!w->st.first_error[0])
+        snprintf(w->st.first_error, sizeof w->st.first_error, "%.*s", (int)sizeof w->st.first_error - 1, w->detail);
+    atomic_store_explicit(&w->failed, atomic_load_explicit(&w->failed, memory_order_relaxed) + 1,
+                          memory_order_relaxed);
+    atomic_store_explicit(&w->done, w->st.inputs, memory_order_relaxed);
+}
+
 /* Returns the end of the schedule (UINT64_MAX: none). */
 static uint64_t init_sched(struct worker *w, uint64_t now)
 {
@@ -377,10 +402,12 @@ int tg_worker_run(struct worker *w)
     }
     if (rc != 0) {
         /* epoll_wait failed (EBADF, EINVAL: a bug, not a run's condition):
-         * what was in flight still gets its rows. */
+         * what was in flight, and what this worker would still have started,
+         * gets its rows now (nothing else will start them). */
         snprintf(w->detail, sizeof w->detail, "epoll_wait: %s", tg_strerror(rc));
         tg_loop_update_now(l);
         fail_in_flight(w, TG_ERRC_READ, w->detail, w->detail);
+        tg_sched_for_each_unclaimed(&w->sched, fail_unclaimed, w);
     }
     for (uint32_t i = 0; i < w->nconns; i++)
         tg_wk_conn_close(w, &w->conns[i]);

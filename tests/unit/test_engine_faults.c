@@ -208,3 +208,162 @@ TEST(engine_faults_loop_mod_tls)
     SSL_CTX_free(server_tls);
     server_tls = NULL;
 }
+
+/* ---- the loop's epoll_wait ------------------------------------------------------ */
+
+#define WAIT_DETAIL "epoll_wait: Cannot allocate memory"
+
+/* Fails the nth epoll_wait of the run r and checks that every input is
+ * reported once: ok, or class read with the epoll_wait detail (in flight,
+ * waiting for a batch, or never started alike).  Returns the ok count. */
+static int run_wait_fault(const struct run *r, int nth)
+{
+    struct seen s;
+    int rc;
+    fault_arm(TG_FAULT_LOOP_WAIT, nth);
+    long long t = do_run(r, &s, &rc, false);
+    printf("    fail wait #%d: fired %d, rows %d, ok %d, read %d (%s)\n", nth, atomic_load(&fault_fired), s.n, s.ok,
+           s.by_class[TG_ERRC_READ], s.last_detail);
+    CHECK_INT_EQ(0, rc);
+    check_once(&s, r->inputs, t);
+    CHECK_INT_EQ(r->inputs, s.ok + s.by_class[TG_ERRC_READ]);
+    CHECK_INT_EQ(0, s.odd_detail);
+    if (nth > 0 && atomic_load(&fault_fired) > 0) {
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK(s.by_class[TG_ERRC_READ] > 0);
+        CHECK_STR_EQ(WAIT_DETAIL, s.last_detail);
+    }
+    return s.ok;
+}
+
+/* Closed loop, 8 inputs 2 at a time: the first wait fails with 2 in flight
+ * and 6 never started, all 8 read; a later one fails those in flight and
+ * those left.  (How many waits a run makes depends on timing: an nth past
+ * this run's last wait fails nothing, which run_wait_fault allows.) */
+TEST(engine_faults_loop_wait_closed)
+{
+    struct run r = { .inputs = 8, .concurrency = 2, .keepalive = true, .want_detail = WAIT_DETAIL };
+    fault_arm(TG_FAULT_LOOP_WAIT, 0);
+    int ok = run_wait_fault(&r, 0);
+    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_WAIT]);
+    printf("    clean run: ok %d, wait calls %d\n", ok, clean_calls);
+    CHECK_INT_EQ(8, ok);
+    CHECK_INT_EQ(0, run_wait_fault(&r, 1));   /* no response can be read without a wait */
+    for (int nth = 2; nth <= clean_calls && nth <= 12; nth++)
+        run_wait_fault(&r, nth);
+}
+
+/* Open loop (200/s: 8 arrivals over 35 ms): the inputs not yet due when the
+ * wait fails are the schedule's own, reported as failed, not lost. */
+TEST(engine_faults_loop_wait_open)
+{
+    struct run r = { .inputs = 8, .concurrency = 8, .rate = 200, .keepalive = true, .want_detail = WAIT_DETAIL };
+    CHECK_INT_EQ(0, run_wait_fault(&r, 1));
+    for (int nth = 2; nth <= 6; nth++)
+        run_wait_fault(&r, nth);
+}
+
+/* During preconnect nothing has started yet: the whole schedule fails. */
+TEST(engine_faults_loop_wait_preconnect)
+{
+    struct run r = { .inputs = 6, .concurrency = 2, .keepalive = true, .preconnect = true,
+                     .want_detail = WAIT_DETAIL };
+    CHECK_INT_EQ(0, run_wait_fault(&r, 1));
+    run_wait_fault(&r, 2);
+}
+
+/* Batched (2 per request, a 50 ms batch window): inputs waiting in the
+ * batcher fail with the same detail as those in flight. */
+TEST(engine_faults_loop_wait_batch)
+{
+    struct run r = { .inputs = 6, .concurrency = 3, .connections = 1, .batch = 2,
+                     .batch_wait_ns = 50 * TG_NS_PER_MS, .keepalive = true, .want_detail = WAIT_DETAIL };
+    CHECK_INT_EQ(0, run_wait_fault(&r, 1));
+    for (int nth = 2; nth <= 5; nth++)
+        run_wait_fault(&r, nth);
+}
+
+/* Two workers sharing the closed loop's counter: the one whose wait fails
+ * takes every id not claimed yet while the other still claims; each id is
+ * reported once over both workers' rows.  Wait #16 is always reached: a
+ * clean run reads 48 responses, at most 2 per wait (each worker has 2 in
+ * flight), so it makes at least 24 waits whatever the timing. */
+struct seen2 {
+    struct seen s[2];
+};
+
+static long long do_run_two_workers(uint64_t inputs, int nth, struct seen2 *out)
+{
+    static struct server srv;
+    signal(SIGPIPE, SIG_IGN);
+    server_start(&srv, 0);
+    static struct tg_api api;
+    api = *tg_api_find("tailgate");
+    api.split = any_split;
+    api.stream_event = NULL;
+    char path[] = "/tmp/tg_faults_XXXXXX";
+    int fd = mkstemp(path);
+    MUST(fd >= 0);
+    MUST(write(fd, "{\"model\":\"m\",\"input\":\"x\"}\n", 26) == 26);
+    close(fd);
+    struct tg_payloads *pl = NULL;
+    char why[200] = "";
+    MUST(tg_payloads_load(path, &api, &pl, why, sizeof why) == 0);
+    unlink(path);
+    memset(out, 0, sizeof *out);
+    out->s[0].want_detail = out->s[1].want_detail = WAIT_DETAIL;
+    void *ctx[2] = { &out->s[0], &out->s[1] };
+    struct tg_engine_config cfg = {
+        .payloads = pl, .inputs = inputs, .concurrency = 4, .batch = 1, .api = &api, .connections = 4,
+        .keepalive = true, .timeout_ns = 10 * TG_NS_PER_S, .threads = 2, .parse_outputs = true,
+        .max_response_bytes = 1 << 20, .on_result = on_row, .worker_ctx = ctx,
+    };
+    const char *uwhy = NULL;
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/v1/embed", ntohs(srv.addr.sin_port));
+    MUST(tg_url_parse(url, &cfg.url, &uwhy) == 0);
+    memcpy(&cfg.addr, &srv.addr, sizeof srv.addr);
+    cfg.addrlen = sizeof srv.addr;
+    fault_arm(TG_FAULT_LOOP_WAIT, nth);
+    struct tg_engine *e = NULL;
+    MUST(tg_engine_new(&cfg, &e) == 0);
+    MUST(tg_engine_start(e) == 0);
+    /* bounded: the timeout (10 s) ends any request; 30 s is far past it */
+    for (int i = 0; i < 3000 && !tg_engine_finished(e); i++)
+        usleep(10 * 1000);
+    CHECK(tg_engine_finished(e));
+    const struct tg_engine_totals *t = NULL;
+    MUST(tg_engine_join(e, &t) == 0);
+    long long n = (long long)t->inputs;
+    tg_fault_hook = NULL;
+    tg_engine_free(e);
+    server_stop(&srv);
+    tg_payloads_free(pl);
+    return n;
+}
+
+TEST(engine_faults_loop_wait_two_workers)
+{
+    enum { N = 48 };
+    for (int nth = 1; nth <= 16; nth++) {
+        struct seen2 s2;
+        long long t = do_run_two_workers(N, nth, &s2);
+        struct seen sum = { 0 };
+        for (int k = 0; k < 2; k++) {
+            sum.n += s2.s[k].n;
+            sum.ok += s2.s[k].ok;
+            sum.odd_detail += s2.s[k].odd_detail;
+            for (int i = 0; i < N; i++)
+                sum.times[i] += s2.s[k].times[i];
+            for (int c = 0; c < TG_ERRC_COUNT; c++)
+                sum.by_class[c] += s2.s[k].by_class[c];
+        }
+        printf("    fail wait #%d of 2 workers: fired %d, rows %d + %d, ok %d, read %d\n", nth,
+               atomic_load(&fault_fired), s2.s[0].n, s2.s[1].n, sum.ok, sum.by_class[TG_ERRC_READ]);
+        check_once(&sum, N, t);
+        CHECK_INT_EQ(1, atomic_load(&fault_fired));
+        CHECK_INT_EQ(N, sum.ok + sum.by_class[TG_ERRC_READ]);
+        CHECK(sum.by_class[TG_ERRC_READ] > 0);
+        CHECK_INT_EQ(0, sum.odd_detail);
+    }
+}
