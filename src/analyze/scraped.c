@@ -436,7 +436,7 @@ void tg_scraped_after(struct tg_analysis *a, const struct tg_scraped *s, bool us
     tg_scraped_sentence(s, txt, sizeof txt);
     const struct tg_decomp_band *b = &a->decomp.band[1];
     if (a->cause == TG_CAUSE_SERVER_QUEUE && !a->decomp.server_timing) {
-        /* report.c's queue sentence assumes a measured per-request queue: say what this one rests on */
+        /* report_md.c's queue sentence assumes a measured per-request queue: say what this one rests on */
         snprintf(a->sentence, sizeof a->sentence,
                  "Dominant cause: server-side queueing - at P95 (%.0f ms) %.0f ms pass between writing the request and "
                  "the first response byte, and %s, about %.0f %% of the P95 band. Evidence: queue from the server's scraped /metrics (%s, %s), server time "

@@ -251,7 +251,7 @@ static void figure(struct tg_svg *w, const struct tg_buf *svg, const char *id,
                    const char *caption)
 {
     tg_svg_printf(w, "<figure id=\"%s\">\n", id);
-    /* The SVG documents come from plots.c, which escapes every string.  Inline
+    /* The SVG documents come from plots*.c, which escapes every string.  Inline
      * SVG needs no namespace declaration in HTML; dropping it keeps the page
      * free of any URL in markup. */
     static const char ns[] = " xmlns=\"http://www.w3.org/2000/svg\"";
