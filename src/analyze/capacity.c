@@ -119,12 +119,17 @@ static enum outcome chunk(struct search *s, struct tg_capacity_point *pt, size_t
     uint32_t chunks = pt->chunks, ext = pt->extensions;
     uint64_t seed = s->o->seed + (uint64_t)index * 64 + chunks + 1;
     double before = pt->wall_s;
+    uint64_t inputs_before = pt->inputs;
     int rc = s->measure(s->mctx, rate, inputs, chunks, seed, pt);
+    /* TG_EINTR: the callback saw the stop; a chunk it did not start is no chunk */
+    bool cut = rc == TG_EINTR, counted = !cut || pt->inputs != inputs_before;
     pt->rate = rate;
-    pt->chunks = chunks + 1;
-    pt->extensions = ext + (extension ? 1 : 0);
+    pt->chunks = chunks + (counted ? 1 : 0);
+    pt->extensions = ext + (extension && counted ? 1 : 0);
     if (pt->wall_s > before)
         s->measured_s += pt->wall_s - before;
+    if (cut)
+        return STOP_INTERRUPT;   /* as a stop flag raised during the chunk */
     if (rc) {
         s->out->error = rc;
         return STOP_ERROR;

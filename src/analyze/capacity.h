@@ -70,7 +70,10 @@ struct tg_capacity_point {
  * 0: the same point extended, samples pooled with the earlier chunks) with
  * arrival seed `seed`, and fills *pt with the pooled figures and verdict
  * (rate, chunks and extensions are the search's; the callback may leave
- * them).  Returns 0, or a negative code that ends the search (reported by
+ * them).  Returns 0, TG_EINTR when a stop (SIGINT) was seen -- the search
+ * ends TG_CAPACITY_INTERRUPTED, as with opts.stop; *pt then holds what was
+ * measured, and a chunk that did not start (pt->inputs unchanged) is not
+ * counted -- or another negative code that ends the search (reported by
  * tg_capacity_search). */
 typedef int (*tg_capacity_measure_fn)(void *ctx, double rate, uint64_t inputs, uint32_t chunk,
                                       uint64_t seed, struct tg_capacity_point *pt);
@@ -94,7 +97,8 @@ struct tg_capacity_opts {
     /* time spent so far (s) since the search started; NULL: the sum of the
      * points' wall_s (pure) */
     double (*elapsed_s)(void *ctx);
-    /* stop request (SIGINT): checked before every chunk; NULL none */
+    /* stop request: checked before and after every chunk; NULL none (the
+     * probe-backed callback reports the probes' interrupt by TG_EINTR instead) */
     volatile const int *stop;
     /* progress after every chunk (the point so far); NULL none */
     void (*progress)(void *ctx, const struct tg_capacity_point *pt, const char *phase);
@@ -106,7 +110,7 @@ enum tg_capacity_end {
     TG_CAPACITY_BUDGET,       /* the budget ended it */
     TG_CAPACITY_NONE_PASS,    /* even the lowest rate tried (>= min_rate) does not PASS */
     TG_CAPACITY_AT_MAX,       /* max_rate PASSes: the limit is at least that */
-    TG_CAPACITY_INTERRUPTED,  /* the stop flag */
+    TG_CAPACITY_INTERRUPTED,  /* the stop flag, or the callback returned TG_EINTR */
     TG_CAPACITY_ERROR,        /* the measure callback failed */
 };
 

@@ -7,9 +7,11 @@
 #include "compare/slo_eval.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "core/vec.h"
 #include "stats/percentile.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,14 +37,8 @@ static void reset_point(struct tg_capacity_meter *m)
 static struct tg_row *push_row(struct tg_capacity_meter *m)
 {
     struct tg_rows *r = &m->rows;
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct tg_row *v = realloc(r->rows, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        r->rows = v;
-        r->cap = cap;
-    }
+    if (tg_grow((void **)&r->rows, &r->cap, r->n + 1, sizeof *r->rows, 1024))
+        return NULL;
     struct tg_row *row = &r->rows[r->n++];
     *row = (struct tg_row){ .request_id = m->next_id++, .timestamp_ms = NAN, .latency_ms = NAN, .ttft_ms = NAN,
                             .tpot_ms = NAN, .itl_max_ms = NAN, .output_tokens = -1 };
@@ -51,16 +47,11 @@ static struct tg_row *push_row(struct tg_capacity_meter *m)
 
 static int add_gaps(struct tg_capacity_meter *m, const double *g, size_t n)
 {
-    if (m->ngaps + n > m->gaps_cap) {
-        size_t cap = m->gaps_cap ? m->gaps_cap : 4096;
-        while (cap < m->ngaps + n)
-            cap *= 2;
-        double *v = realloc(m->gaps, cap * sizeof *v);
-        if (!v)
-            return TG_ENOMEM;
-        m->gaps = v;
-        m->gaps_cap = cap;
-    }
+    if (n > SIZE_MAX - m->ngaps)
+        return TG_ENOMEM;
+    int rc = tg_grow((void **)&m->gaps, &m->gaps_cap, m->ngaps + n, sizeof *m->gaps, 4096);
+    if (rc)
+        return rc;
     memcpy(m->gaps + m->ngaps, g, n * sizeof *g);
     m->ngaps += n;
     return 0;
@@ -78,24 +69,19 @@ static double max_limit_ms(const struct tg_capacity_meter *m)
  * (never started before the window closed) are failed rows. */
 static int pool(struct tg_capacity_meter *m, const struct tg_probe_result *r, uint64_t inputs)
 {
-    bool have = r->ttft_ms && r->stream_cap >= r->rows.n;
     if (r->streamed) {
         m->streamed = true;
         m->rows.columns |= TG_COL_TTFT_MS | TG_COL_TPOT_MS | TG_COL_ITL_MAX_MS;
     }
     for (size_t i = 0; i < r->rows.n; i++) {
-        const struct tg_prow *p = &r->rows.v[i];
         struct tg_row *row = push_row(m);
         if (!row)
             return TG_ENOMEM;
-        row->latency_ms = p->latency_ms;
-        row->ok = p->ok;
-        row->status_code = (int16_t)p->status;
-        if (have) {
-            row->ttft_ms = r->ttft_ms[i];
-            row->tpot_ms = r->tpot_ms[i];
-            row->itl_max_ms = r->itl_max_ms[i];
-        }
+        /* the probe's figures; the pooled point's own ids, no ready times */
+        uint64_t id = row->request_id;
+        *row = tg_probe_row(r, i);
+        row->request_id = id;
+        row->timestamp_ms = NAN;
     }
     for (uint64_t i = r->rows.n; i < inputs; i++)
         if (!push_row(m))
@@ -142,11 +128,6 @@ static int judge(struct tg_capacity_meter *m, struct tg_capacity_point *pt)
     return 0;
 }
 
-bool tg_capacity_flag_set(void *flag)
-{
-    return flag && *(volatile const int *)flag;
-}
-
 /* One input alone: its latency (ms), NAN when it failed. */
 static double single_latency(struct tg_capacity_meter *m)
 {
@@ -156,8 +137,6 @@ static double single_latency(struct tg_capacity_meter *m)
         .inputs = 1,
         .start_window_ns = TG_NS_PER_S,
         .deadline_ns = 30 * TG_NS_PER_S,
-        .should_stop = m->stop ? tg_capacity_flag_set : NULL,
-        .stop_ctx = (void *)m->stop,
     };
     spec.cfg.batch = 1;
     struct tg_probe_result r = { 0 };
@@ -182,7 +161,7 @@ static void settle(struct tg_capacity_meter *m)
     if (!m->dirty || !isfinite(m->idle_ms))
         return;
     uint64_t t0 = tg_now_ns();
-    while (!tg_capacity_flag_set((void *)m->stop) && tg_now_ns() - t0 < 60 * TG_NS_PER_S) {
+    while (!tg_probe_interrupted() && tg_now_ns() - t0 < 60 * TG_NS_PER_S) {
         double v = single_latency(m);
         if (isfinite(v) && v <= 2 * m->idle_ms + 5)
             break;
@@ -200,6 +179,8 @@ int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t 
     struct tg_capacity_meter *m = ctx;
     if (!(rate > 0) || !inputs)
         return TG_EINVAL;
+    if (tg_probe_interrupted())
+        return TG_EINTR;   /* before the chunk: nothing of it measured */
     if (chunk == 0) {
         reset_point(m);
         pt->inputs = pt->ok = pt->failed = 0;
@@ -223,13 +204,16 @@ int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t 
         .rate = rate,
         .arrival = TG_ARRIVAL_POISSON,
         .seed = seed,
-        .should_stop = m->stop ? tg_capacity_flag_set : NULL,
-        .stop_ctx = (void *)m->stop,
     };
     settle(m);
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(m->target, &spec, &r);
-    if (rc == 0) {
+    /* interrupted: what finished is pooled, the rest failed, as after a
+     * deadline; the search then stops on TG_EINTR */
+    bool cut = rc == TG_EINTR;
+    if (cut)
+        r.interrupted = true;
+    if (rc == 0 || cut) {
         m->dirty = r.interrupted || r.failed > 0 || !(r.p95_ms <= max_limit_ms(m));
         rc = pool(m, &r, inputs);
     }
@@ -245,7 +229,7 @@ int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t 
         rc = judge(m, pt);
     }
     tg_probe_result_free(&r);
-    return rc;
+    return rc ? rc : cut ? TG_EINTR : 0;
 }
 
 static double predicted(const struct tg_prediction *p, double q)

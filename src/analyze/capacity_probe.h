@@ -40,7 +40,6 @@ struct tg_capacity_meter {
     const struct tg_slo *slos;     /* judged on every point, in order */
     size_t nslos;
     double confidence;
-    volatile const int *stop;      /* SIGINT flag, or NULL */
     /* the point being measured: pooled rows (and itl gaps) */
     struct tg_rows rows;
     double *gaps;
@@ -59,14 +58,15 @@ struct tg_capacity_meter {
     double settle_s;               /* time spent settling, summed */
 };
 
-/* The tg_capacity_measure_fn: ctx is a struct tg_capacity_meter. */
+/* The tg_capacity_measure_fn: ctx is a struct tg_capacity_meter.  Stops on
+ * the probes' process-wide interrupt (analyze/probe.h, SIGINT): raised
+ * before the chunk, it returns TG_EINTR at once (*pt untouched); raised
+ * during it, the chunk's inputs cut short (or never started) count as
+ * failed, as a deadline's do, *pt is filled with the pool so far
+ * (interrupted set) and it returns TG_EINTR. */
 int tg_capacity_meter_measure(void *ctx, double rate, uint64_t inputs, uint32_t chunk, uint64_t seed,
                               struct tg_capacity_point *pt);
 void tg_capacity_meter_free(struct tg_capacity_meter *m);
-
-/* A tg_probe_spec.should_stop for a stop flag: true when *(volatile int *)flag
- * is non-zero (flag NULL: false).  Async-signal-safe to set the flag. */
-bool tg_capacity_flag_set(void *flag);
 
 /* Judges the latency SLOs (metric latency) of slos against the model's
  * closed-loop prediction: the highest throughput over concurrencies

@@ -65,36 +65,6 @@ int tg_loadsweep_parse_list(const char *s, enum tg_loadsweep_mode mode, double *
     }
 }
 
-/* The probe's rows as compare/rows.h rows, for compare/slo_eval.h. */
-static int rows_of(const struct tg_probe_result *r, struct tg_rows *rows)
-{
-    const struct tg_prows *pr = &r->rows;
-    memset(rows, 0, sizeof *rows);
-    rows->rows = malloc((pr->n ? pr->n : 1) * sizeof *rows->rows);
-    if (!rows->rows)
-        return TG_ENOMEM;
-    rows->n = rows->cap = pr->n;
-    rows->columns = TG_COL_REQUEST_ID | TG_COL_LATENCY_MS | TG_COL_OK;
-    if (r->streamed)   /* as a run's CSV: the columns exist when something streamed */
-        rows->columns |= TG_COL_TTFT_MS | TG_COL_TPOT_MS | TG_COL_ITL_MAX_MS;
-    bool have = r->ttft_ms && r->stream_cap >= pr->n;
-    for (size_t i = 0; i < pr->n; i++) {
-        const struct tg_prow *p = &pr->v[i];
-        rows->rows[i] = (struct tg_row){
-            .request_id = p->request_id,
-            .timestamp_ms = p->timestamp_ms,
-            .latency_ms = p->latency_ms,
-            .ttft_ms = have ? r->ttft_ms[i] : NAN,
-            .tpot_ms = have ? r->tpot_ms[i] : NAN,
-            .itl_max_ms = have ? r->itl_max_ms[i] : NAN,
-            .output_tokens = -1,
-            .status_code = (int16_t)p->status,
-            .ok = p->ok,
-        };
-    }
-    return 0;
-}
-
 static double ready_rate(const struct tg_prows *pr)
 {
     if (pr->n < 2)
@@ -139,14 +109,14 @@ int tg_loadsweep_point_from_probe(double load, const struct tg_probe_result *r, 
     for (size_t k = 0; k < nslos; k++)
         want_itl |= slos[k].metric == TG_SLO_ITL;
     struct tg_rows rows;
-    int rc = rows_of(r, &rows);
+    int rc = tg_probe_rows(r, &rows);
     if (rc) {
         snprintf(err, errlen, "out of memory");
         return rc;
     }
     rc = tg_slo_eval_gaps(&rows, r->itl_gaps, r->n_itl_gaps, want_itl && r->streamed, slos, nslos,
                           confidence, r->wall_s, &out->slo, err, errlen);
-    free(rows.rows);
+    tg_rows_free(&rows);
     if (rc)
         return rc;
     out->judged = true;

@@ -10,6 +10,7 @@
 #include "core/error.h"
 #include "core/redact.h"
 #include "core/time.h"
+#include "core/vec.h"
 #include "engine/engine.h"
 #include "engine/resolve.h"
 #include "engine/tls.h"
@@ -186,17 +187,12 @@ static void keep_output(struct collect *c, size_t i, const char *json, size_t le
 {
     struct tg_probe_result *o = c->out;
     if (i >= c->ocap) {
-        size_t nc = c->ocap ? c->ocap * 2 : 256;
-        while (nc <= i)
-            nc *= 2;
-        char **v = realloc(o->outputs, nc * sizeof *v);
-        if (!v) {
+        size_t old = c->ocap;
+        if (tg_grow((void **)&o->outputs, &c->ocap, i + 1, sizeof *o->outputs, 256)) {
             c->oom = true;
             return;
         }
-        memset(v + c->ocap, 0, (nc - c->ocap) * sizeof *v);
-        o->outputs = v;
-        c->ocap = nc;
+        memset(o->outputs + old, 0, (c->ocap - old) * sizeof *o->outputs);
     }
     if (json && len) {
         o->outputs[i] = strndup(json, len);
@@ -207,45 +203,21 @@ static void keep_output(struct collect *c, size_t i, const char *json, size_t le
         o->noutputs = i + 1;
 }
 
-static bool grow_doubles(double **v, size_t *cap, size_t need)
-{
-    if (need <= *cap)
-        return true;
-    size_t nc = *cap ? *cap * 2 : 256;
-    while (nc < need)
-        nc *= 2;
-    double *n = realloc(*v, nc * sizeof *n);
-    if (!n)
-        return false;
-    *v = n;
-    *cap = nc;
-    return true;
-}
-
 /* Row i's streaming figures; the engine's -1 (and a response that did not
  * stream) is no value. */
 static void keep_stream(struct collect *c, size_t i, const struct tg_input_result *r)
 {
     struct tg_probe_result *o = c->out;
     if (i >= o->stream_cap) {
-        size_t cap = o->stream_cap, need = i + 1;
-        size_t nc = cap ? cap * 2 : 256;
-        while (nc < need)
-            nc *= 2;
-        double *a = realloc(o->ttft_ms, nc * sizeof *a);
-        if (a)
-            o->ttft_ms = a;
-        double *b = a ? realloc(o->tpot_ms, nc * sizeof *b) : NULL;
-        if (b)
-            o->tpot_ms = b;
-        double *d = b ? realloc(o->itl_max_ms, nc * sizeof *d) : NULL;
-        if (d)
-            o->itl_max_ms = d;
-        if (!d) {
+        /* three arrays, one capacity: it moves once all three have grown */
+        size_t a = o->stream_cap, b = a, d = a;
+        if (tg_grow((void **)&o->ttft_ms, &a, i + 1, sizeof *o->ttft_ms, 256) ||
+            tg_grow((void **)&o->tpot_ms, &b, i + 1, sizeof *o->tpot_ms, 256) ||
+            tg_grow((void **)&o->itl_max_ms, &d, i + 1, sizeof *o->itl_max_ms, 256)) {
             c->oom = true;
             return;
         }
-        o->stream_cap = nc;
+        o->stream_cap = a;
     }
     bool s = r->streamed;
     o->streamed |= s;
@@ -254,7 +226,8 @@ static void keep_stream(struct collect *c, size_t i, const struct tg_input_resul
     o->itl_max_ms[i] = s && r->itl_max_ns >= 0 ? (double)r->itl_max_ns / 1e6 : NAN;
     if (!c->keep_stream || !s || !r->ok || !r->event_ns || r->content_events < 2)
         return;
-    if (!grow_doubles(&o->itl_gaps, &o->itl_gaps_cap, o->n_itl_gaps + r->content_events - 1)) {
+    if (tg_grow((void **)&o->itl_gaps, &o->itl_gaps_cap, o->n_itl_gaps + r->content_events - 1,
+                sizeof *o->itl_gaps, 256)) {
         c->oom = true;
         return;
     }
@@ -420,7 +393,7 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
             tg_engine_interrupt(e);
             cancelled = true;
         }
-        if (!stopped && (tg_now_ns() - t0 > deadline || (spec->should_stop && spec->should_stop(spec->stop_ctx)))) {
+        if (!stopped && tg_now_ns() - t0 > deadline) {
             tg_engine_interrupt(e);
             stopped = true;
         }
@@ -458,6 +431,39 @@ int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *sp
     out->mean_ms = n ? sum / (double)n : NAN;
     out->throughput_ips = out->wall_s > 0 ? (double)out->ok / out->wall_s : NAN;
     free(lat);
+    return 0;
+}
+
+struct tg_row tg_probe_row(const struct tg_probe_result *r, size_t i)
+{
+    const struct tg_prow *p = &r->rows.v[i];
+    bool have = r->ttft_ms && r->stream_cap >= r->rows.n;
+    return (struct tg_row){
+        .request_id = p->request_id,
+        .timestamp_ms = p->timestamp_ms,
+        .latency_ms = p->latency_ms,
+        .ttft_ms = have ? r->ttft_ms[i] : NAN,
+        .tpot_ms = have ? r->tpot_ms[i] : NAN,
+        .itl_max_ms = have ? r->itl_max_ms[i] : NAN,
+        .output_tokens = -1,
+        .status_code = (int16_t)p->status,
+        .ok = p->ok,
+    };
+}
+
+int tg_probe_rows(const struct tg_probe_result *r, struct tg_rows *out)
+{
+    size_t n = r->rows.n;
+    memset(out, 0, sizeof *out);
+    out->rows = malloc((n ? n : 1) * sizeof *out->rows);
+    if (!out->rows)
+        return TG_ENOMEM;
+    out->n = out->cap = n;
+    out->columns = TG_COL_REQUEST_ID | TG_COL_LATENCY_MS | TG_COL_OK;
+    if (r->streamed)   /* as a run's CSV: the columns exist when something streamed */
+        out->columns |= TG_COL_TTFT_MS | TG_COL_TPOT_MS | TG_COL_ITL_MAX_MS;
+    for (size_t i = 0; i < n; i++)
+        out->rows[i] = tg_probe_row(r, i);
     return 0;
 }
 

@@ -24,6 +24,7 @@
 #include "analyze/prows.h"
 #include "engine/sched.h"
 #include "api/api.h"
+#include "compare/rows.h"
 #include "http/http.h"
 
 struct tg_payloads;
@@ -112,25 +113,35 @@ struct tg_probe_spec {
     double rate;
     enum tg_arrival arrival;
     uint64_t seed;                 /* 0: 1 */
-    /* Polled from the calling thread about every 2 ms while the run lasts
-     * (NULL: never); true interrupts the run as the deadline does (unfinished
-     * inputs fail as "interrupted", result.interrupted set).  For SIGINT. */
-    bool (*should_stop)(void *ctx);
-    void *stop_ctx;
 };
 
 /* Runs spec against t; fills out (zero it first).  Returns 0 (failed inputs
  * are results, not errors), TG_EINTR when the process-wide interrupt
- * (below) was raised before or during the run (out then holds what had
- * finished; the caller frees it and should start no further probe), or
+ * (below) was raised before or during the run (raised before: out untouched,
+ * nothing sent; during: out holds the rows of what had finished -- the
+ * inputs cut short among them, failed as "interrupted" -- the counts,
+ * wall_s and interrupted, but no percentiles or throughput; the caller frees
+ * it and should start no further probe), or
  * TG_EINVAL / TG_ENOMEM / -errno when the engine could not run.  The engine's
  * worker threads start with SIGINT and SIGTERM blocked. */
 int tg_probe_run(const struct tg_probe_target *t, const struct tg_probe_spec *spec,
                  struct tg_probe_result *out);
 void tg_probe_result_free(struct tg_probe_result *r);
 
-/* The process-wide interrupt of the probes (Ctrl-C of `tailgate analyze` and
- * `tailgate tune`).  tg_probe_interrupt() raises it: async-signal-safe and
+/* Row i (< r->rows.n) of r as compare/rows.h keeps a run's CSV row, for
+ * compare/slo_eval.h: request_id, timestamp_ms, latency_ms, status_code, ok,
+ * and the streaming figures ttft_ms, tpot_ms, itl_max_ms (NAN when the row
+ * has none); output_tokens -1, no hash, no error class.  Pure. */
+struct tg_row tg_probe_row(const struct tg_probe_result *r, size_t i);
+/* Every row of r so (tg_probe_row), in r's order, into out (zeroed here;
+ * release with tg_rows_free).  out->columns as a run's requests.csv would
+ * have them: request_id, latency_ms, ok, and the three streaming columns
+ * when some input streamed.  Returns 0 or TG_ENOMEM. */
+int tg_probe_rows(const struct tg_probe_result *r, struct tg_rows *out);
+
+/* The process-wide interrupt of the probes (Ctrl-C of `tailgate analyze`,
+ * `tailgate tune`, `tailgate sweep` and `tailgate capacity`: their one stop
+ * flag).  tg_probe_interrupt() raises it: async-signal-safe and
  * thread-safe (one lock-free atomic store), for a signal handler.  The probe
  * in flight sees it within its 2 ms poll and calls tg_engine_interrupt (its
  * in-flight inputs fail as interrupted) and returns TG_EINTR; every later

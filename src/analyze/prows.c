@@ -6,6 +6,7 @@
 
 #include "core/error.h"
 #include "core/fs.h"
+#include "core/vec.h"
 #include "output/csv_read.h"
 #include "stats/percentile.h"
 
@@ -17,16 +18,8 @@
 
 struct tg_prow *tg_prows_push(struct tg_prows *r)
 {
-    if (r->n == r->cap) {
-        if (r->cap >= TG_PROWS_MAX)
-            return NULL;
-        size_t cap = r->cap ? r->cap * 2 : 256;
-        struct tg_prow *v = realloc(r->v, cap * sizeof *v);
-        if (!v)
-            return NULL;
-        r->v = v;
-        r->cap = cap;
-    }
+    if (r->n >= TG_PROWS_MAX || tg_grow((void **)&r->v, &r->cap, r->n + 1, sizeof *r->v, 256))
+        return NULL;
     struct tg_prow *p = &r->v[r->n++];
     memset(p, 0, sizeof *p);
     p->timestamp_ms = p->latency_ms = p->client_queue_ms = p->connect_ms = NAN;

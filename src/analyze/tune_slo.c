@@ -45,35 +45,14 @@ int tg_tune_judge_slos(const struct tg_tune_opts *o, const struct tg_probe_resul
     for (size_t k = 0; k < n; k++)
         want_itl |= slos[k].metric == TG_SLO_ITL;
 
-    const struct tg_prows *pr = &r->rows;
-    struct tg_rows rows = { 0 };
-    rows.rows = malloc((pr->n ? pr->n : 1) * sizeof *rows.rows);
-    if (!rows.rows)
+    struct tg_rows rows;
+    if (tg_probe_rows(r, &rows))
         return TG_ENOMEM;
-    rows.n = rows.cap = pr->n;
-    rows.columns = TG_COL_REQUEST_ID | TG_COL_LATENCY_MS | TG_COL_OK;
-    if (r->streamed)   /* as a run's CSV: the columns exist when something streamed */
-        rows.columns |= TG_COL_TTFT_MS | TG_COL_TPOT_MS | TG_COL_ITL_MAX_MS;
-    bool have = r->ttft_ms && r->stream_cap >= pr->n;
-    for (size_t i = 0; i < pr->n; i++) {
-        const struct tg_prow *p = &pr->v[i];
-        rows.rows[i] = (struct tg_row){
-            .request_id = p->request_id,
-            .timestamp_ms = p->timestamp_ms,
-            .latency_ms = p->latency_ms,
-            .ttft_ms = have ? r->ttft_ms[i] : NAN,
-            .tpot_ms = have ? r->tpot_ms[i] : NAN,
-            .itl_max_ms = have ? r->itl_max_ms[i] : NAN,
-            .output_tokens = -1,
-            .status_code = (int16_t)p->status,
-            .ok = p->ok,
-        };
-    }
     struct tg_slo_eval *e = malloc(sizeof *e);
     int rc = e ? tg_slo_eval_gaps(&rows, r->itl_gaps, r->n_itl_gaps, want_itl && r->streamed, slos, n + 1,
                                   confidence(o), r->wall_s, e, err, sizeof err)
                : TG_ENOMEM;
-    free(rows.rows);
+    tg_rows_free(&rows);
     if (rc == 0) {
         c->nslo = n;
         c->slos_met = true;

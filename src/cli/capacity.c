@@ -260,14 +260,6 @@ static int parse(int argc, char **argv, struct capacity_cli *o)
     return -1;
 }
 
-static volatile sig_atomic_t g_stop;
-
-static void on_signal(int sig)
-{
-    (void)sig;
-    g_stop = 1;
-}
-
 struct clock_ctx {
     uint64_t t0;
     bool quiet;
@@ -337,8 +329,6 @@ static int pick_start(struct capacity_cli *o, const struct tg_probe_target *t)
         .start_window_ns = 2 * TG_NS_PER_S,
         .deadline_ns = 15 * TG_NS_PER_S,
         .preconnect = o->preconnect,
-        .should_stop = tg_capacity_flag_set,
-        .stop_ctx = (void *)&g_stop,
     };
     struct tg_probe_result r = { 0 };
     int rc = tg_probe_run(t, &spec, &r);
@@ -347,12 +337,12 @@ static int pick_start(struct capacity_cli *o, const struct tg_probe_target *t)
     snprintf(first_error, sizeof first_error, "%s", r.first_error);
     uint64_t ok = r.ok, inputs = r.inputs;
     tg_probe_result_free(&r);
+    if (rc == TG_EINTR || tg_probe_interrupted())
+        return TG_EXIT_INTERRUPTED;
     if (rc) {
         fprintf(stderr, "tailgate capacity: the closed-loop probe could not run: %s\n", tg_strerror(rc));
         return TG_EXIT_USAGE;
     }
-    if (g_stop)
-        return TG_EXIT_INTERRUPTED;
     if (!ok || !(x > 0)) {
         fprintf(stderr, "tailgate capacity: the endpoint answered none of %llu probe inputs (%s)\n",
                 (unsigned long long)inputs, first_error[0] ? first_error : "no error recorded");
@@ -380,10 +370,8 @@ int tg_cmd_capacity(int argc, char **argv)
     char out_buf[256];
 
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
-    struct sigaction sa = { .sa_handler = on_signal };
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
+    if (tg_probe_catch_signals() != 0)   /* the probes' one stop flag */
+        return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
 
     if ((rc = tg_cli_endpoint_target("capacity", &o.ep, o.url, o.payloads, &target)) != 0)
         goto out;
@@ -417,7 +405,6 @@ int tg_cmd_capacity(int argc, char **argv)
         .slos = o.slos,
         .nslos = o.nslos,
         .confidence = o.confidence,
-        .stop = &g_stop,
     };
     double qmax = 0;
     for (size_t k = 0; k < o.nslos; k++)
@@ -435,7 +422,6 @@ int tg_cmd_capacity(int argc, char **argv)
         .seed = o.seed,
         .confirm = true,
         .elapsed_s = elapsed_s,
-        .stop = &g_stop,
         .progress = on_progress,
         .ctx = &clk,
     };

@@ -3,51 +3,25 @@
  * one bounded measured point per load through analyze/probe.h (closed loop
  * at each concurrency, or open loop at each rate under an in-flight cap),
  * each judged against the SLOs when some are given; writes sweep.json and
- * sweep.svg (report/curve.h) and prints a table with the knee.
+ * sweep.svg and prints a table with the knee (sweep_out.c).
  */
-#include "analyze/probe.h"
-#include "analyze/report.h"
 #include "analyze/loadsweep.h"
+#include "analyze/probe.h"
 #include "cli/cli.h"
 #include "cli/commands.h"
 #include "cli/endpoint.h"
+#include "cli/sweep.h"
 #include "core/error.h"
 #include "core/fs.h"
-#include "core/redact.h"
 #include "core/time.h"
 #include "core/units.h"
-#include "report/curve.h"
 
+#include <errno.h>
 #include <getopt.h>
-#include <math.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-struct sweep_cli {
-    struct tg_cli_endpoint ep;
-    enum tg_loadsweep_mode mode;
-    const char *list;               /* --concurrency or --rate, as given */
-    double values[TG_LOADSWEEP_MAX_POINTS];
-    size_t nvalues;
-    uint64_t cap;                   /* --concurrency-cap (rate mode) */
-    enum tg_arrival arrival;
-    uint64_t duration_ns;           /* per point; 0 with -n alone */
-    uint64_t inputs;                /* per point; 0: until the duration */
-    uint64_t warmup_ns;
-    uint64_t timeout_ns;
-    struct tg_client_cfg cfg;       /* connections 0: one per input in flight */
-    const char *payloads;
-    double sla_p95_ms;              /* 0: none */
-    struct tg_slo slos[TG_SLO_MAX]; /* --slo, then --sla-p95's */
-    size_t nslos;
-    double confidence;
-    uint64_t seed;
-    const char *out;
-    bool quiet;
-};
 
 static const struct sweep_cli defaults = {
     .ep = { .api = "tailgate" },
@@ -251,20 +225,6 @@ static int parse(int argc, char **argv, struct sweep_cli *o, const char **url)
     return -1;
 }
 
-/* SIGINT/SIGTERM are blocked in every thread (the engine's workers inherit
- * the mask) and taken here, from the probe's polling. */
-static sigset_t stop_sigs;
-static bool stop_requested;
-
-static bool should_stop(void *ctx)
-{
-    (void)ctx;
-    struct timespec zero = { 0, 0 };
-    if (!stop_requested && sigtimedwait(&stop_sigs, NULL, &zero) > 0)
-        stop_requested = true;
-    return stop_requested;
-}
-
 static struct tg_probe_spec spec_for(const struct sweep_cli *o, double load, uint64_t window_ns,
                                      uint64_t inputs)
 {
@@ -277,7 +237,6 @@ static struct tg_probe_spec spec_for(const struct sweep_cli *o, double load, uin
         .keep_stream = true,
         .arrival = o->arrival,
         .seed = o->seed,
-        .should_stop = should_stop,
     };
     if (o->mode == TG_LOADSWEEP_RATE) {
         s.rate = load;
@@ -288,108 +247,6 @@ static struct tg_probe_spec spec_for(const struct sweep_cli *o, double load, uin
     return s;
 }
 
-static void fmt_ms(char *out, size_t n, double v)
-{
-    if (isfinite(v))
-        snprintf(out, n, "%.1f", v);
-    else
-        snprintf(out, n, "-");
-}
-
-static void print_row(FILE *f, const struct tg_loadsweep_point *p)
-{
-    char a[32], b[32], c[32], d[32], e[32];
-    fmt_ms(a, sizeof a, p->p50_ms);
-    fmt_ms(b, sizeof b, p->p95_ms);
-    fmt_ms(c, sizeof c, p->p99_ms);
-    fmt_ms(d, sizeof d, p->achieved_rate);
-    fmt_ms(e, sizeof e, p->throughput_ips);
-    const char *v = tg_loadsweep_point_verdict(p);
-    fprintf(f, "%9g %8llu %7llu %11s %13s %9s %9s %9s  %s%s\n", p->load, (unsigned long long)p->inputs,
-            (unsigned long long)p->failed, d, e, a, b, c, v ? v : "-",
-            p->interrupted ? " (deadline: interrupted)" : "");
-}
-
-static json_t *config_json(const struct sweep_cli *o)
-{
-    return json_pack("{s:o, s:b, s:i, s:f, s:o, s:s, s:I, s:o, s:o, s:f, s:f, s:s}", "connections",
-                     o->cfg.connections ? json_integer(o->cfg.connections) : json_null(), "keepalive",
-                     o->cfg.keepalive, "batch", (int)o->cfg.batch, "batch_wait_ms", o->cfg.batch_wait_ms,
-                     "concurrency_cap", o->mode == TG_LOADSWEEP_RATE ? json_integer((json_int_t)o->cap) : json_null(),
-                     "arrival", o->mode == TG_LOADSWEEP_RATE ? (o->arrival == TG_ARRIVAL_POISSON ? "poisson" : "constant")
-                                                         : "closed",
-                     "seed", (json_int_t)o->seed, "duration_s",
-                     o->duration_ns ? json_real((double)o->duration_ns / 1e9) : json_null(),
-                     "inputs_per_point", o->inputs ? json_integer((json_int_t)o->inputs) : json_null(),
-                     "warmup_s", (double)o->warmup_ns / 1e9, "timeout_s", (double)o->timeout_ns / 1e9,
-                     "payloads", o->payloads);
-}
-
-/* The chart: the SLA line from --sla-p95, else from the first latency SLO. */
-static int write_svg(const char *path, const struct sweep_cli *o, const struct tg_loadsweep_point *pts, size_t n)
-{
-    struct tg_curve_point *cp = calloc(n ? n : 1, sizeof *cp);
-    if (!cp)
-        return TG_ENOMEM;
-    double lo = INFINITY, hi = 0;
-    for (size_t i = 0; i < n; i++) {
-        cp[i] = (struct tg_curve_point){ pts[i].load, pts[i].throughput_ips, pts[i].p50_ms, pts[i].p95_ms,
-                                         pts[i].p99_ms, tg_loadsweep_point_verdict(&pts[i]) };
-        if (pts[i].p50_ms > 0)
-            lo = fmin(lo, pts[i].p50_ms);
-        if (isfinite(pts[i].p99_ms))
-            hi = fmax(hi, pts[i].p99_ms);
-    }
-    const struct tg_slo *sla = o->sla_p95_ms > 0 ? &o->slos[o->nslos - 1] : NULL;  /* last */
-    for (size_t k = 0; !sla && k < o->nslos; k++)
-        if (o->slos[k].metric == TG_SLO_LATENCY)
-            sla = &o->slos[k];
-    char sla_label[96] = "";
-    if (o->sla_p95_ms > 0)
-        snprintf(sla_label, sizeof sla_label, "SLA P95 %g ms", o->sla_p95_ms);
-    else if (sla)
-        snprintf(sla_label, sizeof sla_label, "SLA P%g %g ms", round(sla->p * 1e8) / 1e6, sla->limit_ms);
-    long knee = tg_loadsweep_knee(pts, n);
-    char title[160];
-    snprintf(title, sizeof title, "Sweep: latency and throughput against %s",
-             o->mode == TG_LOADSWEEP_RATE ? "offered rate" : "concurrency");
-    struct tg_curve c = {
-        .title = title,
-        .load_label = o->mode == TG_LOADSWEEP_RATE ? "offered rate (inputs/s)" : "concurrency (inputs in flight)",
-        .points = cp,
-        .npoints = n,
-        .sla_ms = sla ? sla->limit_ms : 0,
-        .sla_label = sla ? sla_label : NULL,
-        .limit_load = knee >= 0 ? pts[knee].load : 0,
-        .limit_label = "knee",
-        .log_latency = isfinite(lo) && hi / lo > 50,
-    };
-    int rc = tg_curve_write(path, &c);
-    free(cp);
-    return rc;
-}
-
-static void print_summary(const struct sweep_cli *o, const struct tg_loadsweep_point *pts, size_t n)
-{
-    const char *unit = o->mode == TG_LOADSWEEP_RATE ? " inputs/s" : "";
-    const char *what = tg_loadsweep_mode_name(o->mode);
-    long k = tg_loadsweep_knee(pts, n);
-    if (k >= 0)
-        printf("knee: %s %g%s (next point: throughput %.1f -> %.1f inputs/s, %+.1f %%; P95 %.1f -> %.1f ms)\n",
-               what, pts[k].load, unit, pts[k].throughput_ips, pts[k + 1].throughput_ips,
-               100 * (pts[k + 1].throughput_ips / pts[k].throughput_ips - 1), pts[k].p95_ms, pts[k + 1].p95_ms);
-    else
-        printf("knee: none (throughput rose at every step, or too few points)\n");
-    if (o->nslos == 0)
-        return;
-    long l = tg_loadsweep_sla_limit(pts, n);
-    if (l >= 0)
-        printf("meets every SLO up to %s %g%s (%.1f inputs/s)\n", what, pts[l].load, unit, pts[l].throughput_ips);
-    else
-        printf("no point meets every SLO (the lowest, %s %g%s: %s)\n", what, n ? pts[0].load : 0, unit,
-               n ? tg_loadsweep_point_verdict(&pts[0]) : "not measured");
-}
-
 int tg_cmd_sweep(int argc, char **argv)
 {
     struct sweep_cli o = defaults;
@@ -398,17 +255,15 @@ int tg_cmd_sweep(int argc, char **argv)
     if (rc >= 0)
         return rc;
 
-    sigemptyset(&stop_sigs);
-    sigaddset(&stop_sigs, SIGINT);
-    sigaddset(&stop_sigs, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_sigs, NULL);
     signal(SIGPIPE, SIG_IGN);   /* https: OpenSSL writes with write(2) (engine/tls.h) */
-    stop_requested = false;
+    /* SIGINT/SIGTERM raise the probes' one stop flag (analyze/probe.h): the
+     * point in flight is cut short and dropped, no further one starts */
+    if (tg_probe_catch_signals() != 0)
+        return usage("cannot install the SIGINT/SIGTERM handlers: %s", strerror(errno));
 
     struct tg_probe_target target;
     struct tg_loadsweep_point *pts = NULL;
-    json_t *doc = NULL;
-    char out_buf[256], path[4200], err[256];
+    char out_buf[256], err[256];
     if ((rc = tg_cli_endpoint_target("sweep", &o.ep, url, o.payloads, &target)) != 0)
         goto out;
     target.timeout_ns = o.timeout_ns;
@@ -430,14 +285,16 @@ int tg_cmd_sweep(int argc, char **argv)
     }
     uint64_t t0 = tg_now_ns();
     const char *what = tg_loadsweep_mode_name(o.mode);
-    if (o.warmup_ns && !should_stop(NULL)) {
+    if (o.warmup_ns && !tg_probe_interrupted()) {
         if (!o.quiet)
             fprintf(stderr, "sweep: warm-up, %g s at %s %g\n", (double)o.warmup_ns / 1e9, what, o.values[0]);
         struct tg_probe_spec ws = spec_for(&o, o.values[0], o.warmup_ns, 0);
         ws.keep_stream = false;
         struct tg_probe_result wr = { 0 };
         int prc = tg_probe_run(&target, &ws, &wr);
-        bool dead = prc == 0 && wr.inputs > 0 && wr.ok == 0 && !should_stop(NULL);
+        if (prc == TG_EINTR)
+            prc = 0;   /* the loop below stops */
+        bool dead = prc == 0 && wr.inputs > 0 && wr.ok == 0 && !tg_probe_interrupted();
         if (prc || dead) {
             fprintf(stderr, "tailgate sweep: warm-up: %s\n",
                     prc ? tg_strerror(prc) : wr.first_error[0] ? wr.first_error : "every input failed");
@@ -450,20 +307,20 @@ int tg_cmd_sweep(int argc, char **argv)
     size_t n = 0;
     bool interrupted = false;
     for (size_t i = 0; i < o.nvalues; i++) {
-        if (should_stop(NULL)) {
+        if (tg_probe_interrupted()) {
             interrupted = true;
             break;
         }
         struct tg_probe_spec s = spec_for(&o, o.values[i], o.duration_ns, o.inputs);
         struct tg_probe_result r = { 0 };
         int prc = tg_probe_run(&target, &s, &r);
-        if (prc) {
+        if (prc && prc != TG_EINTR) {
             tg_probe_result_free(&r);
             fprintf(stderr, "tailgate sweep: %s %g: %s\n", what, o.values[i], tg_strerror(prc));
             rc = TG_EXIT_FAIL;
             goto out;
         }
-        if (should_stop(NULL)) {   /* a point cut short is not a measurement: dropped */
+        if (prc == TG_EINTR || tg_probe_interrupted()) {   /* a point cut short is not a measurement: dropped */
             tg_probe_result_free(&r);
             interrupted = true;
             break;
@@ -485,42 +342,17 @@ int tg_cmd_sweep(int argc, char **argv)
         n++;
     }
 
-    struct tg_loadsweep sw = { o.mode, o.values, o.nvalues, pts, n, o.slos, o.nslos, o.confidence, interrupted,
-                           (double)(tg_now_ns() - t0) / 1e9 };
-    doc = tg_loadsweep_json(&sw);
-    char url_shown[2048];
-    if (doc) {
-        json_object_set_new(doc, "url", json_string(tg_redact_url(url, url_shown, sizeof url_shown)));
-        json_object_set_new(doc, "api", json_string(target.api->name));
-        json_object_set_new(doc, "config", config_json(&o));
-        tg_cli_endpoint_record(doc, &o.ep, &target);
-    }
-    snprintf(path, sizeof path, "%s/sweep.json", out_dir);
-    int wrc = doc ? tg_report_write_json(path, doc) : TG_ENOMEM;
-    if (!wrc && n > 0) {
-        snprintf(path, sizeof path, "%s/sweep.svg", out_dir);
-        wrc = write_svg(path, &o, pts, n);
-    }
-    if (wrc) {
-        fprintf(stderr, "tailgate sweep: cannot write %s: %s\n", path, tg_strerror(wrc));
+    struct sweep_done done = { url, out_dir, pts, n, interrupted, (double)(tg_now_ns() - t0) / 1e9 };
+    if (tg_sweep_cli_write(&o, &target, &done) != 0) {
         rc = TG_EXIT_FAIL;
         goto out;
     }
-
-    printf("sweep: %s %s against %s\n", what, o.list, url_shown);
-    printf("%9s %8s %7s %11s %13s %9s %9s %9s  %s\n", o.mode == TG_LOADSWEEP_RATE ? "rate/s" : "conc", "inputs",
-           "failed", "achieved/s", "throughput/s", "P50 ms", "P95 ms", "P99 ms", "verdict");
+    tg_sweep_cli_print(stdout, &o, &done);
     bool any_ok = false, any_pass = false;
     for (size_t i = 0; i < n; i++) {
-        print_row(stdout, &pts[i]);
         any_ok |= pts[i].ok > 0;
         any_pass |= pts[i].judged && pts[i].verdict == TG_VERDICT_PASS;
     }
-    print_summary(&o, pts, n);
-    if (interrupted)
-        printf("interrupted: %zu of %zu points measured\n", n, o.nvalues);
-    printf("written: %s/sweep.json%s%s%s (%.1f s)\n", out_dir, n ? ", " : "", n ? out_dir : "",
-           n ? "/sweep.svg" : "", sw.elapsed_s);
     if (interrupted)
         rc = TG_EXIT_INTERRUPTED;
     else if (!any_ok || (o.nslos && !any_pass))
@@ -528,7 +360,6 @@ int tg_cmd_sweep(int argc, char **argv)
     else
         rc = TG_EXIT_OK;
 out:
-    json_decref(doc);
     free(pts);
     tg_probe_target_free(&target);
     return rc;

@@ -11,17 +11,13 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/vec.h"
 
 static int push_row(struct tg_rows *r, const struct tg_row *row)
 {
-    if (r->n == r->cap) {
-        size_t cap = r->cap ? r->cap * 2 : 1024;
-        struct tg_row *nr = realloc(r->rows, cap * sizeof *nr);
-        if (!nr)
-            return TG_ENOMEM;
-        r->rows = nr;
-        r->cap = cap;
-    }
+    int rc = tg_grow((void **)&r->rows, &r->cap, r->n + 1, sizeof *r->rows, 1024);
+    if (rc)
+        return rc;
     r->rows[r->n++] = *row;
     return 0;
 }
@@ -30,16 +26,9 @@ static int push_string(struct tg_rows *r, const char *s, size_t n, uint32_t *off
 {
     if (r->strings_len + n > UINT32_MAX)
         return TG_ENOMEM;
-    if (r->strings_len + n > r->strings_cap) {
-        size_t cap = r->strings_cap ? r->strings_cap : 16384;
-        while (cap < r->strings_len + n)
-            cap *= 2;
-        char *ns = realloc(r->strings, cap);
-        if (!ns)
-            return TG_ENOMEM;
-        r->strings = ns;
-        r->strings_cap = cap;
-    }
+    int rc = tg_grow((void **)&r->strings, &r->strings_cap, r->strings_len + n, 1, 16384);
+    if (rc)
+        return rc;
     memcpy(r->strings + r->strings_len, s, n);
     *off = (uint32_t)r->strings_len;
     r->strings_len += n;

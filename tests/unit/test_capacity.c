@@ -392,3 +392,64 @@ TEST(saturated_fail_jumps_below_the_measured_ceiling)
         CHECK(c2.points[i].rate <= 20 * 1.25);
     tg_capacity_free(&c2);
 }
+
+/* A measure callback that sees the stop (SIGINT) at its call `at`: `cut`,
+ * during the chunk (the chunk's inputs pooled, then TG_EINTR), else before
+ * it (TG_EINTR, *pt untouched) -- as capacity_probe.c's does. */
+struct stopping {
+    struct synth sy;
+    uint64_t at, calls, progress_calls;
+    bool cut;
+};
+
+static int stopping_measure(void *ctx, double rate, uint64_t inputs, uint32_t chunk, uint64_t seed,
+                            struct tg_capacity_point *pt)
+{
+    struct stopping *st = ctx;
+    if (++st->calls < st->at)
+        return synth_measure(&st->sy, rate, inputs, chunk, seed, pt);
+    if (!st->cut)
+        return TG_EINTR;
+    synth_measure(&st->sy, rate, inputs, chunk, seed, pt);
+    pt->interrupted = true;
+    return TG_EINTR;
+}
+
+static void count_progress(void *ctx, const struct tg_capacity_point *pt, const char *phase)
+{
+    (void)pt;
+    (void)phase;
+    ((struct stopping *)ctx)->progress_calls++;
+}
+
+TEST(measure_eintr_ends_interrupted)
+{
+    for (int cut = 0; cut <= 1; cut++) {
+        /* threshold 18 from 5: the first point PASSes in 2 chunks (pilot,
+         * run); the stop comes at the pilot of the second point (call 3) */
+        struct stopping st = { .sy = synth_new(18), .at = 3, .cut = cut };
+        struct tg_capacity_opts o = opts_new(5);
+        o.min_run_s = 1;
+        o.progress = count_progress;
+        o.ctx = &st;
+        struct tg_capacity c = { 0 };
+        REQUIRE(tg_capacity_search(&o, stopping_measure, &st, &c) == 0);
+        printf("  stop %s the chunk: end %s, %zu points, last: %u chunk(s), %llu inputs, decided %d\n",
+               cut ? "during" : "before", tg_capacity_end_name(c.end), c.n, c.points[c.n - 1].chunks,
+               (unsigned long long)c.points[c.n - 1].inputs, c.points[c.n - 1].decided);
+        CHECK_INT_EQ(TG_CAPACITY_INTERRUPTED, c.end);
+        CHECK_INT_EQ(0, c.error);
+        CHECK_UINT_EQ(3, st.calls);
+        CHECK_UINT_EQ(2, st.progress_calls);   /* not for the chunk the stop cut */
+        REQUIRE(c.n == 2);
+        CHECK(c.points[0].decided && c.points[0].verdict == TG_VERDICT_PASS);
+        CHECK_DBL_NEAR(5, c.max_rate, 0);
+        const struct tg_capacity_point *p = &c.points[1];
+        CHECK(!p->decided);
+        /* a chunk cut short counts (its inputs kept, interrupted); one that never started does not */
+        CHECK_UINT_EQ(cut ? 1 : 0, p->chunks);
+        CHECK_UINT_EQ(cut ? 10 : 0, p->inputs);
+        CHECK_INT_EQ(cut, p->interrupted);
+        tg_capacity_free(&c);
+    }
+}

@@ -239,3 +239,63 @@ TEST(sweep_json_shape)
     free(text);
     json_decref(d);
 }
+
+/* The one probe-result -> compare rows conversion (analyze/probe.h), which
+ * sweep points and tune's SLO judgement share: fields, the streaming
+ * columns only when something streamed, NAN figures without stream arrays. */
+TEST(probe_rows_as_compare_rows)
+{
+    struct tg_probe_result r;
+    fake_probe(&r, 3, false);
+    r.rows.v[2].ok = false;
+    r.rows.v[2].status = 503;
+    struct tg_rows rows;
+    REQUIRE(tg_probe_rows(&r, &rows) == 0);
+    CHECK_UINT_EQ(3, rows.n);
+    CHECK_UINT_EQ(TG_COL_REQUEST_ID | TG_COL_LATENCY_MS | TG_COL_OK, rows.columns);
+    CHECK_UINT_EQ(2, rows.rows[2].request_id);
+    CHECK_DBL_NEAR(1050, rows.rows[1].timestamp_ms, 0);
+    CHECK_DBL_NEAR(11, rows.rows[1].latency_ms, 0);
+    CHECK_INT_EQ(1, rows.rows[1].ok);
+    CHECK_INT_EQ(0, rows.rows[2].ok);
+    CHECK_INT_EQ(503, rows.rows[2].status_code);
+    CHECK_INT_EQ(-1, rows.rows[0].output_tokens);
+    CHECK(isnan(rows.rows[0].ttft_ms) && isnan(rows.rows[0].tpot_ms) && isnan(rows.rows[0].itl_max_ms));
+    tg_rows_free(&rows);
+
+    /* streamed: the columns exist; per-row figures from the parallel arrays */
+    r.streamed = true;
+    r.stream_cap = 4;
+    r.ttft_ms = calloc(4, sizeof(double));
+    r.tpot_ms = calloc(4, sizeof(double));
+    r.itl_max_ms = calloc(4, sizeof(double));
+    REQUIRE(r.ttft_ms && r.tpot_ms && r.itl_max_ms);
+    for (int i = 0; i < 3; i++)
+        r.ttft_ms[i] = 100 + i, r.tpot_ms[i] = 10 + i, r.itl_max_ms[i] = 20 + i;
+    r.ttft_ms[1] = NAN;   /* that input did not stream */
+    REQUIRE(tg_probe_rows(&r, &rows) == 0);
+    CHECK_UINT_EQ(TG_COL_REQUEST_ID | TG_COL_LATENCY_MS | TG_COL_OK | TG_COL_TTFT_MS | TG_COL_TPOT_MS |
+                      TG_COL_ITL_MAX_MS,
+                  rows.columns);
+    CHECK_DBL_NEAR(102, rows.rows[2].ttft_ms, 0);
+    CHECK_DBL_NEAR(12, rows.rows[2].tpot_ms, 0);
+    CHECK_DBL_NEAR(22, rows.rows[2].itl_max_ms, 0);
+    CHECK(isnan(rows.rows[1].ttft_ms));
+    struct tg_row one = tg_probe_row(&r, 0);
+    CHECK_DBL_NEAR(100, one.ttft_ms, 0);
+    CHECK_UINT_EQ(0, one.request_id);
+    tg_rows_free(&rows);
+
+    /* stream arrays shorter than the rows (an allocation failed): no figures */
+    r.stream_cap = 2;
+    REQUIRE(tg_probe_rows(&r, &rows) == 0);
+    CHECK(isnan(rows.rows[0].ttft_ms));
+    tg_rows_free(&rows);
+    tg_probe_result_free(&r);
+
+    /* no rows: an empty, valid set */
+    memset(&r, 0, sizeof r);
+    REQUIRE(tg_probe_rows(&r, &rows) == 0);
+    CHECK_UINT_EQ(0, rows.n);
+    tg_rows_free(&rows);
+}
