@@ -53,16 +53,9 @@ static char *draw(const struct tg_curve *c)
 
 TEST(curve_lines_and_markers_invert_to_the_data)
 {
-    struct tg_curve c = {
-        .title = "Sweep <1>",
-        .load_label = "concurrency",
-        .points = known,
-        .npoints = 4,
-        .sla_ms = 300,
-        .sla_label = "SLA P95 300 ms",
-        .limit_load = 4,
-        .log_latency = false,
-    };
+    struct tg_curve c = { .title = "Sweep <1>", .load_label = "concurrency",
+                          .points = known, .npoints = 4,
+                          .sla_ms = 300, .sla_label = "SLA P95 300 ms", .limit_load = 4 };
     char *svg = draw(&c);
     REQUIRE(svg != NULL);
     CHECK_UINT_EQ(0, xml_check(svg));
@@ -146,16 +139,8 @@ TEST(curve_log_axis_missing_values_and_no_extras)
         { 10, 9.9, NAN, 30, 40, NULL },
         { 15, 12, 200, 2000, INFINITY, "FAIL" },
     };
-    struct tg_curve c = {
-        .title = "log",
-        .load_label = NULL,
-        .points = pts,
-        .npoints = 3,
-        .sla_ms = 0,
-        .sla_label = NULL,
-        .limit_load = 0,
-        .log_latency = true,
-    };
+    /* No load label (the default "load"), no SLA, no limit. */
+    struct tg_curve c = { .title = "log", .points = pts, .npoints = 3, .log_latency = true };
     char *svg = draw(&c);
     REQUIRE(svg != NULL);
     CHECK_UINT_EQ(0, xml_check(svg));
@@ -182,16 +167,7 @@ TEST(curve_log_axis_missing_values_and_no_extras)
 
     /* One point only, no throughput at all: no right axis. */
     struct tg_curve_point one = { 0, NAN, 10, 20, 30, NULL };
-    struct tg_curve c1 = {
-        .title = "one",
-        .load_label = "rate",
-        .points = &one,
-        .npoints = 1,
-        .sla_ms = 0,
-        .sla_label = NULL,
-        .limit_load = 0,
-        .log_latency = false,
-    };
+    struct tg_curve c1 = { .title = "one", .load_label = "rate", .points = &one, .npoints = 1 };
     svg = draw(&c1);
     REQUIRE(svg != NULL);
     CHECK_UINT_EQ(0, xml_check(svg));
@@ -206,16 +182,7 @@ TEST(curve_rejects_bad_arguments)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     struct tg_curve_point bad[2] = { { 1, 1, 1, 1, 1, NULL }, { NAN, 1, 1, 1, 1, NULL } };
-    struct tg_curve c = {
-        .title = "t",
-        .load_label = "x",
-        .points = bad,
-        .npoints = 2,
-        .sla_ms = 0,
-        .sla_label = NULL,
-        .limit_load = 0,
-        .log_latency = false,
-    };
+    struct tg_curve c = { .title = "t", .load_label = "x", .points = bad, .npoints = 2 };
     CHECK_INT_EQ(TG_EINVAL, tg_curve_svg(&s, &c, 1160, 520));
     bad[1].load = -1;
     CHECK_INT_EQ(TG_EINVAL, tg_curve_svg(&s, &c, 1160, 520));
@@ -247,17 +214,10 @@ TEST(curve_rejects_bad_arguments)
 TEST(curve_escapes_titles_and_labels)
 {
     struct tg_curve_point p = { 3, 10, 20, 30, 40, "PASS" };
-    struct tg_curve c = {
-        .title = "</title><script>alert('x')</script>&",
-        .load_label = "a \"load\" <b>",
-        .points = &p,
-        .npoints = 1,
-        .sla_ms = 25,
-        .sla_label = "SLA <p95> & \"x\"",
-        .limit_load = 3,
-        .log_latency = false,
-        .limit_label = "knee <&>",
-    };
+    struct tg_curve c = { .title = "</title><script>alert('x')</script>&",
+                          .load_label = "a \"load\" <b>", .points = &p, .npoints = 1,
+                          .sla_ms = 25, .sla_label = "SLA <p95> & \"x\"",
+                          .limit_load = 3, .limit_label = "knee <&>" };
     char *svg = draw(&c);
     REQUIRE(svg != NULL);
     CHECK_UINT_EQ(0, xml_check(svg));
@@ -276,16 +236,9 @@ TEST(curve_write_is_a_whole_file)
     REQUIRE(mkdtemp(dir) != NULL);
     char path[256];
     snprintf(path, sizeof path, "%s/c.svg", dir);
-    struct tg_curve c = {
-        .title = "w",
-        .load_label = "rate",
-        .points = known,
-        .npoints = 4,
-        .sla_ms = 300,
-        .sla_label = NULL,
-        .limit_load = 0,
-        .log_latency = false,
-    };
+    /* An SLA without a label: the default "SLA". */
+    struct tg_curve c = { .title = "w", .load_label = "rate", .points = known, .npoints = 4,
+                          .sla_ms = 300 };
     CHECK_INT_EQ(0, tg_curve_write(path, &c));
     FILE *f = fopen(path, "r");
     REQUIRE(f != NULL);
