@@ -9,57 +9,9 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 TEST_MAIN()
-
-/* tests/data/api/<name>, read whole (NUL-terminated); NULL when missing. */
-static char *fixture(const char *name, size_t *len)
-{
-    const char *root = getenv("TG_ROOT");
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/api/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot open %s\n", path);
-        return NULL;
-    }
-    struct tg_buf b = TG_BUF_INIT(0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (tg_buf_append(&b, chunk, n))
-            break;
-    fclose(f);
-    if (!b.data)
-        tg_buf_puts(&b, "");
-    *len = b.len;
-    return b.data;
-}
-
-/* Outputs of a split, as strdup'ed canonical texts. */
-struct outs {
-    size_t n;
-    char *canon[8];
-    char hex[8][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= 8 || i != o->n)
-        return TG_ERANGE;
-    o->canon[i] = strndup(c, len);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
-
-static void outs_free(struct outs *o)
-{
-    for (size_t i = 0; i < o->n; i++)
-        free(o->canon[i]);
-    memset(o, 0, sizeof *o);
-}
 
 static const struct tg_api *kserve(void)
 {

@@ -10,29 +10,11 @@
 #include "api/internal.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 #include <stdint.h>
 
 TEST_MAIN()
-
-#define MAXOUT 8
-
-struct outs {
-    size_t n;
-    char canon[MAXOUT][512];
-    char hex[MAXOUT][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= MAXOUT || i != o->n)
-        return TG_ERANGE;
-    snprintf(o->canon[i], sizeof o->canon[i], "%.*s", (int)len, c);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
 
 static const struct tg_api *oa(void) { return tg_api_find("openai-embeddings"); }
 
@@ -47,30 +29,6 @@ static void put_b64(struct tg_buf *b, const float *v, size_t n)
             raw[4 * i + (size_t)k] = (unsigned char)(w >> (8 * k));
     }
     tg_api_base64_put(b, raw, n * 4);
-}
-
-/* What the tailgate dialect yields for the same vectors: its server's
- * answer, split by its client. */
-static void tailgate_outputs(const double *vecs, size_t n, size_t dim, struct outs *o)
-{
-    const struct tg_api *t = tg_api_find("tailgate");
-    struct tg_api_server_limits lim = { "example-model", 64, dim };
-    struct tg_api_request r;
-    const char *one = "{\"model\":\"example-model\",\"input\":\"a\"}";
-    const char *many = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",\"c\",\"d\"]}";
-    const char *body = n == 1 ? one : many;
-    memset(o, 0, sizeof *o);
-    if (t->server_parse(body, strlen(body), "", &lim, &r) != 0 || r.n < n) {
-        tg_api_request_free(&r);
-        return;
-    }
-    r.n = n;
-    struct tg_buf b = TG_BUF_INIT(0);
-    char why[200];
-    if (t->server_write(&b, &r, vecs, dim) == 0)
-        t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
-    tg_buf_free(&b);
-    tg_api_request_free(&r);
 }
 
 /* ---- client: payload lines ---------------------------------------------------- */
@@ -210,9 +168,10 @@ TEST(openai_split_docs_example)
     CHECK_STR_EQ(want.data, o.canon[0]);
     CHECK_STR_EQ("[0.00230642548,-0.00932729244,-0.00288422219]", o.canon[0]);
     /* the same answer to a batch of one */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, oa()->split(body, strlen(body), true, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(want.data, o.canon[0]);
+    outs_free(&o);
     tg_buf_free(&want);
 }
 
@@ -242,6 +201,9 @@ TEST(openai_split_float_equals_base64)
     CHECK_UINT_EQ(1, t.n);
     CHECK_STR_EQ(t.canon[0], a.canon[0]);
     CHECK_STR_EQ(t.hex[0], b.hex[0]);
+    outs_free(&a);
+    outs_free(&b);
+    outs_free(&t);
     tg_buf_free(&fl);
     tg_buf_free(&b64);
 }
@@ -264,13 +226,14 @@ TEST(openai_split_matches_by_index)
     CHECK_STR_EQ("[1,-2]", o.canon[1]);
     CHECK_STR_EQ("[3]", o.canon[2]);
     /* unbatched with several entries: one output, the list in index order */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, oa()->split(body.data, body.len, false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[[0.5,0.25],[1,-2],[3]]", o.canon[0]);
     struct tg_buf c = TG_BUF_INIT(0);
     CHECK_INT_EQ(0, tg_api_canon_json(&c, "[[0.5,0.25],[1.0,-2],[3]]", 25));
     CHECK_STR_EQ(c.data, o.canon[0]);
+    outs_free(&o);
     tg_buf_free(&c);
     tg_buf_free(&body);
 }
@@ -322,6 +285,7 @@ TEST(openai_split_failures)
         if (!strstr(why, cases[i].why))
             TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
         CHECK_UINT_EQ(0, o.n);
+        outs_free(&o);
     }
     /* an empty base64 string is an empty vector, not an error */
     const char *empty = "{\"data\":[{\"index\":0,\"embedding\":\"\"}]}";
@@ -329,8 +293,9 @@ TEST(openai_split_failures)
     char why[200] = "";
     CHECK_INT_EQ(0, oa()->split(empty, strlen(empty), false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ("[]", o.canon[0]);
+    outs_free(&o);
     /* the callback's code stops the split and is returned */
-    o = (struct outs){ .n = 5 };
+    o.n = 5;
     const char *two = "{\"data\":[{\"index\":0,\"embedding\":[1]},{\"index\":1,\"embedding\":[2]}]}";
     CHECK_INT_EQ(TG_ERANGE, oa()->split(two, strlen(two), true, 2, collect, &o, why, sizeof why));
 }
@@ -512,6 +477,7 @@ TEST(openai_server_round_trip)
             CHECK_STR_EQ(t.canon[i], o.canon[i]);
             CHECK_STR_EQ(t.hex[i], o.hex[i]);
         }
+        outs_free(&o);
         tg_buf_free(&b);
         tg_api_request_free(&r);
     }
@@ -528,6 +494,9 @@ TEST(openai_server_round_trip)
     CHECK_INT_EQ(0, oa()->split(b.data, b.len, false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(t1.canon[0], o.canon[0]);
     CHECK_STR_EQ(t1.hex[0], o.hex[0]);
+    outs_free(&o);
+    outs_free(&t1);
+    outs_free(&t);
     tg_buf_free(&b);
     tg_api_request_free(&r);
 }

@@ -10,52 +10,11 @@
 #include "api/internal.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 TEST_MAIN()
 
-#define MAXOUT 8
-
-struct outs {
-    size_t n;
-    char canon[MAXOUT][512];
-    char hex[MAXOUT][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= MAXOUT || i != o->n)
-        return TG_ERANGE;
-    snprintf(o->canon[i], sizeof o->canon[i], "%.*s", (int)len, c);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
-
 static const struct tg_api *tei(void) { return tg_api_find("tei"); }
-
-/* What the tailgate dialect yields for the same vectors. */
-static void tailgate_outputs(const double *vecs, size_t n, size_t dim, struct outs *o)
-{
-    const struct tg_api *t = tg_api_find("tailgate");
-    struct tg_api_server_limits lim = { "example-model", 64, dim };
-    struct tg_api_request r;
-    const char *one = "{\"model\":\"example-model\",\"input\":\"a\"}";
-    const char *many = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",\"c\",\"d\"]}";
-    const char *body = n == 1 ? one : many;
-    memset(o, 0, sizeof *o);
-    if (t->server_parse(body, strlen(body), "", &lim, &r) != 0 || r.n < n) {
-        tg_api_request_free(&r);
-        return;
-    }
-    r.n = n;
-    struct tg_buf b = TG_BUF_INIT(0);
-    char why[200];
-    if (t->server_write(&b, &r, vecs, dim) == 0)
-        t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
-    tg_buf_free(&b);
-    tg_api_request_free(&r);
-}
 
 TEST(tei_table)
 {
@@ -165,21 +124,22 @@ TEST(tei_split)
     CHECK_INT_EQ(0, tei()->split(docs, strlen(docs), false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[0,1,2]", o.canon[0]);
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(docs, strlen(docs), true, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ("[0,1,2]", o.canon[0]);
 
     const char *two = "[[0.5,0.25],[1.0,-0.0]]";
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(two, strlen(two), true, 2, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(2, o.n);
     CHECK_STR_EQ("[0.5,0.25]", o.canon[0]);
     CHECK_STR_EQ("[1,0]", o.canon[1]);
     /* unbatched with several: one output, the whole list */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(two, strlen(two), false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[[0.5,0.25],[1,0]]", o.canon[0]);
+    outs_free(&o);
 }
 
 TEST(tei_split_failures)
@@ -207,6 +167,7 @@ TEST(tei_split_failures)
             TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
         CHECK(strstr(why, "tei: ") == why);
         CHECK_UINT_EQ(0, o.n);
+        outs_free(&o);
     }
 }
 
@@ -367,10 +328,13 @@ TEST(tei_server_round_trip)
     b = (struct tg_buf)TG_BUF_INIT(0);
     CHECK_INT_EQ(0, tei()->server_write(&b, &r, v, 3));
     CHECK_STR_EQ("[[0.50000000,-0.25000000,0.01234567]]", b.data);
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(b.data, b.len, false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(t1.canon[0], o.canon[0]);
     CHECK_STR_EQ(t1.hex[0], o.hex[0]);
+    outs_free(&o);
+    outs_free(&t1);
+    outs_free(&t);
     tg_buf_free(&b);
     tg_api_request_free(&r);
 }
