@@ -12,6 +12,7 @@
 #include "core/buf.h"
 #include "core/error.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -100,6 +101,181 @@ APICHECK_FN void tailgate_outputs(const double *vecs, size_t n, size_t dim, stru
         t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
     tg_buf_free(&b);
     tg_api_request_free(&r);
+}
+
+/* ---- table runners: one loop per client or server step, for every dialect --------
+ * Each runs its cases in order; a case whose checks failed is named after
+ * them ("  ^ kserve-v2 split case 3: <input>"), the checks printing both
+ * sides.  Reasons of failures must start with the dialect's name. */
+
+/* A case that failed checks since `before`: say which, under its checks. */
+APICHECK_FN void case_failed(int before, const struct tg_api *a, const char *what, size_t i,
+                             const char *input)
+{
+    if (tg_test_failed_checks != before)
+        fprintf(stderr, "  ^ %s %s case %zu: %.300s\n", a->name, what, i, input);
+}
+
+APICHECK_FN int why_has_prefix(const struct tg_api *a, const char *why)
+{
+    size_t n = strlen(a->name);
+    return !strncmp(why, a->name, n) && !strncmp(why + n, ": ", 2);
+}
+
+/* A payload line: parse_line gives rc; on 0 the group, item (and its length)
+ * and model (NULL: the body names none), else a reason holding why and no
+ * line.  Every
+ * proper prefix of the line is refused too (TG_EPARSE: no JSON object). */
+struct line_case {
+    const char *line;
+    int rc;
+    const char *group, *item; /* rc 0 */
+    const char *why;          /* rc != 0: a substring of the reason */
+    const char *model;        /* rc 0 */
+};
+
+APICHECK_FN void check_lines(const struct tg_api *a, const struct line_case *cases, size_t ncases)
+{
+    for (size_t i = 0; i < ncases; i++) {
+        const struct line_case *c = &cases[i];
+        int before = tg_test_failed_checks;
+        struct tg_api_line l = { 0 };
+        char why[256] = "";
+        int rc = a->parse_line(c->line, strlen(c->line), &l, why, sizeof why);
+        CHECK_INT_EQ(c->rc, rc);
+        if (rc == 0) {
+            CHECK_STR_EQ(c->group, l.group);
+            CHECK_STR_EQ(c->item, l.item);
+            CHECK_UINT_EQ(l.item ? strlen(l.item) : 0, l.item_len);
+            if (c->model)
+                CHECK_STR_EQ(c->model, l.model);
+            else
+                CHECK(l.model == NULL);
+            tg_api_line_free(&l);
+        } else {
+            CHECK(why_has_prefix(a, why));
+            if (!c->why || !strstr(why, c->why))
+                TG_FAIL_AT("why \"%s\" lacks \"%s\"", why, c->why ? c->why : "(null)");
+            CHECK(l.group == NULL && l.item == NULL);
+        }
+        for (size_t k = 0; k + 1 < strlen(c->line); k++) {
+            struct tg_api_line p = { 0 };
+            CHECK_INT_EQ(TG_EPARSE, a->parse_line(c->line, k, &p, why, sizeof why));
+            CHECK(why_has_prefix(a, why));
+        }
+        case_failed(before, a, "line", i, c->line);
+    }
+}
+
+/* A response body split for n inputs (batched or not): rc; on 0, n outputs
+ * whose first two canonical texts are out0/out1 (NULL: not checked); else a
+ * reason holding why and no output. */
+struct split_case {
+    const char *body;
+    bool batched;
+    size_t n;
+    int rc;
+    const char *out0, *out1; /* rc 0 */
+    const char *why;         /* rc != 0: a substring of the reason */
+};
+
+APICHECK_FN void check_splits(const struct tg_api *a, const struct split_case *cases, size_t ncases)
+{
+    for (size_t i = 0; i < ncases; i++) {
+        const struct split_case *c = &cases[i];
+        int before = tg_test_failed_checks;
+        struct outs o = { 0 };
+        char why[256] = "";
+        int rc = a->split(c->body, strlen(c->body), c->batched, c->n, collect, &o, why, sizeof why);
+        CHECK_INT_EQ(c->rc, rc);
+        if (rc == 0) {
+            CHECK_UINT_EQ(c->n, o.n);
+            if (o.n > 0 && c->out0)
+                CHECK_STR_EQ(c->out0, o.canon[0]);
+            if (o.n > 1 && c->out1)
+                CHECK_STR_EQ(c->out1, o.canon[1]);
+        } else {
+            CHECK(why_has_prefix(a, why));
+            if (!c->why || !strstr(why, c->why))
+                TG_FAIL_AT("why \"%s\" lacks \"%s\"", why, c->why ? c->why : "(null)");
+            CHECK_UINT_EQ(0, o.n);
+        }
+        outs_free(&o);
+        case_failed(before, a, "split", i, c->body);
+    }
+}
+
+/* A request path: server_route gives kind and the model named in the path
+ * (NULL: not checked). */
+struct route_case {
+    const char *path;
+    enum tg_api_route kind;
+    const char *model;
+};
+
+APICHECK_FN void check_routes(const struct tg_api *a, const struct route_case *cases, size_t ncases)
+{
+    for (size_t i = 0; i < ncases; i++) {
+        int before = tg_test_failed_checks;
+        char model[64] = "junk";
+        CHECK_INT_EQ(cases[i].kind, a->server_route(cases[i].path, model, sizeof model));
+        if (cases[i].model)
+            CHECK_STR_EQ(cases[i].model, model);
+        case_failed(before, a, "route", i, cases[i].path);
+    }
+}
+
+/* A request body to the server (path_model: the model named in the path,
+ * NULL for ""): the status; on 200, n texts whose first two are t0/t1
+ * (NULL: not checked) for lim's model, with request id id (NULL: not
+ * checked); else a message holding msg, which the dialect's error body
+ * carries back to the client's reader with max_batch. */
+struct parse_case {
+    const char *body, *path_model;
+    int status;
+    size_t n;
+    const char *t0, *t1, *id; /* status 200 */
+    const char *msg;          /* else a substring of the message */
+    unsigned max_batch;       /* else what the client reads back */
+    int batched;              /* 200: 1 batched, -1 not, 0 not checked */
+};
+
+APICHECK_FN void check_server_parses(const struct tg_api *a, const struct tg_api_server_limits *lim,
+                                     const struct parse_case *cases, size_t ncases)
+{
+    for (size_t i = 0; i < ncases; i++) {
+        const struct parse_case *c = &cases[i];
+        int before = tg_test_failed_checks;
+        struct tg_api_request r;
+        int rc = a->server_parse(c->body, strlen(c->body), c->path_model ? c->path_model : "", lim, &r);
+        CHECK_INT_EQ(c->status, r.status);
+        if (c->status == 200) {
+            CHECK_INT_EQ(0, rc);
+            CHECK_UINT_EQ(c->n, r.n);
+            CHECK_STR_EQ(lim->model, r.model);
+            if (c->batched)
+                CHECK_INT_EQ(c->batched > 0, r.batched);
+            if (c->id)
+                CHECK_STR_EQ(c->id, r.id);
+            if (r.n > 0 && c->t0)
+                CHECK_MEM_EQ(c->t0, strlen(c->t0), r.texts[0].data, r.texts[0].len);
+            if (r.n > 1 && c->t1)
+                CHECK_MEM_EQ(c->t1, strlen(c->t1), r.texts[1].data, r.texts[1].len);
+        } else {
+            CHECK(rc < 0);
+            if (!c->msg || !strstr(r.message, c->msg))
+                TG_FAIL_AT("message \"%s\" lacks \"%s\"", r.message, c->msg ? c->msg : "(null)");
+            struct tg_buf b = TG_BUF_INIT(0);
+            CHECK_INT_EQ(0, a->server_error(&b, r.status, r.message));
+            struct tg_api_error e;
+            tg_api_read_error(a, r.status, b.data, b.len, &e);
+            CHECK_STR_EQ(r.message, e.message);
+            CHECK_UINT_EQ(c->max_batch, e.max_batch);
+            tg_buf_free(&b);
+        }
+        tg_api_request_free(&r);
+        case_failed(before, a, "server_parse", i, c->body);
+    }
 }
 
 #endif

@@ -25,62 +25,38 @@ static const struct tg_api *kserve(void)
 
 TEST(line_table)
 {
-    static const struct {
-        const char *line;
-        int rc;
-        const char *group, *item; /* rc 0 */
-        const char *why;          /* rc != 0: a substring of the reason */
-    } cases[] = {
+    static const struct line_case cases[] = {
         { "{\"id\":\"a\",\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}", 0,
-          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1]}]}", "[[\"hi\"]]", NULL },
+          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1]}]}", "[[\"hi\"]]", NULL,
+          NULL },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1,1],\"datatype\":\"BYTES\",\"data\":[[\"hi\"]]}]}", 0,
-          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1,1]}]}", "[[\"hi\"]]", NULL },
+          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1,1]}]}", "[[\"hi\"]]", NULL,
+          NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[0.5,1.5,-2],"
           "\"parameters\":{\"p\":1}}],\"parameters\":{\"q\":\"r\"}}", 0,
           "{\"inputs\":[{\"datatype\":\"FP32\",\"name\":\"x\",\"parameters\":{\"p\":1},\"shape\":[1,3]}],"
-          "\"parameters\":{\"q\":\"r\"}}", "[[0.5,1.5,-2]]", NULL },
+          "\"parameters\":{\"q\":\"r\"}}", "[[0.5,1.5,-2]]", NULL, NULL },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[4],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\",\"c\",\"d\"]}]}",
-          TG_EPARSE, NULL, NULL, "kserve-v2: inputs[0] \"text\" has shape [4]" },
+          TG_EPARSE, NULL, NULL, "kserve-v2: inputs[0] \"text\" has shape [4]", NULL },
         { "{\"inputs\":[{\"name\":\"a\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]},"
           "{\"name\":\"b\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}",
-          TG_EPARSE, NULL, NULL, "inputs[1] \"b\" has shape [2,2]" },
+          TG_EPARSE, NULL, NULL, "inputs[1] \"b\" has shape [2,2]", NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2]}]}", TG_EPARSE,
-          NULL, NULL, "inputs[0] \"x\" has shape [1,3] (3 elements) but \"data\" holds 2" },
+          NULL, NULL, "inputs[0] \"x\" has shape [1,3] (3 elements) but \"data\" holds 2", NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":\"1\",\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE,
-          NULL, NULL, "inputs[0] \"x\": \"shape\"" },
+          NULL, NULL, "inputs[0] \"x\": \"shape\"", NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,-1],\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE,
-          NULL, NULL, "\"shape\" is not an array of integers >= 0" },
+          NULL, NULL, "\"shape\" is not an array of integers >= 0", NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"datatype\":\"FP32\"}]}", TG_EPARSE, NULL, NULL,
-          "inputs[0] \"x\" has no \"data\" array" },
+          "inputs[0] \"x\" has no \"data\" array", NULL },
         { "{\"inputs\":[{\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE, NULL, NULL,
-          "inputs[0] is not a tensor object" },
-        { "{\"inputs\":[]}", TG_EPARSE, NULL, NULL, "non-empty array \"inputs\"" },
-        { "{\"model\":\"m\",\"input\":\"hello\"}", TG_EPARSE, NULL, NULL, "\"inputs\"" },
-        { "[1,2]", TG_EPARSE, NULL, NULL, "\"inputs\"" },
-        { "not json", TG_EPARSE, NULL, NULL, "kserve-v2: not JSON" },
+          "inputs[0] is not a tensor object", NULL },
+        { "{\"inputs\":[]}", TG_EPARSE, NULL, NULL, "non-empty array \"inputs\"", NULL },
+        { "{\"model\":\"m\",\"input\":\"hello\"}", TG_EPARSE, NULL, NULL, "\"inputs\"", NULL },
+        { "[1,2]", TG_EPARSE, NULL, NULL, "\"inputs\"", NULL },
+        { "not json", TG_EPARSE, NULL, NULL, "kserve-v2: not JSON", NULL },
     };
-    const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[256] = "";
-        int rc = a->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_STR_EQ(cases[i].group, l.group);
-            CHECK_STR_EQ(cases[i].item, l.item);
-            CHECK_UINT_EQ(strlen(l.item), l.item_len);
-            CHECK(l.model == NULL);
-            tg_api_line_free(&l);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        /* Every proper prefix of a JSON object is not one. */
-        for (size_t k = 0; k + 1 < strlen(cases[i].line); k++) {
-            memset(&l, 0, sizeof l);
-            CHECK_INT_EQ(TG_EPARSE, a->parse_line(cases[i].line, k, &l, why, sizeof why));
-            CHECK(strstr(why, "kserve-v2: ") == why);
-        }
-    }
+    check_lines(kserve(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(fixture_lines)
@@ -215,14 +191,7 @@ TEST(split_multi_output_objects)
 
 TEST(split_table)
 {
-    static const struct {
-        const char *body;
-        bool batched;
-        size_t n;
-        int rc;
-        const char *out0, *out1; /* rc 0 */
-        const char *why;         /* rc != 0 */
-    } cases[] = {
+    static const struct split_case cases[] = {
         /* rank 1: each row is a single value */
         { "{\"outputs\":[{\"name\":\"y\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[3.5,4]}]}", true, 2, 0,
           "3.5", "4", NULL },
@@ -253,35 +222,14 @@ TEST(split_table)
         { "[]", true, 2, TG_EMISMATCH, NULL, NULL, "\"outputs\"" },
         { "{\"outputs\":", true, 2, TG_EPARSE, NULL, NULL, "kserve-v2: response body is not JSON" },
     };
-    const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[256] = "";
-        int rc = a->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect, &o,
-                          why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_UINT_EQ(cases[i].n, o.n);
-            if (o.n > 0)
-                CHECK_STR_EQ(cases[i].out0, o.canon[0]);
-            if (o.n > 1)
-                CHECK_STR_EQ(cases[i].out1, o.canon[1]);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        outs_free(&o);
-    }
+    check_splits(kserve(), cases, sizeof cases / sizeof cases[0]);
 }
 
 /* ---- server side ----------------------------------------------------------------- */
 
 TEST(server_routes)
 {
-    static const struct {
-        const char *path;
-        enum tg_api_route kind;
-        const char *model;
-    } cases[] = {
+    static const struct route_case cases[] = {
         { "/v2/models/example-model/infer", TG_API_ROUTE_INFER, "example-model" },
         { "/v2/models/example-model/versions/1/infer", TG_API_ROUTE_INFER, "example-model" },
         { "/v2/health/ready", TG_API_ROUTE_HEALTH, "" },
@@ -300,11 +248,7 @@ TEST(server_routes)
         { "/v1/infer", TG_API_ROUTE_NONE, "" },
     };
     const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char model[64] = "junk";
-        CHECK_INT_EQ(cases[i].kind, a->server_route(cases[i].path, model, sizeof model));
-        CHECK_STR_EQ(cases[i].model, model);
-    }
+    check_routes(a, cases, sizeof cases / sizeof cases[0]);
     char tiny[4];
     CHECK_INT_EQ(TG_API_ROUTE_NONE, a->server_route("/v2/models/example-model/infer", tiny, sizeof tiny));
     char p[128], model[64];
@@ -317,78 +261,48 @@ TEST(server_routes)
 
 TEST(server_parse_table)
 {
-    static const struct {
-        const char *body, *path_model;
-        int status;
-        size_t n;
-        const char *t0, *t1, *id; /* status 200 */
-        const char *msg;          /* else a substring */
-    } cases[] = {
+    static const struct parse_case cases[] = {
         { "{\"id\":\"r1\",\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 200, 2, "a", "b", "r1", NULL },
+          "example-model", 200, 2, "a", "b", "r1", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2,1],\"datatype\":\"BYTES\",\"data\":[[\"a\"],[\"b\"]]}]}",
-          "example-model", 200, 2, "a", "b", "", NULL },
+          "example-model", 200, 2, "a", "b", "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2,1],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 200, 2, "a", "b", "", NULL },
+          "example-model", 200, 2, "a", "b", "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"t\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"only\"]}],"
-          "\"outputs\":[{\"name\":\"embedding\"}]}", "example-model", 200, 1, "only", NULL, "", NULL },
+          "\"outputs\":[{\"name\":\"embedding\"}]}", "example-model", 200, 1, "only", NULL, "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[5],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "inference request batch-size must be <= 4 for 'example-model'" },
+          "example-model", 400, 0, NULL, NULL, NULL,
+          "inference request batch-size must be <= 4 for 'example-model'", 4, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}",
-          "other", 404, 0, NULL, NULL, NULL, "Request for unknown model: 'other' is not found" },
+          "other", 404, 0, NULL, NULL, NULL, "Request for unknown model: 'other' is not found", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}",
-          "", 404, 0, NULL, NULL, NULL, "unknown model" },
-        { "{\"inputs\":[", "example-model", 400, 0, NULL, NULL, NULL, "malformed JSON" },
-        { "[]", "example-model", 400, 0, NULL, NULL, NULL, "must be a JSON object" },
+          "", 404, 0, NULL, NULL, NULL, "unknown model", 0, 0 },
+        { "{\"inputs\":[", "example-model", 400, 0, NULL, NULL, NULL, "malformed JSON", 0, 0 },
+        { "[]", "example-model", 400, 0, NULL, NULL, NULL, "must be a JSON object", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", "example-model",
-          400, 0, NULL, NULL, NULL, "data-type is 'FP32', but model 'example-model' expects 'BYTES'" },
+          400, 0, NULL, NULL, NULL, "data-type is 'FP32', but model 'example-model' expects 'BYTES'", 0, 0 },
         { "{\"inputs\":[{\"name\":\"a\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]},"
           "{\"name\":\"b\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"y\"]}]}", "example-model", 400, 0,
-          NULL, NULL, NULL, "expected 1 inputs but got 2 inputs for model 'example-model'" },
+          NULL, NULL, NULL, "expected 1 inputs but got 2 inputs for model 'example-model'", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1,2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "unexpected shape for input 'text'" },
+          "example-model", 400, 0, NULL, NULL, NULL, "unexpected shape for input 'text'", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[3],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "has 3 elements but \"data\" holds 2" },
+          "example-model", 400, 0, NULL, NULL, NULL, "has 3 elements but \"data\" holds 2", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",2]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "data[1] must be a string" },
+          "example-model", 400, 0, NULL, NULL, NULL, "data[1] must be a string", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[0],\"datatype\":\"BYTES\",\"data\":[]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "has no elements" },
+          "example-model", 400, 0, NULL, NULL, NULL, "has no elements", 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\"}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "no \"data\" array" },
-        { "{\"id\":7,\"inputs\":[]}", "example-model", 400, 0, NULL, NULL, NULL, "\"id\" must be a string" },
-        { "{\"inputs\":{}}", "example-model", 400, 0, NULL, NULL, NULL, "\"inputs\"" },
-        { "{\"inputs\":[7]}", "example-model", 400, 0, NULL, NULL, NULL, "inputs[0] must be a tensor object" },
+          "example-model", 400, 0, NULL, NULL, NULL, "no \"data\" array", 0, 0 },
+        { "{\"id\":7,\"inputs\":[]}", "example-model", 400, 0, NULL, NULL, NULL, "\"id\" must be a string", 0,
+          0 },
+        { "{\"inputs\":{}}", "example-model", 400, 0, NULL, NULL, NULL, "\"inputs\"", 0, 0 },
+        { "{\"inputs\":[7]}", "example-model", 400, 0, NULL, NULL, NULL, "inputs[0] must be a tensor object",
+          0, 0 },
     };
     const struct tg_api *a = kserve();
     struct tg_api_server_limits lim = { "example-model", 4, 2 };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = a->server_parse(cases[i].body, strlen(cases[i].body), cases[i].path_model, &lim, &r);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (cases[i].status == 200) {
-            CHECK_INT_EQ(0, rc);
-            CHECK_UINT_EQ(cases[i].n, r.n);
-            CHECK_STR_EQ("example-model", r.model);
-            CHECK_STR_EQ(cases[i].id, r.id);
-            if (r.n > 0)
-                CHECK_MEM_EQ(cases[i].t0, strlen(cases[i].t0), r.texts[0].data, r.texts[0].len);
-            if (r.n > 1)
-                CHECK_MEM_EQ(cases[i].t1, strlen(cases[i].t1), r.texts[1].data, r.texts[1].len);
-        } else {
-            CHECK(rc < 0);
-            if (!strstr(r.message, cases[i].msg))
-                TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-            /* every error answer is {"error":…} the generic reader reads back */
-            struct tg_buf b = TG_BUF_INIT(0);
-            CHECK_INT_EQ(0, a->server_error(&b, r.status, r.message));
-            struct tg_api_error e;
-            tg_api_read_error(a, r.status, b.data, b.len, &e);
-            CHECK_STR_EQ(r.message, e.message);
-            CHECK_UINT_EQ(strstr(r.message, "batch-size") ? 4 : 0, e.max_batch);
-            tg_buf_free(&b);
-        }
-        tg_api_request_free(&r);
-    }
+    check_server_parses(a, &lim, cases, sizeof cases / sizeof cases[0]);
     /* the spec's own request example: two inputs, not BYTES */
     size_t len;
     char *s = fixture("kserve_spec_request.json", &len);

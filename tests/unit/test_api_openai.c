@@ -49,65 +49,48 @@ TEST(openai_table)
 
 TEST(openai_parse_line_accepts)
 {
-    static const struct { const char *line, *item, *group, *model; } cases[] = {
+    static const struct line_case cases[] = {
         /* the API reference's request example */
         { "{\"input\":\"The food was delicious and the waiter...\",\"model\":\"text-embedding-ada-002\","
-          "\"encoding_format\":\"float\"}",
-          "\"The food was delicious and the waiter...\"",
-          "{\"encoding_format\":\"float\",\"model\":\"text-embedding-ada-002\"}", "text-embedding-ada-002" },
+          "\"encoding_format\":\"float\"}", 0,
+          "{\"encoding_format\":\"float\",\"model\":\"text-embedding-ada-002\"}",
+          "\"The food was delicious and the waiter...\"", NULL, "text-embedding-ada-002" },
         { "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\",\"dimensions\":256,\"user\":\"user-1234\"}",
-          "\"hi\"", "{\"dimensions\":256,\"model\":\"text-embedding-3-small\",\"user\":\"user-1234\"}",
-          "text-embedding-3-small" },
+          0, "{\"dimensions\":256,\"model\":\"text-embedding-3-small\",\"user\":\"user-1234\"}", "\"hi\"",
+          NULL, "text-embedding-3-small" },
         /* one tokenized input */
-        { "{\"model\":\"m\",\"input\":[1820,25,4]}", "[1820,25,4]", "{\"model\":\"m\"}", "m" },
-        { "{\"model\":\"m\",\"input\":\"\\u00e9\\n\",\"encoding_format\":\"base64\"}", "\"\xc3\xa9\\n\"",
-          "{\"encoding_format\":\"base64\",\"model\":\"m\"}", "m" },
+        { "{\"model\":\"m\",\"input\":[1820,25,4]}", 0, "{\"model\":\"m\"}", "[1820,25,4]", NULL, "m" },
+        { "{\"model\":\"m\",\"input\":\"\\u00e9\\n\",\"encoding_format\":\"base64\"}", 0,
+          "{\"encoding_format\":\"base64\",\"model\":\"m\"}", "\"\xc3\xa9\\n\"", NULL, "m" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[200] = "";
-        int rc = oa()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(0, rc);
-        if (rc) {
-            fprintf(stderr, "  case %zu: %s\n", i, why);
-            continue;
-        }
-        CHECK_STR_EQ(cases[i].item, l.item);
-        CHECK_UINT_EQ(strlen(cases[i].item), l.item_len);
-        CHECK_STR_EQ(cases[i].group, l.group);
-        CHECK_STR_EQ(cases[i].model, l.model);
-        tg_api_line_free(&l);
-    }
+    check_lines(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_parse_line_refuses)
 {
-    static const struct { const char *line, *why; } cases[] = {
-        { "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}", "already a batch (\"input\" is an array of 2 inputs)" },
-        { "{\"model\":\"m\",\"input\":[\"a\"]}", "already a batch (\"input\"" },
-        { "{\"model\":\"m\",\"input\":[[1,2],[3]]}", "already a batch (\"input\"" },
-        { "{\"model\":\"m\",\"input\":[]}", "\"input\" is an empty array" },
-        { "{\"model\":\"m\",\"input\":[1,\"a\"]}", "\"input\"[1] is not an integer token id" },
-        { "{\"model\":\"m\",\"input\":[1,2.5]}", "\"input\"[1] is not an integer token id" },
-        { "{\"model\":\"m\",\"input\":3}", "\"input\" must be a string or an array of integer token ids" },
-        { "{\"model\":\"m\",\"input\":null}", "\"input\" must be a string" },
-        { "{\"input\":\"x\"}", "a string \"model\" and an \"input\"" },
-        { "{\"model\":1,\"input\":\"x\"}", "a string \"model\"" },
-        { "{\"model\":\"m\"}", "an \"input\"" },
-        { "\"input\"", "not an object" },
-        { "[\"model\",\"input\"]", "not an object" },
-        { "not json", "not JSON" },
-        { "", "not JSON" },
+    static const struct line_case cases[] = {
+        { "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}", TG_EPARSE, NULL, NULL,
+          "already a batch (\"input\" is an array of 2 inputs)", NULL },
+        { "{\"model\":\"m\",\"input\":[\"a\"]}", TG_EPARSE, NULL, NULL, "already a batch (\"input\"", NULL },
+        { "{\"model\":\"m\",\"input\":[[1,2],[3]]}", TG_EPARSE, NULL, NULL, "already a batch (\"input\"",
+          NULL },
+        { "{\"model\":\"m\",\"input\":[]}", TG_EPARSE, NULL, NULL, "\"input\" is an empty array", NULL },
+        { "{\"model\":\"m\",\"input\":[1,\"a\"]}", TG_EPARSE, NULL, NULL,
+          "\"input\"[1] is not an integer token id", NULL },
+        { "{\"model\":\"m\",\"input\":[1,2.5]}", TG_EPARSE, NULL, NULL,
+          "\"input\"[1] is not an integer token id", NULL },
+        { "{\"model\":\"m\",\"input\":3}", TG_EPARSE, NULL, NULL,
+          "\"input\" must be a string or an array of integer token ids", NULL },
+        { "{\"model\":\"m\",\"input\":null}", TG_EPARSE, NULL, NULL, "\"input\" must be a string", NULL },
+        { "{\"input\":\"x\"}", TG_EPARSE, NULL, NULL, "a string \"model\" and an \"input\"", NULL },
+        { "{\"model\":1,\"input\":\"x\"}", TG_EPARSE, NULL, NULL, "a string \"model\"", NULL },
+        { "{\"model\":\"m\"}", TG_EPARSE, NULL, NULL, "an \"input\"", NULL },
+        { "\"input\"", TG_EPARSE, NULL, NULL, "not an object", NULL },
+        { "[\"model\",\"input\"]", TG_EPARSE, NULL, NULL, "not an object", NULL },
+        { "not json", TG_EPARSE, NULL, NULL, "not JSON", NULL },
+        { "", TG_EPARSE, NULL, NULL, "not JSON", NULL },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l = { 0 };
-        char why[200] = "";
-        CHECK_INT_EQ(TG_EPARSE, oa()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why));
-        CHECK(strstr(why, "openai-embeddings: ") == why);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        CHECK(l.group == NULL && l.item == NULL);
-    }
+    check_lines(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_build_batch_keeps_every_field)
@@ -241,52 +224,48 @@ TEST(openai_split_matches_by_index)
 TEST(openai_split_failures)
 {
 #define E(i, v) "{\"object\":\"embedding\",\"index\":" #i ",\"embedding\":" v "}"
-    static const struct { const char *body; bool batched; size_t n; int rc; const char *why; } cases[] = {
-        { "{\"object\":\"list\"}", false, 1, TG_EMISMATCH, "openai-embeddings: response has no \"data\"" },
-        { "[[0.5]]", true, 1, TG_EMISMATCH, "openai-embeddings: response has no \"data\"" },
-        { "{\"data\":{}}", false, 1, TG_EMISMATCH, "openai-embeddings: \"data\" is not an array" },
-        { "{\"data\":[]}", false, 1, TG_EMISMATCH, "openai-embeddings: \"data\" is empty" },
-        { "{\"data\":[" E(0, "[1]") "," E(1, "[2]") "]}", true, 3, TG_EMISMATCH,
+    static const struct split_case cases[] = {
+        { "{\"object\":\"list\"}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "openai-embeddings: response has no \"data\"" },
+        { "[[0.5]]", true, 1, TG_EMISMATCH, NULL, NULL, "openai-embeddings: response has no \"data\"" },
+        { "{\"data\":{}}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "openai-embeddings: \"data\" is not an array" },
+        { "{\"data\":[]}", false, 1, TG_EMISMATCH, NULL, NULL, "openai-embeddings: \"data\" is empty" },
+        { "{\"data\":[" E(0, "[1]") "," E(1, "[2]") "]}", true, 3, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: \"data\" has 2 entries for 3 inputs" },
-        { "{\"data\":[" E(0, "[1]") "]}", true, 2, TG_EMISMATCH, "\"data\" has 1 entries for 2 inputs" },
-        { "{\"data\":[" E(0, "[1]") "," E(0, "[2]") "]}", true, 2, TG_EMISMATCH,
+        { "{\"data\":[" E(0, "[1]") "]}", true, 2, TG_EMISMATCH, NULL, NULL,
+          "\"data\" has 1 entries for 2 inputs" },
+        { "{\"data\":[" E(0, "[1]") "," E(0, "[2]") "]}", true, 2, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: index 1 missing (index 0 appears twice)" },
-        { "{\"data\":[" E(1, "[1]") "," E(1, "[2]") ",{\"embedding\":[3],\"index\":0}]}", true, 3, TG_EMISMATCH,
-          "openai-embeddings: index 2 missing (index 1 appears twice)" },
-        { "{\"data\":[" E(0, "[1]") ",{\"embedding\":[2]}]}", true, 2, TG_EMISMATCH,
+        { "{\"data\":[" E(1, "[1]") "," E(1, "[2]") ",{\"embedding\":[3],\"index\":0}]}", true, 3,
+          TG_EMISMATCH, NULL, NULL, "openai-embeddings: index 2 missing (index 1 appears twice)" },
+        { "{\"data\":[" E(0, "[1]") ",{\"embedding\":[2]}]}", true, 2, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[1] has no integer \"index\"" },
-        { "{\"data\":[" E(0, "[1]") ",{\"index\":\"1\",\"embedding\":[2]}]}", true, 2, TG_EMISMATCH,
-          "data[1] has no integer \"index\"" },
-        { "{\"data\":[" E(0, "[1]") "," E(5, "[2]") "]}", true, 2, TG_EMISMATCH,
+        { "{\"data\":[" E(0, "[1]") ",{\"index\":\"1\",\"embedding\":[2]}]}", true, 2, TG_EMISMATCH, NULL,
+          NULL, "data[1] has no integer \"index\"" },
+        { "{\"data\":[" E(0, "[1]") "," E(5, "[2]") "]}", true, 2, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[1].index 5 is out of range (2 entries)" },
-        { "{\"data\":[" E(-1, "[1]") "]}", false, 1, TG_EMISMATCH, "data[0].index -1 is out of range" },
-        { "{\"data\":[{\"object\":\"embedding\",\"index\":0}]}", false, 1, TG_EMISMATCH,
+        { "{\"data\":[" E(-1, "[1]") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "data[0].index -1 is out of range" },
+        { "{\"data\":[{\"object\":\"embedding\",\"index\":0}]}", false, 1, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[0] has no \"embedding\"" },
-        { "{\"data\":[7]}", false, 1, TG_EMISMATCH, "openai-embeddings: data[0] is not an object" },
-        { "{\"data\":[" E(0, "[1,\"x\"]") "]}", false, 1, TG_EMISMATCH,
+        { "{\"data\":[7]}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "openai-embeddings: data[0] is not an object" },
+        { "{\"data\":[" E(0, "[1,\"x\"]") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[0].embedding[1] is not a number" },
-        { "{\"data\":[" E(0, "{}") "]}", false, 1, TG_EMISMATCH,
+        { "{\"data\":[" E(0, "{}") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[0].embedding is neither an array of numbers nor a base64 string" },
-        { "{\"data\":[" E(0, "\"AAAA\"") "]}", false, 1, TG_EMISMATCH,
+        { "{\"data\":[" E(0, "\"AAAA\"") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
           "openai-embeddings: data[0].embedding: 3 base64 bytes are not whole float32 values" },
-        { "{\"data\":[" E(0, "\"AAA\"") "]}", false, 1, TG_EMISMATCH, "data[0].embedding is not base64" },
-        { "{\"data\":[" E(0, "\"!!!!\"") "]}", false, 1, TG_EMISMATCH, "data[0].embedding is not base64" },
-        { "{\"data\":[", false, 1, TG_EPARSE, "openai-embeddings: response body is not JSON" },
-        { "", false, 1, TG_EPARSE, "openai-embeddings: response body is not JSON" },
+        { "{\"data\":[" E(0, "\"AAA\"") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "data[0].embedding is not base64" },
+        { "{\"data\":[" E(0, "\"!!!!\"") "]}", false, 1, TG_EMISMATCH, NULL, NULL,
+          "data[0].embedding is not base64" },
+        { "{\"data\":[", false, 1, TG_EPARSE, NULL, NULL, "openai-embeddings: response body is not JSON" },
+        { "", false, 1, TG_EPARSE, NULL, NULL, "openai-embeddings: response body is not JSON" },
     };
 #undef E
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[200] = "";
-        int rc = oa()->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect,
-                             &o, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        CHECK(strstr(why, "openai-embeddings: ") == why);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        CHECK_UINT_EQ(0, o.n);
-        outs_free(&o);
-    }
+    check_splits(oa(), cases, sizeof cases / sizeof cases[0]);
     /* an empty base64 string is an empty vector, not an error */
     const char *empty = "{\"data\":[{\"index\":0,\"embedding\":\"\"}]}";
     struct outs o = { 0 };
@@ -304,52 +283,57 @@ TEST(openai_split_failures)
 
 TEST(openai_server_route)
 {
-    char model[64] = "";
-    CHECK_INT_EQ(TG_API_ROUTE_INFER, oa()->server_route("/v1/embeddings", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_METADATA, oa()->server_route("/v1/models", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/health", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/embed", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/v1/embeddings/x", model, sizeof model));
+    static const struct route_case cases[] = {
+        { "/v1/embeddings", TG_API_ROUTE_INFER, NULL },
+        { "/v1/models", TG_API_ROUTE_METADATA, NULL },
+        { "/health", TG_API_ROUTE_NONE, NULL },
+        { "/embed", TG_API_ROUTE_NONE, NULL },
+        { "/v1/embeddings/x", TG_API_ROUTE_NONE, NULL },
+    };
+    check_routes(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_server_parse_errors)
 {
     struct tg_api_server_limits lim = { "example-model", 4, 3 };
-    static const struct { const char *body; int status; const char *msg; } cases[] = {
-        { "{\"model\":", 400, "We could not parse the JSON body of your request" },
-        { "[]", 400, "must be a JSON object" },
-        { "{\"input\":\"a\"}", 400, "you must provide a model parameter" },
-        { "{\"model\":null,\"input\":\"a\"}", 400, "you must provide a model parameter" },
-        { "{\"model\":3,\"input\":\"a\"}", 400, "'model' must be a string" },
-        { "{\"model\":\"example-model\"}", 400, "'input' is a required property" },
-        { "{\"model\":\"example-model\",\"input\":\"\"}", 400, "'input' cannot be an empty string" },
-        { "{\"model\":\"example-model\",\"input\":[]}", 400, "'input' must not be an empty array" },
-        { "{\"model\":\"example-model\",\"input\":3}", 400, "'input' must be a string or an array of strings" },
-        { "{\"model\":\"example-model\",\"input\":[1,2]}", 400,
-          "token inputs are not supported by this placeholder server" },
-        { "{\"model\":\"example-model\",\"input\":[[1,2]]}", 400, "token inputs are not supported" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",3.5]}", 400, "input[1] must be a string" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",\"\"]}", 400, "'input'[1] cannot be an empty string" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", 400,
-          "'input' must have at most 4 items (got 5)" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":\"int8\"}", 400,
-          "'encoding_format' must be \"float\" or \"base64\"" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":1}", 400, "'encoding_format'" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":8}", 400,
-          "'dimensions' must be 3 for this model" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":\"3\"}", 400, "'dimensions'" },
-        { "{\"model\":\"text-embedding-3-small\",\"input\":\"a\"}", 404,
-          "The model `text-embedding-3-small` does not exist or you do not have access to it." },
+    static const struct parse_case cases[] = {
+        { "{\"model\":", NULL, 400, 0, NULL, NULL, NULL, "We could not parse the JSON body of your request",
+          0, 0 },
+        { "[]", NULL, 400, 0, NULL, NULL, NULL, "must be a JSON object", 0, 0 },
+        { "{\"input\":\"a\"}", NULL, 400, 0, NULL, NULL, NULL, "you must provide a model parameter", 0, 0 },
+        { "{\"model\":null,\"input\":\"a\"}", NULL, 400, 0, NULL, NULL, NULL,
+          "you must provide a model parameter", 0, 0 },
+        { "{\"model\":3,\"input\":\"a\"}", NULL, 400, 0, NULL, NULL, NULL, "'model' must be a string", 0, 0 },
+        { "{\"model\":\"example-model\"}", NULL, 400, 0, NULL, NULL, NULL, "'input' is a required property",
+          0, 0 },
+        { "{\"model\":\"example-model\",\"input\":\"\"}", NULL, 400, 0, NULL, NULL, NULL,
+          "'input' cannot be an empty string", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[]}", NULL, 400, 0, NULL, NULL, NULL,
+          "'input' must not be an empty array", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":3}", NULL, 400, 0, NULL, NULL, NULL,
+          "'input' must be a string or an array of strings", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[1,2]}", NULL, 400, 0, NULL, NULL, NULL,
+          "token inputs are not supported by this placeholder server", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[[1,2]]}", NULL, 400, 0, NULL, NULL, NULL,
+          "token inputs are not supported", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",3.5]}", NULL, 400, 0, NULL, NULL, NULL,
+          "input[1] must be a string", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",\"\"]}", NULL, 400, 0, NULL, NULL, NULL,
+          "'input'[1] cannot be an empty string", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", NULL, 400, 0, NULL, NULL,
+          NULL, "'input' must have at most 4 items (got 5)", 4, 0 },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":\"int8\"}", NULL, 400, 0, NULL,
+          NULL, NULL, "'encoding_format' must be \"float\" or \"base64\"", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":1}", NULL, 400, 0, NULL, NULL,
+          NULL, "'encoding_format'", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":8}", NULL, 400, 0, NULL, NULL, NULL,
+          "'dimensions' must be 3 for this model", 0, 0 },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":\"3\"}", NULL, 400, 0, NULL, NULL,
+          NULL, "'dimensions'", 0, 0 },
+        { "{\"model\":\"text-embedding-3-small\",\"input\":\"a\"}", NULL, 404, 0, NULL, NULL, NULL,
+          "The model `text-embedding-3-small` does not exist or you do not have access to it.", 0, 0 },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = oa()->server_parse(cases[i].body, strlen(cases[i].body), "", &lim, &r);
-        CHECK(rc < 0);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (!strstr(r.message, cases[i].msg))
-            TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-        tg_api_request_free(&r);
-    }
+    check_server_parses(oa(), &lim, cases, sizeof cases / sizeof cases[0]);
 }
 
 /* The limit the server names can be read back by the client's error reader. */
