@@ -54,18 +54,18 @@ TEST(tei_parse_line_accepts)
 TEST(tei_parse_line_refuses)
 {
     static const struct line_case cases[] = {
-        { "{\"inputs\":[\"a\",\"b\"]}", TG_EPARSE, NULL, NULL,
-          "already a batch (\"inputs\" is an array of 2 inputs)", NULL },
-        { "{\"inputs\":[\"a\"]}", TG_EPARSE, NULL, NULL, "already a batch", NULL },
-        { "{\"inputs\":[[101,102],[7]]}", TG_EPARSE, NULL, NULL, "already a batch", NULL },
-        { "{\"inputs\":[]}", TG_EPARSE, NULL, NULL, "\"inputs\" is an empty array", NULL },
-        { "{\"inputs\":[1,\"a\"]}", TG_EPARSE, NULL, NULL, "\"inputs\"[1] is not an integer token id", NULL },
-        { "{\"inputs\":3}", TG_EPARSE, NULL, NULL,
-          "\"inputs\" must be a string or an array of integer token ids", NULL },
-        { "{\"inputs\":{\"text\":\"a\"}}", TG_EPARSE, NULL, NULL, "\"inputs\" must be a string", NULL },
-        { "{\"input\":\"a\"}", TG_EPARSE, NULL, NULL, "not an object with \"inputs\"", NULL },
-        { "\"inputs\"", TG_EPARSE, NULL, NULL, "not an object with \"inputs\"", NULL },
-        { "{", TG_EPARSE, NULL, NULL, "not JSON", NULL },
+        { "{\"inputs\":[\"a\",\"b\"]}", TG_EPARSE,
+          .why = "already a batch (\"inputs\" is an array of 2 inputs)" },
+        { "{\"inputs\":[\"a\"]}", TG_EPARSE, .why = "already a batch" },
+        { "{\"inputs\":[[101,102],[7]]}", TG_EPARSE, .why = "already a batch" },
+        { "{\"inputs\":[]}", TG_EPARSE, .why = "\"inputs\" is an empty array" },
+        { "{\"inputs\":[1,\"a\"]}", TG_EPARSE, .why = "\"inputs\"[1] is not an integer token id" },
+        { "{\"inputs\":3}", TG_EPARSE,
+          .why = "\"inputs\" must be a string or an array of integer token ids" },
+        { "{\"inputs\":{\"text\":\"a\"}}", TG_EPARSE, .why = "\"inputs\" must be a string" },
+        { "{\"input\":\"a\"}", TG_EPARSE, .why = "not an object with \"inputs\"" },
+        { "\"inputs\"", TG_EPARSE, .why = "not an object with \"inputs\"" },
+        { "{", TG_EPARSE, .why = "not JSON" },
     };
     check_lines(tei(), cases, sizeof cases / sizeof cases[0]);
 }
@@ -127,18 +127,18 @@ TEST(tei_split)
 TEST(tei_split_failures)
 {
     static const struct split_case cases[] = {
-        { "[[1],[2]]", true, 3, TG_EMISMATCH, NULL, NULL, "tei: response is not an array of 3 embeddings" },
-        { "[[1]]", true, 2, TG_EMISMATCH, NULL, NULL, "tei: response is not an array of 2 embeddings" },
-        { "{\"error\":\"x\",\"error_type\":\"backend\"}", true, 2, TG_EMISMATCH, NULL, NULL,
-          "tei: response is not an array of 2 embeddings" },
-        { "{\"embeddings\":[[1]]}", false, 1, TG_EMISMATCH, NULL, NULL,
-          "tei: response is not an array of 1 embeddings" },
-        { "[]", false, 1, TG_EMISMATCH, NULL, NULL, "tei: response is an empty array" },
-        { "[0.5,0.25]", false, 1, TG_EMISMATCH, NULL, NULL, "tei: response[0] is not an array of numbers" },
-        { "[[1],\"x\"]", true, 2, TG_EMISMATCH, NULL, NULL, "tei: response[1] is not an array of numbers" },
-        { "[[1,null]]", false, 1, TG_EMISMATCH, NULL, NULL, "tei: response[0][1] is not a number" },
-        { "[[1,", false, 1, TG_EPARSE, NULL, NULL, "tei: response body is not JSON" },
-        { "", true, 1, TG_EPARSE, NULL, NULL, "tei: response body is not JSON" },
+        { "[[1],[2]]", true, 3, TG_EMISMATCH, .why = "tei: response is not an array of 3 embeddings" },
+        { "[[1]]", true, 2, TG_EMISMATCH, .why = "tei: response is not an array of 2 embeddings" },
+        { "{\"error\":\"x\",\"error_type\":\"backend\"}", true, 2, TG_EMISMATCH,
+          .why = "tei: response is not an array of 2 embeddings" },
+        { "{\"embeddings\":[[1]]}", false, 1, TG_EMISMATCH,
+          .why = "tei: response is not an array of 1 embeddings" },
+        { "[]", false, 1, TG_EMISMATCH, .why = "tei: response is an empty array" },
+        { "[0.5,0.25]", false, 1, TG_EMISMATCH, .why = "tei: response[0] is not an array of numbers" },
+        { "[[1],\"x\"]", true, 2, TG_EMISMATCH, .why = "tei: response[1] is not an array of numbers" },
+        { "[[1,null]]", false, 1, TG_EMISMATCH, .why = "tei: response[0][1] is not a number" },
+        { "[[1,", false, 1, TG_EPARSE, .why = "tei: response body is not JSON" },
+        { "", true, 1, TG_EPARSE, .why = "tei: response body is not JSON" },
     };
     check_splits(tei(), cases, sizeof cases / sizeof cases[0]);
 }
@@ -161,28 +161,23 @@ TEST(tei_server_parse_errors)
 {
     struct tg_api_server_limits lim = { "example-model", 64, 3 };
     static const struct parse_case cases[] = {
-        { "{\"inputs\":", NULL, 400, 0, NULL, NULL, NULL, "Failed to parse the request body as JSON: ", 0,
-          0 },
-        { "[\"a\"]", NULL, 422, 0, NULL, NULL, NULL,
-          "Failed to deserialize the JSON body into the target type", 0, 0 },
-        { "{}", NULL, 422, 0, NULL, NULL, NULL,
-          "Failed to deserialize the JSON body into the target type: missing field `inputs`", 0, 0 },
-        { "{\"input\":\"a\"}", NULL, 422, 0, NULL, NULL, NULL, "missing field `inputs`", 0, 0 },
-        { "{\"inputs\":3}", NULL, 422, 0, NULL, NULL, NULL,
-          "inputs: data did not match any variant of untagged enum Input", 0, 0 },
-        { "{\"inputs\":null}", NULL, 422, 0, NULL, NULL, NULL, "untagged enum Input", 0, 0 },
-        { "{\"inputs\":[\"a\",{}]}", NULL, 422, 0, NULL, NULL, NULL, "untagged enum Input", 0, 0 },
-        { "{\"inputs\":[101,102]}", NULL, 422, 0, NULL, NULL, NULL,
-          "token inputs are not supported by this placeholder server", 0, 0 },
-        { "{\"inputs\":[\"a\",[101]]}", NULL, 422, 0, NULL, NULL, NULL, "token inputs are not supported", 0,
-          0 },
-        { "{\"inputs\":\"a\",\"normalize\":\"yes\"}", NULL, 422, 0, NULL, NULL, NULL,
-          "normalize: expected a boolean", 0, 0 },
-        { "{\"inputs\":\"a\",\"truncate\":1}", NULL, 422, 0, NULL, NULL, NULL, "truncate: expected a boolean",
-          0, 0 },
-        { "{\"inputs\":[]}", NULL, 413, 0, NULL, NULL, NULL, "`inputs` cannot be empty", 0, 0 },
-        { "{\"inputs\":\"\"}", NULL, 413, 0, NULL, NULL, NULL, "`inputs` cannot be empty", 0, 0 },
-        { "{\"inputs\":[\"a\",\"\"]}", NULL, 413, 0, NULL, NULL, NULL, "`inputs` cannot be empty", 0, 0 },
+        { "{\"inputs\":", .status = 400, .msg = "Failed to parse the request body as JSON: " },
+        { "[\"a\"]", .status = 422, .msg = "Failed to deserialize the JSON body into the target type" },
+        { "{}", .status = 422,
+          .msg = "Failed to deserialize the JSON body into the target type: missing field `inputs`" },
+        { "{\"input\":\"a\"}", .status = 422, .msg = "missing field `inputs`" },
+        { "{\"inputs\":3}", .status = 422,
+          .msg = "inputs: data did not match any variant of untagged enum Input" },
+        { "{\"inputs\":null}", .status = 422, .msg = "untagged enum Input" },
+        { "{\"inputs\":[\"a\",{}]}", .status = 422, .msg = "untagged enum Input" },
+        { "{\"inputs\":[101,102]}", .status = 422,
+          .msg = "token inputs are not supported by this placeholder server" },
+        { "{\"inputs\":[\"a\",[101]]}", .status = 422, .msg = "token inputs are not supported" },
+        { "{\"inputs\":\"a\",\"normalize\":\"yes\"}", .status = 422, .msg = "normalize: expected a boolean" },
+        { "{\"inputs\":\"a\",\"truncate\":1}", .status = 422, .msg = "truncate: expected a boolean" },
+        { "{\"inputs\":[]}", .status = 413, .msg = "`inputs` cannot be empty" },
+        { "{\"inputs\":\"\"}", .status = 413, .msg = "`inputs` cannot be empty" },
+        { "{\"inputs\":[\"a\",\"\"]}", .status = 413, .msg = "`inputs` cannot be empty" },
     };
     check_server_parses(tei(), &lim, cases, sizeof cases / sizeof cases[0]);
 }
