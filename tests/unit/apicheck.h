@@ -11,6 +11,7 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "core/hash.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -79,8 +80,9 @@ APICHECK_FN void outs_free(struct outs *o)
 
 /* What the tailgate dialect yields for n (1: unbatched "input", else the
  * first n of a batch of 4) vectors of dim values: its server's answer, split
- * by its client, into *o (emptied first; o->n < n when a step failed).  The
- * caller frees it with outs_free(). */
+ * by its client, into *o (emptied first; o->n < n when a step failed), each
+ * output checked to hash as its canonical text's SHA-256.  The caller frees
+ * it with outs_free(). */
 APICHECK_FN void tailgate_outputs(const double *vecs, size_t n, size_t dim, struct outs *o)
 {
     const struct tg_api *t = tg_api_find("tailgate");
@@ -99,6 +101,11 @@ APICHECK_FN void tailgate_outputs(const double *vecs, size_t n, size_t dim, stru
     char why[200];
     if (t->server_write(&b, &r, vecs, dim) == 0)
         t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
+    for (size_t k = 0; k < o->n; k++) { /* the reference hashes as its text */
+        char hex[TG_SHA256_HEX_LEN + 1];
+        tg_sha256_hex(o->canon[k], strlen(o->canon[k]), hex);
+        CHECK_STR_EQ(hex, o->hex[k]);
+    }
     tg_buf_free(&b);
     tg_api_request_free(&r);
 }
@@ -168,8 +175,9 @@ APICHECK_FN void check_lines(const struct tg_api *a, const struct line_case *cas
 }
 
 /* A response body split for n inputs (batched or not): rc; on 0, n outputs
- * whose first two canonical texts are out0/out1 (NULL: not checked); else a
- * reason holding why and no output. */
+ * whose first two canonical texts are out0/out1 (NULL: not checked), each
+ * hashed as its canonical text's SHA-256; else a reason holding why and no
+ * output. */
 struct split_case {
     const char *body;
     bool batched;
@@ -194,6 +202,11 @@ APICHECK_FN void check_splits(const struct tg_api *a, const struct split_case *c
                 CHECK_STR_EQ(c->out0, o.canon[0]);
             if (o.n > 1 && c->out1)
                 CHECK_STR_EQ(c->out1, o.canon[1]);
+            for (size_t k = 0; k < o.n; k++) {
+                char hex[TG_SHA256_HEX_LEN + 1];
+                tg_sha256_hex(o.canon[k], strlen(o.canon[k]), hex);
+                CHECK_STR_EQ(hex, o.hex[k]);
+            }
         } else {
             CHECK(why_has_prefix(a, why));
             if (!c->why || !strstr(why, c->why))
