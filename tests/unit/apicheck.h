@@ -115,12 +115,14 @@ APICHECK_FN void tailgate_outputs(const double *vecs, size_t n, size_t dim, stru
  * them ("  ^ kserve-v2 split case 3: <input>"), the checks printing both
  * sides.  Reasons of failures must start with the dialect's name. */
 
-/* A case that failed checks since `before`: say which, under its checks. */
+/* A case that failed checks since `before`: say which, under its checks,
+ * with what the step said (got: its reason or message; NULL: none). */
 APICHECK_FN void case_failed(int before, const struct tg_api *a, const char *what, size_t i,
-                             const char *input)
+                             const char *input, const char *got)
 {
     if (tg_test_failed_checks != before)
-        fprintf(stderr, "  ^ %s %s case %zu: %.300s\n", a->name, what, i, input);
+        fprintf(stderr, "  ^ %s %s case %zu: %.300s%s%s%s\n", a->name, what, i, input,
+                got ? " (said \"" : "", got ? got : "", got ? "\")" : "");
 }
 
 APICHECK_FN int why_has_prefix(const struct tg_api *a, const char *why)
@@ -131,8 +133,8 @@ APICHECK_FN int why_has_prefix(const struct tg_api *a, const char *why)
 
 /* A payload line: parse_line gives rc; on 0 the group, item (and its length)
  * and model (NULL: the body names none), else a reason holding why and no
- * line.  Every
- * proper prefix of the line is refused too (TG_EPARSE: no JSON object). */
+ * line.  Every proper prefix of the line is refused too (TG_EPARSE: no JSON
+ * object). */
 struct line_case {
     const char *line;
     int rc;
@@ -166,11 +168,18 @@ APICHECK_FN void check_lines(const struct tg_api *a, const struct line_case *cas
             CHECK(l.group == NULL && l.item == NULL);
         }
         for (size_t k = 0; k + 1 < strlen(c->line); k++) {
+            int pbefore = tg_test_failed_checks;
             struct tg_api_line p = { 0 };
-            CHECK_INT_EQ(TG_EPARSE, a->parse_line(c->line, k, &p, why, sizeof why));
-            CHECK(why_has_prefix(a, why));
+            char pwhy[256] = "";
+            CHECK_INT_EQ(TG_EPARSE, a->parse_line(c->line, k, &p, pwhy, sizeof pwhy));
+            CHECK(why_has_prefix(a, pwhy));
+            if (tg_test_failed_checks != pbefore) { /* one failing prefix is enough to read */
+                fprintf(stderr, "  ^ its first %zu bytes (said \"%s\")\n", k, pwhy);
+                tg_api_line_free(&p);
+                break;
+            }
         }
-        case_failed(before, a, "line", i, c->line);
+        case_failed(before, a, "line", i, c->line, why);
     }
 }
 
@@ -214,7 +223,7 @@ APICHECK_FN void check_splits(const struct tg_api *a, const struct split_case *c
             CHECK_UINT_EQ(0, o.n);
         }
         outs_free(&o);
-        case_failed(before, a, "split", i, c->body);
+        case_failed(before, a, "split", i, c->body, why);
     }
 }
 
@@ -234,7 +243,7 @@ APICHECK_FN void check_routes(const struct tg_api *a, const struct route_case *c
         CHECK_INT_EQ(cases[i].kind, a->server_route(cases[i].path, model, sizeof model));
         if (cases[i].model)
             CHECK_STR_EQ(cases[i].model, model);
-        case_failed(before, a, "route", i, cases[i].path);
+        case_failed(before, a, "route", i, cases[i].path, NULL);
     }
 }
 
@@ -286,8 +295,8 @@ APICHECK_FN void check_server_parses(const struct tg_api *a, const struct tg_api
             CHECK_UINT_EQ(c->max_batch, e.max_batch);
             tg_buf_free(&b);
         }
+        case_failed(before, a, "server_parse", i, c->body, r.message);
         tg_api_request_free(&r);
-        case_failed(before, a, "server_parse", i, c->body);
     }
 }
 
