@@ -14,6 +14,8 @@
 #include "core/buf.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "apicheck.h"
+#include "checkstr.h"
 
 #include <jansson.h>
 
@@ -399,24 +401,6 @@ TEST(chat_canon_text)
 
 /* ---- non-streaming answers -------------------------------------------------------- */
 
-struct one_out {
-    size_t n;
-    char canon[512];
-    char hex[65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct one_out *o = ctx;
-    if (i != o->n || len >= sizeof o->canon)
-        return TG_ERANGE;
-    memcpy(o->canon, c, len);
-    o->canon[len] = '\0';
-    snprintf(o->hex, sizeof o->hex, "%s", hex);
-    o->n++;
-    return 0;
-}
-
 TEST(chat_read_text_and_split)
 {
     static const struct {
@@ -478,32 +462,34 @@ TEST(chat_read_text_and_split)
             CHECK_INT_EQ(cases[i].tokens, tokens);
         }
         /* split gives the canonical text of the same output */
-        struct one_out o = { 0 };
+        struct outs o = { 0 };
         char why2[200] = "";
         CHECK_INT_EQ(cases[i].rc, a->split(body, strlen(body), false, 1, collect, &o, why2, sizeof why2));
         if (!rc) {
             struct tg_buf canon = TG_BUF_INIT(0);
             CHECK_INT_EQ(0, tg_api_canon_text(&canon, text.data, text.len));
             CHECK_UINT_EQ(1, o.n);
-            CHECK_STR_EQ(canon.data, o.canon);
+            CHECK_STR_EQ(canon.data, o.canon[0]);
             char hex[TG_SHA256_HEX_LEN + 1];
             tg_sha256_hex(canon.data, canon.len, hex);
-            CHECK_STR_EQ(hex, o.hex);
+            CHECK_STR_EQ(hex, o.hex[0]);
             tg_buf_free(&canon);
         } else {
             CHECK_STR_EQ(why, why2);
         }
         if (tg_test_failed_checks != before)
             fprintf(stderr, "  case %zu: %s\n", i, body);
+        outs_free(&o);
         tg_buf_free(&text);
     }
     /* not batchable: a request holds one output */
-    struct one_out o = { 0 };
+    struct outs o = { 0 };
     char why[200];
     const char *body = "{\"choices\":[{\"index\":0,\"text\":\"a\"}]}";
     CHECK_INT_EQ(TG_EMISMATCH, cmpl()->split(body, strlen(body), true, 2, collect, &o, why, sizeof why));
-    CHECK(strstr(why, "not batchable") != NULL);
+    CHECK_STR_HAS("not batchable", why);
     CHECK_INT_EQ(0, cmpl()->split(body, strlen(body), true, 1, collect, &o, why, sizeof why));
+    outs_free(&o);
 }
 
 /* ---- payload lines --------------------------------------------------------------- */
@@ -876,13 +862,14 @@ static void round_trip(const struct tg_api *a, const char *const *pieces, const 
     tg_buf_free(&again);
     struct tg_buf body = TG_BUF_INIT(0), canon = TG_BUF_INIT(0);
     CHECK_INT_EQ(0, a->server_complete(&body, &g, whole.data, whole.len));
-    struct one_out o = { 0 };
+    struct outs o = { 0 };
     char why[200] = "";
     CHECK_INT_EQ(0, a->split(body.data, body.len, false, 1, collect, &o, why, sizeof why));
     CHECK_INT_EQ(0, tg_api_canon_text(&canon, text.data, text.len));
-    CHECK_STR_EQ(canon.data, o.canon);
+    CHECK_STR_EQ(canon.data, o.canon[0]);
     if (tg_test_failed_checks != before)
         fprintf(stderr, "  %s: wire %s\n", a->name, wire.data);
+    outs_free(&o);
     tg_buf_free(&wire);
     tg_buf_free(&whole);
     tg_buf_free(&text);
@@ -929,10 +916,11 @@ TEST(chat_round_trip_invalid_utf8)
         CHECK_INT_EQ(0, tg_api_canon_text(&c2, raw, sizeof raw - 1));
         CHECK_STR_EQ(c2.data, c1.data);
         CHECK_INT_EQ(0, a->server_complete(&body, &g, raw, sizeof raw - 1));
-        struct one_out o = { 0 };
+        struct outs o = { 0 };
         char why[200];
         CHECK_INT_EQ(0, a->split(body.data, body.len, false, 1, collect, &o, why, sizeof why));
-        CHECK_STR_EQ(c2.data, o.canon);
+        CHECK_STR_EQ(c2.data, o.canon[0]);
+        outs_free(&o);
         tg_buf_free(&wire);
         tg_buf_free(&text);
         tg_buf_free(&c1);

@@ -9,57 +9,9 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 TEST_MAIN()
-
-/* tests/data/api/<name>, read whole (NUL-terminated); NULL when missing. */
-static char *fixture(const char *name, size_t *len)
-{
-    const char *root = getenv("TG_ROOT");
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/api/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot open %s\n", path);
-        return NULL;
-    }
-    struct tg_buf b = TG_BUF_INIT(0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (tg_buf_append(&b, chunk, n))
-            break;
-    fclose(f);
-    if (!b.data)
-        tg_buf_puts(&b, "");
-    *len = b.len;
-    return b.data;
-}
-
-/* Outputs of a split, as strdup'ed canonical texts. */
-struct outs {
-    size_t n;
-    char *canon[8];
-    char hex[8][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= 8 || i != o->n)
-        return TG_ERANGE;
-    o->canon[i] = strndup(c, len);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
-
-static void outs_free(struct outs *o)
-{
-    for (size_t i = 0; i < o->n; i++)
-        free(o->canon[i]);
-    memset(o, 0, sizeof *o);
-}
 
 static const struct tg_api *kserve(void)
 {
@@ -73,62 +25,38 @@ static const struct tg_api *kserve(void)
 
 TEST(line_table)
 {
-    static const struct {
-        const char *line;
-        int rc;
-        const char *group, *item; /* rc 0 */
-        const char *why;          /* rc != 0: a substring of the reason */
-    } cases[] = {
+    static const struct line_case cases[] = {
         { "{\"id\":\"a\",\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"hi\"]}]}", 0,
-          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1]}]}", "[[\"hi\"]]", NULL },
+          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1]}]}", "[[\"hi\"]]", NULL,
+          NULL },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1,1],\"datatype\":\"BYTES\",\"data\":[[\"hi\"]]}]}", 0,
-          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1,1]}]}", "[[\"hi\"]]", NULL },
+          "{\"inputs\":[{\"datatype\":\"BYTES\",\"name\":\"text\",\"shape\":[1,1]}]}", "[[\"hi\"]]", NULL,
+          NULL },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[0.5,1.5,-2],"
           "\"parameters\":{\"p\":1}}],\"parameters\":{\"q\":\"r\"}}", 0,
           "{\"inputs\":[{\"datatype\":\"FP32\",\"name\":\"x\",\"parameters\":{\"p\":1},\"shape\":[1,3]}],"
-          "\"parameters\":{\"q\":\"r\"}}", "[[0.5,1.5,-2]]", NULL },
+          "\"parameters\":{\"q\":\"r\"}}", "[[0.5,1.5,-2]]", NULL, NULL },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[4],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\",\"c\",\"d\"]}]}",
-          TG_EPARSE, NULL, NULL, "kserve-v2: inputs[0] \"text\" has shape [4]" },
+          TG_EPARSE, .why = "kserve-v2: inputs[0] \"text\" has shape [4]" },
         { "{\"inputs\":[{\"name\":\"a\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]},"
-          "{\"name\":\"b\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}",
-          TG_EPARSE, NULL, NULL, "inputs[1] \"b\" has shape [2,2]" },
+          "{\"name\":\"b\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3,4]}]}", TG_EPARSE,
+          .why = "inputs[1] \"b\" has shape [2,2]" },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,3],\"datatype\":\"FP32\",\"data\":[1,2]}]}", TG_EPARSE,
-          NULL, NULL, "inputs[0] \"x\" has shape [1,3] (3 elements) but \"data\" holds 2" },
+          .why = "inputs[0] \"x\" has shape [1,3] (3 elements) but \"data\" holds 2" },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":\"1\",\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE,
-          NULL, NULL, "inputs[0] \"x\": \"shape\"" },
+          .why = "inputs[0] \"x\": \"shape\"" },
         { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1,-1],\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE,
-          NULL, NULL, "\"shape\" is not an array of integers >= 0" },
-        { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"datatype\":\"FP32\"}]}", TG_EPARSE, NULL, NULL,
-          "inputs[0] \"x\" has no \"data\" array" },
-        { "{\"inputs\":[{\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE, NULL, NULL,
-          "inputs[0] is not a tensor object" },
-        { "{\"inputs\":[]}", TG_EPARSE, NULL, NULL, "non-empty array \"inputs\"" },
-        { "{\"model\":\"m\",\"input\":\"hello\"}", TG_EPARSE, NULL, NULL, "\"inputs\"" },
-        { "[1,2]", TG_EPARSE, NULL, NULL, "\"inputs\"" },
-        { "not json", TG_EPARSE, NULL, NULL, "kserve-v2: not JSON" },
+          .why = "\"shape\" is not an array of integers >= 0" },
+        { "{\"inputs\":[{\"name\":\"x\",\"shape\":[1],\"datatype\":\"FP32\"}]}", TG_EPARSE,
+          .why = "inputs[0] \"x\" has no \"data\" array" },
+        { "{\"inputs\":[{\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", TG_EPARSE,
+          .why = "inputs[0] is not a tensor object" },
+        { "{\"inputs\":[]}", TG_EPARSE, .why = "non-empty array \"inputs\"" },
+        { "{\"model\":\"m\",\"input\":\"hello\"}", TG_EPARSE, .why = "\"inputs\"" },
+        { "[1,2]", TG_EPARSE, .why = "\"inputs\"" },
+        { "not json", TG_EPARSE, .why = "kserve-v2: not JSON" },
     };
-    const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[256] = "";
-        int rc = a->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_STR_EQ(cases[i].group, l.group);
-            CHECK_STR_EQ(cases[i].item, l.item);
-            CHECK_UINT_EQ(strlen(l.item), l.item_len);
-            CHECK(l.model == NULL);
-            tg_api_line_free(&l);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        /* Every proper prefix of a JSON object is not one. */
-        for (size_t k = 0; k + 1 < strlen(cases[i].line); k++) {
-            memset(&l, 0, sizeof l);
-            CHECK_INT_EQ(TG_EPARSE, a->parse_line(cases[i].line, k, &l, why, sizeof why));
-            CHECK(strstr(why, "kserve-v2: ") == why);
-        }
-    }
+    check_lines(kserve(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(fixture_lines)
@@ -263,14 +191,7 @@ TEST(split_multi_output_objects)
 
 TEST(split_table)
 {
-    static const struct {
-        const char *body;
-        bool batched;
-        size_t n;
-        int rc;
-        const char *out0, *out1; /* rc 0 */
-        const char *why;         /* rc != 0 */
-    } cases[] = {
+    static const struct split_case cases[] = {
         /* rank 1: each row is a single value */
         { "{\"outputs\":[{\"name\":\"y\",\"shape\":[2],\"datatype\":\"FP32\",\"data\":[3.5,4]}]}", true, 2, 0,
           "3.5", "4", NULL },
@@ -284,52 +205,33 @@ TEST(split_table)
         /* a name is needed only to key several outputs */
         { "{\"outputs\":[{\"shape\":[1,2],\"datatype\":\"FP32\",\"data\":[1,2]}]}", false, 1, 0, "[1,2]", NULL, NULL },
         { "{\"outputs\":[{\"name\":\"e\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}", true, 2,
-          TG_EMISMATCH, NULL, NULL, "kserve-v2: outputs[0] \"e\" has shape [2,2] (4 elements) but \"data\" holds 3" },
+          TG_EMISMATCH,
+          .why = "kserve-v2: outputs[0] \"e\" has shape [2,2] (4 elements) but \"data\" holds 3" },
         { "{\"outputs\":[{\"name\":\"e\",\"shape\":[2,2],\"datatype\":\"FP32\",\"data\":[1,2,3,4]},"
-          "{\"name\":\"f\",\"shape\":[3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}", true, 2,
-          TG_EMISMATCH, NULL, NULL, "kserve-v2: outputs[1] \"f\" has shape [3] but the request had 2 inputs" },
+          "{\"name\":\"f\",\"shape\":[3],\"datatype\":\"FP32\",\"data\":[1,2,3]}]}", true, 2, TG_EMISMATCH,
+          .why = "kserve-v2: outputs[1] \"f\" has shape [3] but the request had 2 inputs" },
         { "{\"outputs\":[{\"name\":\"e\",\"shape\":[1],\"data\":[1]},{\"name\":\"e\",\"shape\":[1],\"data\":[2]}]}",
-          false, 1, TG_EMISMATCH, NULL, NULL, "outputs[1] repeats the name \"e\"" },
-        { "{\"outputs\":[{\"name\":\"e\",\"shape\":[1],\"data\":[1]},{\"shape\":[1],\"data\":[2]}]}",
-          false, 1, TG_EMISMATCH, NULL, NULL, "outputs[1] has no string \"name\"" },
-        { "{\"outputs\":[{\"name\":\"e\",\"shape\":[1,2]}]}", false, 1, TG_EMISMATCH, NULL, NULL,
-          "outputs[0] \"e\" has no \"data\" array" },
-        { "{\"outputs\":[{\"name\":\"e\",\"data\":[1]}]}", false, 1, TG_EMISMATCH, NULL, NULL,
-          "outputs[0] has no \"shape\"" },
-        { "{\"outputs\":[]}", false, 1, TG_EMISMATCH, NULL, NULL, "kserve-v2: response has no non-empty array \"outputs\"" },
-        { "{\"error\":\"x\"}", true, 2, TG_EMISMATCH, NULL, NULL, "\"outputs\"" },
-        { "[]", true, 2, TG_EMISMATCH, NULL, NULL, "\"outputs\"" },
-        { "{\"outputs\":", true, 2, TG_EPARSE, NULL, NULL, "kserve-v2: response body is not JSON" },
+          false, 1, TG_EMISMATCH, .why = "outputs[1] repeats the name \"e\"" },
+        { "{\"outputs\":[{\"name\":\"e\",\"shape\":[1],\"data\":[1]},{\"shape\":[1],\"data\":[2]}]}", false,
+          1, TG_EMISMATCH, .why = "outputs[1] has no string \"name\"" },
+        { "{\"outputs\":[{\"name\":\"e\",\"shape\":[1,2]}]}", false, 1, TG_EMISMATCH,
+          .why = "outputs[0] \"e\" has no \"data\" array" },
+        { "{\"outputs\":[{\"name\":\"e\",\"data\":[1]}]}", false, 1, TG_EMISMATCH,
+          .why = "outputs[0] has no \"shape\"" },
+        { "{\"outputs\":[]}", false, 1, TG_EMISMATCH,
+          .why = "kserve-v2: response has no non-empty array \"outputs\"" },
+        { "{\"error\":\"x\"}", true, 2, TG_EMISMATCH, .why = "\"outputs\"" },
+        { "[]", true, 2, TG_EMISMATCH, .why = "\"outputs\"" },
+        { "{\"outputs\":", true, 2, TG_EPARSE, .why = "kserve-v2: response body is not JSON" },
     };
-    const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[256] = "";
-        int rc = a->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect, &o,
-                          why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_UINT_EQ(cases[i].n, o.n);
-            if (o.n > 0)
-                CHECK_STR_EQ(cases[i].out0, o.canon[0]);
-            if (o.n > 1)
-                CHECK_STR_EQ(cases[i].out1, o.canon[1]);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        outs_free(&o);
-    }
+    check_splits(kserve(), cases, sizeof cases / sizeof cases[0]);
 }
 
 /* ---- server side ----------------------------------------------------------------- */
 
 TEST(server_routes)
 {
-    static const struct {
-        const char *path;
-        enum tg_api_route kind;
-        const char *model;
-    } cases[] = {
+    static const struct route_case cases[] = {
         { "/v2/models/example-model/infer", TG_API_ROUTE_INFER, "example-model" },
         { "/v2/models/example-model/versions/1/infer", TG_API_ROUTE_INFER, "example-model" },
         { "/v2/health/ready", TG_API_ROUTE_HEALTH, "" },
@@ -348,11 +250,7 @@ TEST(server_routes)
         { "/v1/infer", TG_API_ROUTE_NONE, "" },
     };
     const struct tg_api *a = kserve();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char model[64] = "junk";
-        CHECK_INT_EQ(cases[i].kind, a->server_route(cases[i].path, model, sizeof model));
-        CHECK_STR_EQ(cases[i].model, model);
-    }
+    check_routes(a, cases, sizeof cases / sizeof cases[0]);
     char tiny[4];
     CHECK_INT_EQ(TG_API_ROUTE_NONE, a->server_route("/v2/models/example-model/infer", tiny, sizeof tiny));
     char p[128], model[64];
@@ -365,78 +263,50 @@ TEST(server_routes)
 
 TEST(server_parse_table)
 {
-    static const struct {
-        const char *body, *path_model;
-        int status;
-        size_t n;
-        const char *t0, *t1, *id; /* status 200 */
-        const char *msg;          /* else a substring */
-    } cases[] = {
+    static const struct parse_case cases[] = {
         { "{\"id\":\"r1\",\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 200, 2, "a", "b", "r1", NULL },
+          "example-model", 200, 2, "a", "b", "r1", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2,1],\"datatype\":\"BYTES\",\"data\":[[\"a\"],[\"b\"]]}]}",
-          "example-model", 200, 2, "a", "b", "", NULL },
+          "example-model", 200, 2, "a", "b", "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2,1],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 200, 2, "a", "b", "", NULL },
+          "example-model", 200, 2, "a", "b", "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"t\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"only\"]}],"
-          "\"outputs\":[{\"name\":\"embedding\"}]}", "example-model", 200, 1, "only", NULL, "", NULL },
+          "\"outputs\":[{\"name\":\"embedding\"}]}", "example-model", 200, 1, "only", NULL, "", NULL, 0, 0 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[5],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "inference request batch-size must be <= 4 for 'example-model'" },
+          .path_model = "example-model", .status = 400,
+          .msg = "inference request batch-size must be <= 4 for 'example-model'", .max_batch = 4 },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}",
-          "other", 404, 0, NULL, NULL, NULL, "Request for unknown model: 'other' is not found" },
+          .path_model = "other", .status = 404, .msg = "Request for unknown model: 'other' is not found" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"a\"]}]}",
-          "", 404, 0, NULL, NULL, NULL, "unknown model" },
-        { "{\"inputs\":[", "example-model", 400, 0, NULL, NULL, NULL, "malformed JSON" },
-        { "[]", "example-model", 400, 0, NULL, NULL, NULL, "must be a JSON object" },
-        { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}", "example-model",
-          400, 0, NULL, NULL, NULL, "data-type is 'FP32', but model 'example-model' expects 'BYTES'" },
+          .path_model = "", .status = 404, .msg = "unknown model" },
+        { "{\"inputs\":[", .path_model = "example-model", .status = 400, .msg = "malformed JSON" },
+        { "[]", .path_model = "example-model", .status = 400, .msg = "must be a JSON object" },
+        { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"FP32\",\"data\":[1]}]}",
+          .path_model = "example-model", .status = 400,
+          .msg = "data-type is 'FP32', but model 'example-model' expects 'BYTES'" },
         { "{\"inputs\":[{\"name\":\"a\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"x\"]},"
-          "{\"name\":\"b\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"y\"]}]}", "example-model", 400, 0,
-          NULL, NULL, NULL, "expected 1 inputs but got 2 inputs for model 'example-model'" },
+          "{\"name\":\"b\",\"shape\":[1],\"datatype\":\"BYTES\",\"data\":[\"y\"]}]}",
+          .path_model = "example-model", .status = 400,
+          .msg = "expected 1 inputs but got 2 inputs for model 'example-model'" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1,2],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "unexpected shape for input 'text'" },
+          .path_model = "example-model", .status = 400, .msg = "unexpected shape for input 'text'" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[3],\"datatype\":\"BYTES\",\"data\":[\"a\",\"b\"]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "has 3 elements but \"data\" holds 2" },
+          .path_model = "example-model", .status = 400, .msg = "has 3 elements but \"data\" holds 2" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[2],\"datatype\":\"BYTES\",\"data\":[\"a\",2]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "data[1] must be a string" },
+          .path_model = "example-model", .status = 400, .msg = "data[1] must be a string" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[0],\"datatype\":\"BYTES\",\"data\":[]}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "has no elements" },
+          .path_model = "example-model", .status = 400, .msg = "has no elements" },
         { "{\"inputs\":[{\"name\":\"text\",\"shape\":[1],\"datatype\":\"BYTES\"}]}",
-          "example-model", 400, 0, NULL, NULL, NULL, "no \"data\" array" },
-        { "{\"id\":7,\"inputs\":[]}", "example-model", 400, 0, NULL, NULL, NULL, "\"id\" must be a string" },
-        { "{\"inputs\":{}}", "example-model", 400, 0, NULL, NULL, NULL, "\"inputs\"" },
-        { "{\"inputs\":[7]}", "example-model", 400, 0, NULL, NULL, NULL, "inputs[0] must be a tensor object" },
+          .path_model = "example-model", .status = 400, .msg = "no \"data\" array" },
+        { "{\"id\":7,\"inputs\":[]}", .path_model = "example-model", .status = 400,
+          .msg = "\"id\" must be a string" },
+        { "{\"inputs\":{}}", .path_model = "example-model", .status = 400, .msg = "\"inputs\"" },
+        { "{\"inputs\":[7]}", .path_model = "example-model", .status = 400,
+          .msg = "inputs[0] must be a tensor object" },
     };
     const struct tg_api *a = kserve();
     struct tg_api_server_limits lim = { "example-model", 4, 2 };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = a->server_parse(cases[i].body, strlen(cases[i].body), cases[i].path_model, &lim, &r);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (cases[i].status == 200) {
-            CHECK_INT_EQ(0, rc);
-            CHECK_UINT_EQ(cases[i].n, r.n);
-            CHECK_STR_EQ("example-model", r.model);
-            CHECK_STR_EQ(cases[i].id, r.id);
-            if (r.n > 0)
-                CHECK_MEM_EQ(cases[i].t0, strlen(cases[i].t0), r.texts[0].data, r.texts[0].len);
-            if (r.n > 1)
-                CHECK_MEM_EQ(cases[i].t1, strlen(cases[i].t1), r.texts[1].data, r.texts[1].len);
-        } else {
-            CHECK(rc < 0);
-            if (!strstr(r.message, cases[i].msg))
-                TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-            /* every error answer is {"error":…} the generic reader reads back */
-            struct tg_buf b = TG_BUF_INIT(0);
-            CHECK_INT_EQ(0, a->server_error(&b, r.status, r.message));
-            struct tg_api_error e;
-            tg_api_read_error(a, r.status, b.data, b.len, &e);
-            CHECK_STR_EQ(r.message, e.message);
-            CHECK_UINT_EQ(strstr(r.message, "batch-size") ? 4 : 0, e.max_batch);
-            tg_buf_free(&b);
-        }
-        tg_api_request_free(&r);
-    }
+    check_server_parses(a, &lim, cases, sizeof cases / sizeof cases[0]);
     /* the spec's own request example: two inputs, not BYTES */
     size_t len;
     char *s = fixture("kserve_spec_request.json", &len);

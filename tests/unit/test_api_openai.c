@@ -10,29 +10,11 @@
 #include "api/internal.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 #include <stdint.h>
 
 TEST_MAIN()
-
-#define MAXOUT 8
-
-struct outs {
-    size_t n;
-    char canon[MAXOUT][512];
-    char hex[MAXOUT][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= MAXOUT || i != o->n)
-        return TG_ERANGE;
-    snprintf(o->canon[i], sizeof o->canon[i], "%.*s", (int)len, c);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
 
 static const struct tg_api *oa(void) { return tg_api_find("openai-embeddings"); }
 
@@ -47,30 +29,6 @@ static void put_b64(struct tg_buf *b, const float *v, size_t n)
             raw[4 * i + (size_t)k] = (unsigned char)(w >> (8 * k));
     }
     tg_api_base64_put(b, raw, n * 4);
-}
-
-/* What the tailgate dialect yields for the same vectors: its server's
- * answer, split by its client. */
-static void tailgate_outputs(const double *vecs, size_t n, size_t dim, struct outs *o)
-{
-    const struct tg_api *t = tg_api_find("tailgate");
-    struct tg_api_server_limits lim = { "example-model", 64, dim };
-    struct tg_api_request r;
-    const char *one = "{\"model\":\"example-model\",\"input\":\"a\"}";
-    const char *many = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",\"c\",\"d\"]}";
-    const char *body = n == 1 ? one : many;
-    memset(o, 0, sizeof *o);
-    if (t->server_parse(body, strlen(body), "", &lim, &r) != 0 || r.n < n) {
-        tg_api_request_free(&r);
-        return;
-    }
-    r.n = n;
-    struct tg_buf b = TG_BUF_INIT(0);
-    char why[200];
-    if (t->server_write(&b, &r, vecs, dim) == 0)
-        t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
-    tg_buf_free(&b);
-    tg_api_request_free(&r);
 }
 
 /* ---- client: payload lines ---------------------------------------------------- */
@@ -91,65 +49,47 @@ TEST(openai_table)
 
 TEST(openai_parse_line_accepts)
 {
-    static const struct { const char *line, *item, *group, *model; } cases[] = {
+    static const struct line_case cases[] = {
         /* the API reference's request example */
         { "{\"input\":\"The food was delicious and the waiter...\",\"model\":\"text-embedding-ada-002\","
-          "\"encoding_format\":\"float\"}",
-          "\"The food was delicious and the waiter...\"",
-          "{\"encoding_format\":\"float\",\"model\":\"text-embedding-ada-002\"}", "text-embedding-ada-002" },
+          "\"encoding_format\":\"float\"}", 0,
+          "{\"encoding_format\":\"float\",\"model\":\"text-embedding-ada-002\"}",
+          "\"The food was delicious and the waiter...\"", NULL, "text-embedding-ada-002" },
         { "{\"model\":\"text-embedding-3-small\",\"input\":\"hi\",\"dimensions\":256,\"user\":\"user-1234\"}",
-          "\"hi\"", "{\"dimensions\":256,\"model\":\"text-embedding-3-small\",\"user\":\"user-1234\"}",
-          "text-embedding-3-small" },
+          0, "{\"dimensions\":256,\"model\":\"text-embedding-3-small\",\"user\":\"user-1234\"}", "\"hi\"",
+          NULL, "text-embedding-3-small" },
         /* one tokenized input */
-        { "{\"model\":\"m\",\"input\":[1820,25,4]}", "[1820,25,4]", "{\"model\":\"m\"}", "m" },
-        { "{\"model\":\"m\",\"input\":\"\\u00e9\\n\",\"encoding_format\":\"base64\"}", "\"\xc3\xa9\\n\"",
-          "{\"encoding_format\":\"base64\",\"model\":\"m\"}", "m" },
+        { "{\"model\":\"m\",\"input\":[1820,25,4]}", 0, "{\"model\":\"m\"}", "[1820,25,4]", NULL, "m" },
+        { "{\"model\":\"m\",\"input\":\"\\u00e9\\n\",\"encoding_format\":\"base64\"}", 0,
+          "{\"encoding_format\":\"base64\",\"model\":\"m\"}", "\"\xc3\xa9\\n\"", NULL, "m" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[200] = "";
-        int rc = oa()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(0, rc);
-        if (rc) {
-            fprintf(stderr, "  case %zu: %s\n", i, why);
-            continue;
-        }
-        CHECK_STR_EQ(cases[i].item, l.item);
-        CHECK_UINT_EQ(strlen(cases[i].item), l.item_len);
-        CHECK_STR_EQ(cases[i].group, l.group);
-        CHECK_STR_EQ(cases[i].model, l.model);
-        tg_api_line_free(&l);
-    }
+    check_lines(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_parse_line_refuses)
 {
-    static const struct { const char *line, *why; } cases[] = {
-        { "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}", "already a batch (\"input\" is an array of 2 inputs)" },
-        { "{\"model\":\"m\",\"input\":[\"a\"]}", "already a batch (\"input\"" },
-        { "{\"model\":\"m\",\"input\":[[1,2],[3]]}", "already a batch (\"input\"" },
-        { "{\"model\":\"m\",\"input\":[]}", "\"input\" is an empty array" },
-        { "{\"model\":\"m\",\"input\":[1,\"a\"]}", "\"input\"[1] is not an integer token id" },
-        { "{\"model\":\"m\",\"input\":[1,2.5]}", "\"input\"[1] is not an integer token id" },
-        { "{\"model\":\"m\",\"input\":3}", "\"input\" must be a string or an array of integer token ids" },
-        { "{\"model\":\"m\",\"input\":null}", "\"input\" must be a string" },
-        { "{\"input\":\"x\"}", "a string \"model\" and an \"input\"" },
-        { "{\"model\":1,\"input\":\"x\"}", "a string \"model\"" },
-        { "{\"model\":\"m\"}", "an \"input\"" },
-        { "\"input\"", "not an object" },
-        { "[\"model\",\"input\"]", "not an object" },
-        { "not json", "not JSON" },
-        { "", "not JSON" },
+    static const struct line_case cases[] = {
+        { "{\"model\":\"m\",\"input\":[\"a\",\"b\"]}", TG_EPARSE,
+          .why = "already a batch (\"input\" is an array of 2 inputs)" },
+        { "{\"model\":\"m\",\"input\":[\"a\"]}", TG_EPARSE, .why = "already a batch (\"input\"" },
+        { "{\"model\":\"m\",\"input\":[[1,2],[3]]}", TG_EPARSE, .why = "already a batch (\"input\"" },
+        { "{\"model\":\"m\",\"input\":[]}", TG_EPARSE, .why = "\"input\" is an empty array" },
+        { "{\"model\":\"m\",\"input\":[1,\"a\"]}", TG_EPARSE,
+          .why = "\"input\"[1] is not an integer token id" },
+        { "{\"model\":\"m\",\"input\":[1,2.5]}", TG_EPARSE,
+          .why = "\"input\"[1] is not an integer token id" },
+        { "{\"model\":\"m\",\"input\":3}", TG_EPARSE,
+          .why = "\"input\" must be a string or an array of integer token ids" },
+        { "{\"model\":\"m\",\"input\":null}", TG_EPARSE, .why = "\"input\" must be a string" },
+        { "{\"input\":\"x\"}", TG_EPARSE, .why = "a string \"model\" and an \"input\"" },
+        { "{\"model\":1,\"input\":\"x\"}", TG_EPARSE, .why = "a string \"model\"" },
+        { "{\"model\":\"m\"}", TG_EPARSE, .why = "an \"input\"" },
+        { "\"input\"", TG_EPARSE, .why = "not an object" },
+        { "[\"model\",\"input\"]", TG_EPARSE, .why = "not an object" },
+        { "not json", TG_EPARSE, .why = "not JSON" },
+        { "", TG_EPARSE, .why = "not JSON" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l = { 0 };
-        char why[200] = "";
-        CHECK_INT_EQ(TG_EPARSE, oa()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why));
-        CHECK(strstr(why, "openai-embeddings: ") == why);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        CHECK(l.group == NULL && l.item == NULL);
-    }
+    check_lines(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_build_batch_keeps_every_field)
@@ -210,9 +150,10 @@ TEST(openai_split_docs_example)
     CHECK_STR_EQ(want.data, o.canon[0]);
     CHECK_STR_EQ("[0.00230642548,-0.00932729244,-0.00288422219]", o.canon[0]);
     /* the same answer to a batch of one */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, oa()->split(body, strlen(body), true, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(want.data, o.canon[0]);
+    outs_free(&o);
     tg_buf_free(&want);
 }
 
@@ -242,6 +183,9 @@ TEST(openai_split_float_equals_base64)
     CHECK_UINT_EQ(1, t.n);
     CHECK_STR_EQ(t.canon[0], a.canon[0]);
     CHECK_STR_EQ(t.hex[0], b.hex[0]);
+    outs_free(&a);
+    outs_free(&b);
+    outs_free(&t);
     tg_buf_free(&fl);
     tg_buf_free(&b64);
 }
@@ -264,13 +208,14 @@ TEST(openai_split_matches_by_index)
     CHECK_STR_EQ("[1,-2]", o.canon[1]);
     CHECK_STR_EQ("[3]", o.canon[2]);
     /* unbatched with several entries: one output, the list in index order */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, oa()->split(body.data, body.len, false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[[0.5,0.25],[1,-2],[3]]", o.canon[0]);
     struct tg_buf c = TG_BUF_INIT(0);
     CHECK_INT_EQ(0, tg_api_canon_json(&c, "[[0.5,0.25],[1.0,-2],[3]]", 25));
     CHECK_STR_EQ(c.data, o.canon[0]);
+    outs_free(&o);
     tg_buf_free(&c);
     tg_buf_free(&body);
 }
@@ -278,59 +223,55 @@ TEST(openai_split_matches_by_index)
 TEST(openai_split_failures)
 {
 #define E(i, v) "{\"object\":\"embedding\",\"index\":" #i ",\"embedding\":" v "}"
-    static const struct { const char *body; bool batched; size_t n; int rc; const char *why; } cases[] = {
-        { "{\"object\":\"list\"}", false, 1, TG_EMISMATCH, "openai-embeddings: response has no \"data\"" },
-        { "[[0.5]]", true, 1, TG_EMISMATCH, "openai-embeddings: response has no \"data\"" },
-        { "{\"data\":{}}", false, 1, TG_EMISMATCH, "openai-embeddings: \"data\" is not an array" },
-        { "{\"data\":[]}", false, 1, TG_EMISMATCH, "openai-embeddings: \"data\" is empty" },
+    static const struct split_case cases[] = {
+        { "{\"object\":\"list\"}", false, 1, TG_EMISMATCH,
+          .why = "openai-embeddings: response has no \"data\"" },
+        { "[[0.5]]", true, 1, TG_EMISMATCH, .why = "openai-embeddings: response has no \"data\"" },
+        { "{\"data\":{}}", false, 1, TG_EMISMATCH, .why = "openai-embeddings: \"data\" is not an array" },
+        { "{\"data\":[]}", false, 1, TG_EMISMATCH, .why = "openai-embeddings: \"data\" is empty" },
         { "{\"data\":[" E(0, "[1]") "," E(1, "[2]") "]}", true, 3, TG_EMISMATCH,
-          "openai-embeddings: \"data\" has 2 entries for 3 inputs" },
-        { "{\"data\":[" E(0, "[1]") "]}", true, 2, TG_EMISMATCH, "\"data\" has 1 entries for 2 inputs" },
+          .why = "openai-embeddings: \"data\" has 2 entries for 3 inputs" },
+        { "{\"data\":[" E(0, "[1]") "]}", true, 2, TG_EMISMATCH,
+          .why = "\"data\" has 1 entries for 2 inputs" },
         { "{\"data\":[" E(0, "[1]") "," E(0, "[2]") "]}", true, 2, TG_EMISMATCH,
-          "openai-embeddings: index 1 missing (index 0 appears twice)" },
-        { "{\"data\":[" E(1, "[1]") "," E(1, "[2]") ",{\"embedding\":[3],\"index\":0}]}", true, 3, TG_EMISMATCH,
-          "openai-embeddings: index 2 missing (index 1 appears twice)" },
+          .why = "openai-embeddings: index 1 missing (index 0 appears twice)" },
+        { "{\"data\":[" E(1, "[1]") "," E(1, "[2]") ",{\"embedding\":[3],\"index\":0}]}", true, 3,
+          TG_EMISMATCH, .why = "openai-embeddings: index 2 missing (index 1 appears twice)" },
         { "{\"data\":[" E(0, "[1]") ",{\"embedding\":[2]}]}", true, 2, TG_EMISMATCH,
-          "openai-embeddings: data[1] has no integer \"index\"" },
+          .why = "openai-embeddings: data[1] has no integer \"index\"" },
         { "{\"data\":[" E(0, "[1]") ",{\"index\":\"1\",\"embedding\":[2]}]}", true, 2, TG_EMISMATCH,
-          "data[1] has no integer \"index\"" },
+          .why = "data[1] has no integer \"index\"" },
         { "{\"data\":[" E(0, "[1]") "," E(5, "[2]") "]}", true, 2, TG_EMISMATCH,
-          "openai-embeddings: data[1].index 5 is out of range (2 entries)" },
-        { "{\"data\":[" E(-1, "[1]") "]}", false, 1, TG_EMISMATCH, "data[0].index -1 is out of range" },
+          .why = "openai-embeddings: data[1].index 5 is out of range (2 entries)" },
+        { "{\"data\":[" E(-1, "[1]") "]}", false, 1, TG_EMISMATCH,
+          .why = "data[0].index -1 is out of range" },
         { "{\"data\":[{\"object\":\"embedding\",\"index\":0}]}", false, 1, TG_EMISMATCH,
-          "openai-embeddings: data[0] has no \"embedding\"" },
-        { "{\"data\":[7]}", false, 1, TG_EMISMATCH, "openai-embeddings: data[0] is not an object" },
+          .why = "openai-embeddings: data[0] has no \"embedding\"" },
+        { "{\"data\":[7]}", false, 1, TG_EMISMATCH, .why = "openai-embeddings: data[0] is not an object" },
         { "{\"data\":[" E(0, "[1,\"x\"]") "]}", false, 1, TG_EMISMATCH,
-          "openai-embeddings: data[0].embedding[1] is not a number" },
+          .why = "openai-embeddings: data[0].embedding[1] is not a number" },
         { "{\"data\":[" E(0, "{}") "]}", false, 1, TG_EMISMATCH,
-          "openai-embeddings: data[0].embedding is neither an array of numbers nor a base64 string" },
+          .why = "openai-embeddings: data[0].embedding is neither an array of numbers nor a base64 string" },
         { "{\"data\":[" E(0, "\"AAAA\"") "]}", false, 1, TG_EMISMATCH,
-          "openai-embeddings: data[0].embedding: 3 base64 bytes are not whole float32 values" },
-        { "{\"data\":[" E(0, "\"AAA\"") "]}", false, 1, TG_EMISMATCH, "data[0].embedding is not base64" },
-        { "{\"data\":[" E(0, "\"!!!!\"") "]}", false, 1, TG_EMISMATCH, "data[0].embedding is not base64" },
-        { "{\"data\":[", false, 1, TG_EPARSE, "openai-embeddings: response body is not JSON" },
-        { "", false, 1, TG_EPARSE, "openai-embeddings: response body is not JSON" },
+          .why = "openai-embeddings: data[0].embedding: 3 base64 bytes are not whole float32 values" },
+        { "{\"data\":[" E(0, "\"AAA\"") "]}", false, 1, TG_EMISMATCH,
+          .why = "data[0].embedding is not base64" },
+        { "{\"data\":[" E(0, "\"!!!!\"") "]}", false, 1, TG_EMISMATCH,
+          .why = "data[0].embedding is not base64" },
+        { "{\"data\":[", false, 1, TG_EPARSE, .why = "openai-embeddings: response body is not JSON" },
+        { "", false, 1, TG_EPARSE, .why = "openai-embeddings: response body is not JSON" },
     };
 #undef E
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[200] = "";
-        int rc = oa()->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect,
-                             &o, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        CHECK(strstr(why, "openai-embeddings: ") == why);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        CHECK_UINT_EQ(0, o.n);
-    }
+    check_splits(oa(), cases, sizeof cases / sizeof cases[0]);
     /* an empty base64 string is an empty vector, not an error */
     const char *empty = "{\"data\":[{\"index\":0,\"embedding\":\"\"}]}";
     struct outs o = { 0 };
     char why[200] = "";
     CHECK_INT_EQ(0, oa()->split(empty, strlen(empty), false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ("[]", o.canon[0]);
+    outs_free(&o);
     /* the callback's code stops the split and is returned */
-    o = (struct outs){ .n = 5 };
+    o.n = 5;
     const char *two = "{\"data\":[{\"index\":0,\"embedding\":[1]},{\"index\":1,\"embedding\":[2]}]}";
     CHECK_INT_EQ(TG_ERANGE, oa()->split(two, strlen(two), true, 2, collect, &o, why, sizeof why));
 }
@@ -339,52 +280,54 @@ TEST(openai_split_failures)
 
 TEST(openai_server_route)
 {
-    char model[64] = "";
-    CHECK_INT_EQ(TG_API_ROUTE_INFER, oa()->server_route("/v1/embeddings", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_METADATA, oa()->server_route("/v1/models", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/health", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/embed", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, oa()->server_route("/v1/embeddings/x", model, sizeof model));
+    static const struct route_case cases[] = {
+        { "/v1/embeddings", TG_API_ROUTE_INFER, NULL },
+        { "/v1/models", TG_API_ROUTE_METADATA, NULL },
+        { "/health", TG_API_ROUTE_NONE, NULL },
+        { "/embed", TG_API_ROUTE_NONE, NULL },
+        { "/v1/embeddings/x", TG_API_ROUTE_NONE, NULL },
+    };
+    check_routes(oa(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(openai_server_parse_errors)
 {
     struct tg_api_server_limits lim = { "example-model", 4, 3 };
-    static const struct { const char *body; int status; const char *msg; } cases[] = {
-        { "{\"model\":", 400, "We could not parse the JSON body of your request" },
-        { "[]", 400, "must be a JSON object" },
-        { "{\"input\":\"a\"}", 400, "you must provide a model parameter" },
-        { "{\"model\":null,\"input\":\"a\"}", 400, "you must provide a model parameter" },
-        { "{\"model\":3,\"input\":\"a\"}", 400, "'model' must be a string" },
-        { "{\"model\":\"example-model\"}", 400, "'input' is a required property" },
-        { "{\"model\":\"example-model\",\"input\":\"\"}", 400, "'input' cannot be an empty string" },
-        { "{\"model\":\"example-model\",\"input\":[]}", 400, "'input' must not be an empty array" },
-        { "{\"model\":\"example-model\",\"input\":3}", 400, "'input' must be a string or an array of strings" },
-        { "{\"model\":\"example-model\",\"input\":[1,2]}", 400,
-          "token inputs are not supported by this placeholder server" },
-        { "{\"model\":\"example-model\",\"input\":[[1,2]]}", 400, "token inputs are not supported" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",3.5]}", 400, "input[1] must be a string" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",\"\"]}", 400, "'input'[1] cannot be an empty string" },
-        { "{\"model\":\"example-model\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", 400,
-          "'input' must have at most 4 items (got 5)" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":\"int8\"}", 400,
-          "'encoding_format' must be \"float\" or \"base64\"" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":1}", 400, "'encoding_format'" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":8}", 400,
-          "'dimensions' must be 3 for this model" },
-        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":\"3\"}", 400, "'dimensions'" },
-        { "{\"model\":\"text-embedding-3-small\",\"input\":\"a\"}", 404,
-          "The model `text-embedding-3-small` does not exist or you do not have access to it." },
+    static const struct parse_case cases[] = {
+        { "{\"model\":", .status = 400, .msg = "We could not parse the JSON body of your request" },
+        { "[]", .status = 400, .msg = "must be a JSON object" },
+        { "{\"input\":\"a\"}", .status = 400, .msg = "you must provide a model parameter" },
+        { "{\"model\":null,\"input\":\"a\"}", .status = 400, .msg = "you must provide a model parameter" },
+        { "{\"model\":3,\"input\":\"a\"}", .status = 400, .msg = "'model' must be a string" },
+        { "{\"model\":\"example-model\"}", .status = 400, .msg = "'input' is a required property" },
+        { "{\"model\":\"example-model\",\"input\":\"\"}", .status = 400,
+          .msg = "'input' cannot be an empty string" },
+        { "{\"model\":\"example-model\",\"input\":[]}", .status = 400,
+          .msg = "'input' must not be an empty array" },
+        { "{\"model\":\"example-model\",\"input\":3}", .status = 400,
+          .msg = "'input' must be a string or an array of strings" },
+        { "{\"model\":\"example-model\",\"input\":[1,2]}", .status = 400,
+          .msg = "token inputs are not supported by this placeholder server" },
+        { "{\"model\":\"example-model\",\"input\":[[1,2]]}", .status = 400,
+          .msg = "token inputs are not supported" },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",3.5]}", .status = 400,
+          .msg = "input[1] must be a string" },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",\"\"]}", .status = 400,
+          .msg = "'input'[1] cannot be an empty string" },
+        { "{\"model\":\"example-model\",\"input\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", .status = 400,
+          .msg = "'input' must have at most 4 items (got 5)", .max_batch = 4 },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":\"int8\"}", .status = 400,
+          .msg = "'encoding_format' must be \"float\" or \"base64\"" },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"encoding_format\":1}", .status = 400,
+          .msg = "'encoding_format'" },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":8}", .status = 400,
+          .msg = "'dimensions' must be 3 for this model" },
+        { "{\"model\":\"example-model\",\"input\":\"a\",\"dimensions\":\"3\"}", .status = 400,
+          .msg = "'dimensions'" },
+        { "{\"model\":\"text-embedding-3-small\",\"input\":\"a\"}", .status = 404,
+          .msg = "The model `text-embedding-3-small` does not exist or you do not have access to it." },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = oa()->server_parse(cases[i].body, strlen(cases[i].body), "", &lim, &r);
-        CHECK(rc < 0);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (!strstr(r.message, cases[i].msg))
-            TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-        tg_api_request_free(&r);
-    }
+    check_server_parses(oa(), &lim, cases, sizeof cases / sizeof cases[0]);
 }
 
 /* The limit the server names can be read back by the client's error reader. */
@@ -512,6 +455,7 @@ TEST(openai_server_round_trip)
             CHECK_STR_EQ(t.canon[i], o.canon[i]);
             CHECK_STR_EQ(t.hex[i], o.hex[i]);
         }
+        outs_free(&o);
         tg_buf_free(&b);
         tg_api_request_free(&r);
     }
@@ -528,6 +472,9 @@ TEST(openai_server_round_trip)
     CHECK_INT_EQ(0, oa()->split(b.data, b.len, false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(t1.canon[0], o.canon[0]);
     CHECK_STR_EQ(t1.hex[0], o.hex[0]);
+    outs_free(&o);
+    outs_free(&t1);
+    outs_free(&t);
     tg_buf_free(&b);
     tg_api_request_free(&r);
 }

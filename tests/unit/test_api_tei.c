@@ -10,52 +10,11 @@
 #include "api/internal.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 TEST_MAIN()
 
-#define MAXOUT 8
-
-struct outs {
-    size_t n;
-    char canon[MAXOUT][512];
-    char hex[MAXOUT][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= MAXOUT || i != o->n)
-        return TG_ERANGE;
-    snprintf(o->canon[i], sizeof o->canon[i], "%.*s", (int)len, c);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
-
 static const struct tg_api *tei(void) { return tg_api_find("tei"); }
-
-/* What the tailgate dialect yields for the same vectors. */
-static void tailgate_outputs(const double *vecs, size_t n, size_t dim, struct outs *o)
-{
-    const struct tg_api *t = tg_api_find("tailgate");
-    struct tg_api_server_limits lim = { "example-model", 64, dim };
-    struct tg_api_request r;
-    const char *one = "{\"model\":\"example-model\",\"input\":\"a\"}";
-    const char *many = "{\"model\":\"example-model\",\"inputs\":[\"a\",\"b\",\"c\",\"d\"]}";
-    const char *body = n == 1 ? one : many;
-    memset(o, 0, sizeof *o);
-    if (t->server_parse(body, strlen(body), "", &lim, &r) != 0 || r.n < n) {
-        tg_api_request_free(&r);
-        return;
-    }
-    r.n = n;
-    struct tg_buf b = TG_BUF_INIT(0);
-    char why[200];
-    if (t->server_write(&b, &r, vecs, dim) == 0)
-        t->split(b.data, b.len, n > 1, n, collect, o, why, sizeof why);
-    tg_buf_free(&b);
-    tg_api_request_free(&r);
-}
 
 TEST(tei_table)
 {
@@ -79,54 +38,36 @@ TEST(tei_table)
 
 TEST(tei_parse_line_accepts)
 {
-    static const struct { const char *line, *item, *group; } cases[] = {
+    static const struct line_case cases[] = {
         /* the README's example */
-        { "{\"inputs\":\"What is Deep Learning?\"}", "\"What is Deep Learning?\"", "{}" },
+        { "{\"inputs\":\"What is Deep Learning?\"}", 0, "{}", "\"What is Deep Learning?\"", NULL, NULL },
         { "{\"inputs\":\"x\",\"normalize\":false,\"truncate\":true,\"truncation_direction\":\"Left\","
-          "\"prompt_name\":\"query\"}",
-          "\"x\"", "{\"normalize\":false,\"prompt_name\":\"query\",\"truncate\":true,\"truncation_direction\":\"Left\"}" },
+          "\"prompt_name\":\"query\"}", 0,
+          "{\"normalize\":false,\"prompt_name\":\"query\",\"truncate\":true,\"truncation_direction\":\"Left\"}", "\"x\"", NULL, NULL },
         /* one tokenized input (InputType::Ids) */
-        { "{\"inputs\":[101,2054,2003,102]}", "[101,2054,2003,102]", "{}" },
+        { "{\"inputs\":[101,2054,2003,102]}", 0, "{}", "[101,2054,2003,102]", NULL, NULL },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[200] = "";
-        int rc = tei()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(0, rc);
-        if (rc) {
-            fprintf(stderr, "  case %zu: %s\n", i, why);
-            continue;
-        }
-        CHECK_STR_EQ(cases[i].item, l.item);
-        CHECK_UINT_EQ(strlen(cases[i].item), l.item_len);
-        CHECK_STR_EQ(cases[i].group, l.group);
-        CHECK(l.model == NULL); /* TEI serves one model; the body names none */
-        tg_api_line_free(&l);
-    }
+    /* model NULL: TEI serves one model; the body names none */
+    check_lines(tei(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(tei_parse_line_refuses)
 {
-    static const struct { const char *line, *why; } cases[] = {
-        { "{\"inputs\":[\"a\",\"b\"]}", "already a batch (\"inputs\" is an array of 2 inputs)" },
-        { "{\"inputs\":[\"a\"]}", "already a batch" },
-        { "{\"inputs\":[[101,102],[7]]}", "already a batch" },
-        { "{\"inputs\":[]}", "\"inputs\" is an empty array" },
-        { "{\"inputs\":[1,\"a\"]}", "\"inputs\"[1] is not an integer token id" },
-        { "{\"inputs\":3}", "\"inputs\" must be a string or an array of integer token ids" },
-        { "{\"inputs\":{\"text\":\"a\"}}", "\"inputs\" must be a string" },
-        { "{\"input\":\"a\"}", "not an object with \"inputs\"" },
-        { "\"inputs\"", "not an object with \"inputs\"" },
-        { "{", "not JSON" },
+    static const struct line_case cases[] = {
+        { "{\"inputs\":[\"a\",\"b\"]}", TG_EPARSE,
+          .why = "already a batch (\"inputs\" is an array of 2 inputs)" },
+        { "{\"inputs\":[\"a\"]}", TG_EPARSE, .why = "already a batch" },
+        { "{\"inputs\":[[101,102],[7]]}", TG_EPARSE, .why = "already a batch" },
+        { "{\"inputs\":[]}", TG_EPARSE, .why = "\"inputs\" is an empty array" },
+        { "{\"inputs\":[1,\"a\"]}", TG_EPARSE, .why = "\"inputs\"[1] is not an integer token id" },
+        { "{\"inputs\":3}", TG_EPARSE,
+          .why = "\"inputs\" must be a string or an array of integer token ids" },
+        { "{\"inputs\":{\"text\":\"a\"}}", TG_EPARSE, .why = "\"inputs\" must be a string" },
+        { "{\"input\":\"a\"}", TG_EPARSE, .why = "not an object with \"inputs\"" },
+        { "\"inputs\"", TG_EPARSE, .why = "not an object with \"inputs\"" },
+        { "{", TG_EPARSE, .why = "not JSON" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l = { 0 };
-        char why[200] = "";
-        CHECK_INT_EQ(TG_EPARSE, tei()->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why));
-        CHECK(strstr(why, "tei: ") == why);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-    }
+    check_lines(tei(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(tei_build_batch_keeps_every_field)
@@ -165,91 +106,80 @@ TEST(tei_split)
     CHECK_INT_EQ(0, tei()->split(docs, strlen(docs), false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[0,1,2]", o.canon[0]);
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(docs, strlen(docs), true, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ("[0,1,2]", o.canon[0]);
 
     const char *two = "[[0.5,0.25],[1.0,-0.0]]";
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(two, strlen(two), true, 2, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(2, o.n);
     CHECK_STR_EQ("[0.5,0.25]", o.canon[0]);
     CHECK_STR_EQ("[1,0]", o.canon[1]);
     /* unbatched with several: one output, the whole list */
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(two, strlen(two), false, 1, collect, &o, why, sizeof why));
     CHECK_UINT_EQ(1, o.n);
     CHECK_STR_EQ("[[0.5,0.25],[1,0]]", o.canon[0]);
+    outs_free(&o);
 }
 
 TEST(tei_split_failures)
 {
-    static const struct { const char *body; bool batched; size_t n; int rc; const char *why; } cases[] = {
-        { "[[1],[2]]", true, 3, TG_EMISMATCH, "tei: response is not an array of 3 embeddings" },
-        { "[[1]]", true, 2, TG_EMISMATCH, "tei: response is not an array of 2 embeddings" },
+    static const struct split_case cases[] = {
+        { "[[1],[2]]", true, 3, TG_EMISMATCH, .why = "tei: response is not an array of 3 embeddings" },
+        { "[[1]]", true, 2, TG_EMISMATCH, .why = "tei: response is not an array of 2 embeddings" },
         { "{\"error\":\"x\",\"error_type\":\"backend\"}", true, 2, TG_EMISMATCH,
-          "tei: response is not an array of 2 embeddings" },
-        { "{\"embeddings\":[[1]]}", false, 1, TG_EMISMATCH, "tei: response is not an array of 1 embeddings" },
-        { "[]", false, 1, TG_EMISMATCH, "tei: response is an empty array" },
-        { "[0.5,0.25]", false, 1, TG_EMISMATCH, "tei: response[0] is not an array of numbers" },
-        { "[[1],\"x\"]", true, 2, TG_EMISMATCH, "tei: response[1] is not an array of numbers" },
-        { "[[1,null]]", false, 1, TG_EMISMATCH, "tei: response[0][1] is not a number" },
-        { "[[1,", false, 1, TG_EPARSE, "tei: response body is not JSON" },
-        { "", true, 1, TG_EPARSE, "tei: response body is not JSON" },
+          .why = "tei: response is not an array of 2 embeddings" },
+        { "{\"embeddings\":[[1]]}", false, 1, TG_EMISMATCH,
+          .why = "tei: response is not an array of 1 embeddings" },
+        { "[]", false, 1, TG_EMISMATCH, .why = "tei: response is an empty array" },
+        { "[0.5,0.25]", false, 1, TG_EMISMATCH, .why = "tei: response[0] is not an array of numbers" },
+        { "[[1],\"x\"]", true, 2, TG_EMISMATCH, .why = "tei: response[1] is not an array of numbers" },
+        { "[[1,null]]", false, 1, TG_EMISMATCH, .why = "tei: response[0][1] is not a number" },
+        { "[[1,", false, 1, TG_EPARSE, .why = "tei: response body is not JSON" },
+        { "", true, 1, TG_EPARSE, .why = "tei: response body is not JSON" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[200] = "";
-        int rc = tei()->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect,
-                              &o, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (!strstr(why, cases[i].why))
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        CHECK(strstr(why, "tei: ") == why);
-        CHECK_UINT_EQ(0, o.n);
-    }
+    check_splits(tei(), cases, sizeof cases / sizeof cases[0]);
 }
 
 /* ---- server side ---------------------------------------------------------------- */
 
 TEST(tei_server_route)
 {
-    char model[64] = "";
-    CHECK_INT_EQ(TG_API_ROUTE_INFER, tei()->server_route("/embed", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_HEALTH, tei()->server_route("/health", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_METADATA, tei()->server_route("/info", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, tei()->server_route("/v1/embeddings", model, sizeof model));
-    CHECK_INT_EQ(TG_API_ROUTE_NONE, tei()->server_route("/embed_all", model, sizeof model));
+    static const struct route_case cases[] = {
+        { "/embed", TG_API_ROUTE_INFER, NULL },
+        { "/health", TG_API_ROUTE_HEALTH, NULL },
+        { "/info", TG_API_ROUTE_METADATA, NULL },
+        { "/v1/embeddings", TG_API_ROUTE_NONE, NULL },
+        { "/embed_all", TG_API_ROUTE_NONE, NULL },
+    };
+    check_routes(tei(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(tei_server_parse_errors)
 {
     struct tg_api_server_limits lim = { "example-model", 64, 3 };
-    static const struct { const char *body; int status; const char *msg; } cases[] = {
-        { "{\"inputs\":", 400, "Failed to parse the request body as JSON: " },
-        { "[\"a\"]", 422, "Failed to deserialize the JSON body into the target type" },
-        { "{}", 422, "Failed to deserialize the JSON body into the target type: missing field `inputs`" },
-        { "{\"input\":\"a\"}", 422, "missing field `inputs`" },
-        { "{\"inputs\":3}", 422, "inputs: data did not match any variant of untagged enum Input" },
-        { "{\"inputs\":null}", 422, "untagged enum Input" },
-        { "{\"inputs\":[\"a\",{}]}", 422, "untagged enum Input" },
-        { "{\"inputs\":[101,102]}", 422, "token inputs are not supported by this placeholder server" },
-        { "{\"inputs\":[\"a\",[101]]}", 422, "token inputs are not supported" },
-        { "{\"inputs\":\"a\",\"normalize\":\"yes\"}", 422, "normalize: expected a boolean" },
-        { "{\"inputs\":\"a\",\"truncate\":1}", 422, "truncate: expected a boolean" },
-        { "{\"inputs\":[]}", 413, "`inputs` cannot be empty" },
-        { "{\"inputs\":\"\"}", 413, "`inputs` cannot be empty" },
-        { "{\"inputs\":[\"a\",\"\"]}", 413, "`inputs` cannot be empty" },
+    static const struct parse_case cases[] = {
+        { "{\"inputs\":", .status = 400, .msg = "Failed to parse the request body as JSON: " },
+        { "[\"a\"]", .status = 422, .msg = "Failed to deserialize the JSON body into the target type" },
+        { "{}", .status = 422,
+          .msg = "Failed to deserialize the JSON body into the target type: missing field `inputs`" },
+        { "{\"input\":\"a\"}", .status = 422, .msg = "missing field `inputs`" },
+        { "{\"inputs\":3}", .status = 422,
+          .msg = "inputs: data did not match any variant of untagged enum Input" },
+        { "{\"inputs\":null}", .status = 422, .msg = "untagged enum Input" },
+        { "{\"inputs\":[\"a\",{}]}", .status = 422, .msg = "untagged enum Input" },
+        { "{\"inputs\":[101,102]}", .status = 422,
+          .msg = "token inputs are not supported by this placeholder server" },
+        { "{\"inputs\":[\"a\",[101]]}", .status = 422, .msg = "token inputs are not supported" },
+        { "{\"inputs\":\"a\",\"normalize\":\"yes\"}", .status = 422, .msg = "normalize: expected a boolean" },
+        { "{\"inputs\":\"a\",\"truncate\":1}", .status = 422, .msg = "truncate: expected a boolean" },
+        { "{\"inputs\":[]}", .status = 413, .msg = "`inputs` cannot be empty" },
+        { "{\"inputs\":\"\"}", .status = 413, .msg = "`inputs` cannot be empty" },
+        { "{\"inputs\":[\"a\",\"\"]}", .status = 413, .msg = "`inputs` cannot be empty" },
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = tei()->server_parse(cases[i].body, strlen(cases[i].body), "", &lim, &r);
-        CHECK(rc < 0);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (!strstr(r.message, cases[i].msg))
-            TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-        tg_api_request_free(&r);
-    }
+    check_server_parses(tei(), &lim, cases, sizeof cases / sizeof cases[0]);
 }
 
 /* Over the batch limit (TEI's 32 or the server's smaller one): 413 with TEI's
@@ -367,10 +297,13 @@ TEST(tei_server_round_trip)
     b = (struct tg_buf)TG_BUF_INIT(0);
     CHECK_INT_EQ(0, tei()->server_write(&b, &r, v, 3));
     CHECK_STR_EQ("[[0.50000000,-0.25000000,0.01234567]]", b.data);
-    memset(&o, 0, sizeof o);
+    outs_free(&o);
     CHECK_INT_EQ(0, tei()->split(b.data, b.len, false, 1, collect, &o, why, sizeof why));
     CHECK_STR_EQ(t1.canon[0], o.canon[0]);
     CHECK_STR_EQ(t1.hex[0], o.hex[0]);
+    outs_free(&o);
+    outs_free(&t1);
+    outs_free(&t);
     tg_buf_free(&b);
     tg_api_request_free(&r);
 }

@@ -10,56 +10,9 @@
 #include "api/api.h"
 #include "core/buf.h"
 #include "core/error.h"
+#include "apicheck.h"
 
 TEST_MAIN()
-
-/* tests/data/api/<name>, read whole (NUL-terminated); NULL when missing. */
-static char *fixture(const char *name, size_t *len)
-{
-    const char *root = getenv("TG_ROOT");
-    char path[512];
-    snprintf(path, sizeof path, "%s/tests/data/api/%s", root ? root : ".", name);
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "  cannot open %s\n", path);
-        return NULL;
-    }
-    struct tg_buf b = TG_BUF_INIT(0);
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        if (tg_buf_append(&b, chunk, n))
-            break;
-    fclose(f);
-    if (!b.data)
-        tg_buf_puts(&b, "");
-    *len = b.len;
-    return b.data;
-}
-
-struct outs {
-    size_t n;
-    char *canon[8];
-    char hex[8][65];
-};
-
-static int collect(void *ctx, size_t i, const char *c, size_t len, const char *hex)
-{
-    struct outs *o = ctx;
-    if (i >= 8 || i != o->n)
-        return TG_ERANGE;
-    o->canon[i] = strndup(c, len);
-    snprintf(o->hex[i], sizeof o->hex[i], "%s", hex);
-    o->n++;
-    return 0;
-}
-
-static void outs_free(struct outs *o)
-{
-    for (size_t i = 0; i < o->n; i++)
-        free(o->canon[i]);
-    memset(o, 0, sizeof *o);
-}
 
 static const struct tg_api *tfs(void)
 {
@@ -73,45 +26,23 @@ static const struct tg_api *tfs(void)
 
 TEST(line_table)
 {
-    static const struct {
-        const char *line;
-        int rc;
-        const char *group, *item; /* rc 0 */
-        const char *why;          /* rc != 0 */
-    } cases[] = {
-        { "{\"instances\":[\"hello\"]}", 0, "{}", "\"hello\"", NULL },
+    static const struct line_case cases[] = {
+        { "{\"instances\":[\"hello\"]}", 0, "{}", "\"hello\"", NULL, NULL },
         { "{\"signature_name\":\"serving_default\",\"instances\":[[1,2.5]]}", 0,
-          "{\"signature_name\":\"serving_default\"}", "[1,2.5]", NULL },
-        { "{\"instances\":[{\"text\":\"a\",\"lang\":\"en\"}]}", 0, "{}", "{\"lang\":\"en\",\"text\":\"a\"}", NULL },
-        { "{\"instances\":[\"a\",\"b\"]}", TG_EPARSE, NULL, NULL,
-          "tfserving: \"instances\" holds 2 instances; a payload line holds exactly one" },
-        { "{\"instances\":[]}", TG_EPARSE, NULL, NULL, "holds 0 instances" },
-        { "{\"instances\":\"hello\"}", TG_EPARSE, NULL, NULL, "an array \"instances\"" },
-        { "{\"inputs\":[\"hello\"]}", TG_EPARSE, NULL, NULL, "tfserving: columnar \"inputs\" cannot be batched" },
-        { "{\"inputs\":{\"a\":[1]},\"instances\":[1]}", TG_EPARSE, NULL, NULL, "columnar \"inputs\"" },
-        { "{\"model\":\"m\",\"input\":\"x\"}", TG_EPARSE, NULL, NULL, "\"instances\"" },
-        { "[\"x\"]", TG_EPARSE, NULL, NULL, "\"instances\"" },
-        { "{\"instances\":[1", TG_EPARSE, NULL, NULL, "tfserving: not JSON" },
+          "{\"signature_name\":\"serving_default\"}", "[1,2.5]", NULL, NULL },
+        { "{\"instances\":[{\"text\":\"a\",\"lang\":\"en\"}]}", 0, "{}", "{\"lang\":\"en\",\"text\":\"a\"}",
+          NULL, NULL },
+        { "{\"instances\":[\"a\",\"b\"]}", TG_EPARSE,
+          .why = "tfserving: \"instances\" holds 2 instances; a payload line holds exactly one" },
+        { "{\"instances\":[]}", TG_EPARSE, .why = "holds 0 instances" },
+        { "{\"instances\":\"hello\"}", TG_EPARSE, .why = "an array \"instances\"" },
+        { "{\"inputs\":[\"hello\"]}", TG_EPARSE, .why = "tfserving: columnar \"inputs\" cannot be batched" },
+        { "{\"inputs\":{\"a\":[1]},\"instances\":[1]}", TG_EPARSE, .why = "columnar \"inputs\"" },
+        { "{\"model\":\"m\",\"input\":\"x\"}", TG_EPARSE, .why = "\"instances\"" },
+        { "[\"x\"]", TG_EPARSE, .why = "\"instances\"" },
+        { "{\"instances\":[1", TG_EPARSE, .why = "tfserving: not JSON" },
     };
-    const struct tg_api *a = tfs();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_line l;
-        char why[256] = "";
-        int rc = a->parse_line(cases[i].line, strlen(cases[i].line), &l, why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_STR_EQ(cases[i].group, l.group);
-            CHECK_STR_EQ(cases[i].item, l.item);
-            CHECK(l.model == NULL);
-            tg_api_line_free(&l);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        for (size_t k = 0; k + 1 < strlen(cases[i].line); k++) {
-            CHECK_INT_EQ(TG_EPARSE, a->parse_line(cases[i].line, k, &l, why, sizeof why));
-            CHECK(strstr(why, "tfserving: ") == why);
-        }
-    }
+    check_lines(tfs(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(fixture_lines_and_batch)
@@ -186,14 +117,7 @@ TEST(split_spec_example)
 
 TEST(split_table)
 {
-    static const struct {
-        const char *body;
-        bool batched;
-        size_t n;
-        int rc;
-        const char *out0, *out1;
-        const char *why;
-    } cases[] = {
+    static const struct split_case cases[] = {
         { "{\"predictions\":[[0.5,0.25],[1.0,0]]}", true, 2, 0, "[0.5,0.25]", "[1,0]", NULL },
         { "{\"predictions\":[[0.5,0.25]]}", false, 1, 0, "[0.5,0.25]", NULL, NULL },
         { "{\"predictions\":[{\"scores\":[0.1],\"label\":\"a\"},{\"label\":\"b\",\"scores\":[1]}]}", true, 2, 0,
@@ -202,31 +126,16 @@ TEST(split_table)
         /* columnar answers, for unbatched columnar lines: the value as it is */
         { "{\"outputs\":[[0.5,0.25]]}", false, 1, 0, "[[0.5,0.25]]", NULL, NULL },
         { "{\"outputs\":{\"b\":[1],\"a\":[2]}}", false, 1, 0, "{\"a\":[2],\"b\":[1]}", NULL, NULL },
-        { "{\"outputs\":[[0.5],[1]]}", true, 2, TG_EMISMATCH, NULL, NULL, "tfserving: response has columnar \"outputs\"" },
-        { "{\"predictions\":[[0.5,0.25]]}", true, 2, TG_EMISMATCH, NULL, NULL, "not an array of 2 predictions (got 1)" },
-        { "{\"predictions\":{\"a\":1}}", true, 1, TG_EMISMATCH, NULL, NULL, "not an array of 1 predictions" },
-        { "{\"error\":\"x\"}", true, 1, TG_EMISMATCH, NULL, NULL, "tfserving: response has no \"predictions\"" },
-        { "[[1]]", false, 1, TG_EMISMATCH, NULL, NULL, "no \"predictions\"" },
-        { "{\"predictions\":[", true, 1, TG_EPARSE, NULL, NULL, "tfserving: response body is not JSON" },
+        { "{\"outputs\":[[0.5],[1]]}", true, 2, TG_EMISMATCH,
+          .why = "tfserving: response has columnar \"outputs\"" },
+        { "{\"predictions\":[[0.5,0.25]]}", true, 2, TG_EMISMATCH,
+          .why = "not an array of 2 predictions (got 1)" },
+        { "{\"predictions\":{\"a\":1}}", true, 1, TG_EMISMATCH, .why = "not an array of 1 predictions" },
+        { "{\"error\":\"x\"}", true, 1, TG_EMISMATCH, .why = "tfserving: response has no \"predictions\"" },
+        { "[[1]]", false, 1, TG_EMISMATCH, .why = "no \"predictions\"" },
+        { "{\"predictions\":[", true, 1, TG_EPARSE, .why = "tfserving: response body is not JSON" },
     };
-    const struct tg_api *a = tfs();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct outs o = { 0 };
-        char why[256] = "";
-        int rc = a->split(cases[i].body, strlen(cases[i].body), cases[i].batched, cases[i].n, collect, &o,
-                          why, sizeof why);
-        CHECK_INT_EQ(cases[i].rc, rc);
-        if (rc == 0) {
-            CHECK_UINT_EQ(cases[i].n, o.n);
-            if (o.n > 0)
-                CHECK_STR_EQ(cases[i].out0, o.canon[0]);
-            if (o.n > 1)
-                CHECK_STR_EQ(cases[i].out1, o.canon[1]);
-        } else if (!strstr(why, cases[i].why)) {
-            TG_FAIL_AT("case %zu: why \"%s\" lacks \"%s\"", i, why, cases[i].why);
-        }
-        outs_free(&o);
-    }
+    check_splits(tfs(), cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(error_bodies)
@@ -259,11 +168,7 @@ TEST(error_bodies)
 
 TEST(server_routes)
 {
-    static const struct {
-        const char *path;
-        enum tg_api_route kind;
-        const char *model;
-    } cases[] = {
+    static const struct route_case cases[] = {
         { "/v1/models/example-model:predict", TG_API_ROUTE_INFER, "example-model" },
         { "/v1/models/example-model/versions/1:predict", TG_API_ROUTE_INFER, "example-model" },
         { "/v1/models/example-model/labels/stable:predict", TG_API_ROUTE_INFER, "example-model" },
@@ -281,11 +186,7 @@ TEST(server_routes)
         { "/v1/infer", TG_API_ROUTE_NONE, "" },
     };
     const struct tg_api *a = tfs();
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        char model[64] = "junk";
-        CHECK_INT_EQ(cases[i].kind, a->server_route(cases[i].path, model, sizeof model));
-        CHECK_STR_EQ(cases[i].model, model);
-    }
+    check_routes(a, cases, sizeof cases / sizeof cases[0]);
     char tiny[4], p[128], model[64];
     CHECK_INT_EQ(TG_API_ROUTE_NONE, a->server_route("/v1/models/example-model:predict", tiny, sizeof tiny));
     CHECK_INT_EQ(0, tg_api_path(a->route, "example-model", p, sizeof p));
@@ -298,61 +199,34 @@ TEST(server_routes)
 
 TEST(server_parse_table)
 {
-    static const struct {
-        const char *body, *path_model;
-        int status;
-        size_t n;
-        const char *t0, *t1;
-        const char *msg;
-    } cases[] = {
-        { "{\"instances\":[\"a\",\"b\"]}", "example-model", 200, 2, "a", "b", NULL },
-        { "{\"signature_name\":\"serving_default\",\"instances\":[\"only\"]}", "example-model", 200, 1, "only", NULL, NULL },
-        { "{\"instances\":[{\"text\":\"a\"},\"b\"]}", "example-model", 200, 2, "a", "b", NULL },
-        { "{\"instances\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", "example-model", 400, 0, NULL, NULL,
-          "Task size 5 is larger than maximum input batch size 4" },
-        { "{\"instances\":[\"a\"]}", "half", 404, 0, NULL, NULL, "Servable not found for request: Latest(half)" },
-        { "{\"instances\":[", "example-model", 400, 0, NULL, NULL, "JSON Parse error" },
-        { "\"x\"", "example-model", 400, 0, NULL, NULL, "must be a JSON object" },
-        { "{}", "example-model", 400, 0, NULL, NULL, "Missing 'instances' key" },
-        { "{\"instances\":[]}", "example-model", 400, 0, NULL, NULL, "non-empty list" },
-        { "{\"instances\":\"a\"}", "example-model", 400, 0, NULL, NULL, "non-empty list" },
-        { "{\"instances\":[\"a\",1]}", "example-model", 400, 0, NULL, NULL, "instances[1] must be a string" },
-        { "{\"instances\":[{\"text\":\"a\",\"x\":\"b\"}]}", "example-model", 400, 0, NULL, NULL,
-          "instances[0] must be a string or an object with one string field" },
-        { "{\"instances\":[{\"text\":1}]}", "example-model", 400, 0, NULL, NULL, "instances[0]" },
-        { "{\"inputs\":[\"a\"]}", "example-model", 400, 0, NULL, NULL, "not columnar 'inputs'" },
-        { "{\"inputs\":[\"a\"],\"instances\":[\"a\"]}", "example-model", 400, 0, NULL, NULL,
-          "Not both 'instances' and 'inputs'" },
+    static const struct parse_case cases[] = {
+        { "{\"instances\":[\"a\",\"b\"]}", "example-model", 200, 2, "a", "b", NULL, NULL, 0, 1 },
+        { "{\"signature_name\":\"serving_default\",\"instances\":[\"only\"]}", "example-model", 200, 1,
+          "only", NULL, NULL, NULL, 0, 1 },
+        { "{\"instances\":[{\"text\":\"a\"},\"b\"]}", "example-model", 200, 2, "a", "b", NULL, NULL, 0, 1 },
+        { "{\"instances\":[\"a\",\"b\",\"c\",\"d\",\"e\"]}", .path_model = "example-model", .status = 400,
+          .msg = "Task size 5 is larger than maximum input batch size 4", .max_batch = 4 },
+        { "{\"instances\":[\"a\"]}", .path_model = "half", .status = 404,
+          .msg = "Servable not found for request: Latest(half)" },
+        { "{\"instances\":[", .path_model = "example-model", .status = 400, .msg = "JSON Parse error" },
+        { "\"x\"", .path_model = "example-model", .status = 400, .msg = "must be a JSON object" },
+        { "{}", .path_model = "example-model", .status = 400, .msg = "Missing 'instances' key" },
+        { "{\"instances\":[]}", .path_model = "example-model", .status = 400, .msg = "non-empty list" },
+        { "{\"instances\":\"a\"}", .path_model = "example-model", .status = 400, .msg = "non-empty list" },
+        { "{\"instances\":[\"a\",1]}", .path_model = "example-model", .status = 400,
+          .msg = "instances[1] must be a string" },
+        { "{\"instances\":[{\"text\":\"a\",\"x\":\"b\"}]}", .path_model = "example-model", .status = 400,
+          .msg = "instances[0] must be a string or an object with one string field" },
+        { "{\"instances\":[{\"text\":1}]}", .path_model = "example-model", .status = 400,
+          .msg = "instances[0]" },
+        { "{\"inputs\":[\"a\"]}", .path_model = "example-model", .status = 400,
+          .msg = "not columnar 'inputs'" },
+        { "{\"inputs\":[\"a\"],\"instances\":[\"a\"]}", .path_model = "example-model", .status = 400,
+          .msg = "Not both 'instances' and 'inputs'" },
     };
     const struct tg_api *a = tfs();
     struct tg_api_server_limits lim = { "example-model", 4, 2 };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        struct tg_api_request r;
-        int rc = a->server_parse(cases[i].body, strlen(cases[i].body), cases[i].path_model, &lim, &r);
-        CHECK_INT_EQ(cases[i].status, r.status);
-        if (cases[i].status == 200) {
-            CHECK_INT_EQ(0, rc);
-            CHECK_UINT_EQ(cases[i].n, r.n);
-            CHECK(r.batched);
-            CHECK_STR_EQ("example-model", r.model);
-            if (r.n > 0)
-                CHECK_MEM_EQ(cases[i].t0, strlen(cases[i].t0), r.texts[0].data, r.texts[0].len);
-            if (r.n > 1)
-                CHECK_MEM_EQ(cases[i].t1, strlen(cases[i].t1), r.texts[1].data, r.texts[1].len);
-        } else {
-            CHECK(rc < 0);
-            if (!strstr(r.message, cases[i].msg))
-                TG_FAIL_AT("case %zu: message \"%s\" lacks \"%s\"", i, r.message, cases[i].msg);
-            struct tg_buf b = TG_BUF_INIT(0);
-            CHECK_INT_EQ(0, a->server_error(&b, r.status, r.message));
-            struct tg_api_error e;
-            tg_api_read_error(a, r.status, b.data, b.len, &e);
-            CHECK_STR_EQ(r.message, e.message);
-            CHECK_UINT_EQ(strstr(r.message, "batch size") ? 4 : 0, e.max_batch);
-            tg_buf_free(&b);
-        }
-        tg_api_request_free(&r);
-    }
+    check_server_parses(a, &lim, cases, sizeof cases / sizeof cases[0]);
 }
 
 TEST(server_write_meta_and_round_trip)

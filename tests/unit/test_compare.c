@@ -4,6 +4,7 @@
  * the comments, and the Clopper-Pearson bounds come from mpmath.
  */
 #include "test.h"
+#include "checkstr.h"
 
 #include <jansson.h>
 #include <unistd.h>
@@ -478,21 +479,25 @@ TEST(json_max_abs_diff)
     CHECK(isnan(tg_outputs_json_max_abs_diff("[1,", "[1]")));
 }
 
+/* Writes text to path; 0 or -1. */
+static int write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return -1;
+    int rc = fputs(text, f) < 0 ? -1 : 0;
+    return fclose(f) != 0 ? -1 : rc;
+}
+
 TEST(summary_missing_keys_and_bad_schema)
 {
     char dir[] = "/tmp/tg_cmp_XXXXXX";
     REQUIRE(mkdtemp(dir));
-    char p[256];
-    snprintf(p, sizeof p, "%s/requests.csv", dir);
-    FILE *f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("request_id,latency_ms,ok\n0,5,1\n", f);
-    fclose(f);
+    char csv[256], p[256];
+    snprintf(csv, sizeof csv, "%s/requests.csv", dir);
+    REQUIRE(write_text(csv, "request_id,latency_ms,ok\n0,5,1\n") == 0);
     snprintf(p, sizeof p, "%s/summary.json", dir);
-    f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("{\"schema\":\"tailgate.summary/1\",\"counts\":{\"inputs\":1}}", f);
-    fclose(f);
+    REQUIRE(write_text(p, "{\"schema\":\"tailgate.summary/1\",\"counts\":{\"inputs\":1}}") == 0);
     struct tg_side s;
     memset(&s, 0, sizeof s);
     char err[512];
@@ -501,36 +506,31 @@ TEST(summary_missing_keys_and_bad_schema)
     CHECK_STR_EQ("payload_sha256, config.concurrency, wall_time_s", s.missing);
     tg_side_free(&s);
 
-    f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("{\"schema\":\"tailgate.summary/2\"}", f);
-    fclose(f);
-    memset(&s, 0, sizeof s);
-    CHECK_INT_EQ(TG_EPARSE, tg_side_load(&s, dir, err, sizeof err));
-    CHECK(strstr(err, "schema 'tailgate.summary/2' is not tailgate.summary/1") != NULL);
-    tg_side_free(&s);
-
-    f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("{\"schema\":\"tailgate.summary/1\",\"counts\":{\"inputs\":3}}", f);
-    fclose(f);
-    memset(&s, 0, sizeof s);
-    CHECK_INT_EQ(TG_EMISMATCH, tg_side_load(&s, dir, err, sizeof err));
-    CHECK(strstr(err, "counts.inputs is 3 but requests.csv has 1 rows") != NULL);
-    tg_side_free(&s);
-
-    f = fopen(p, "w");
-    REQUIRE(f);
-    fputs("{\"schema\": oops}", f);
-    fclose(f);
-    memset(&s, 0, sizeof s);
-    CHECK_INT_EQ(TG_EPARSE, tg_side_load(&s, dir, err, sizeof err));
-    CHECK(strstr(err, "summary.json:1: ") != NULL);
-    tg_side_free(&s);
+    static const struct {
+        const char *summary;
+        int rc;
+        const char *err; /* a substring of the reason */
+    } bad[] = {
+        { "{\"schema\":\"tailgate.summary/2\"}", TG_EPARSE,
+          "schema 'tailgate.summary/2' is not tailgate.summary/1" },
+        { "{\"schema\":\"tailgate.summary/1\",\"counts\":{\"inputs\":3}}", TG_EMISMATCH,
+          "counts.inputs is 3 but requests.csv has 1 rows" },
+        { "{\"schema\": oops}", TG_EPARSE, "summary.json:1: " },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int before = tg_test_failed_checks;
+        REQUIRE(write_text(p, bad[i].summary) == 0);
+        memset(&s, 0, sizeof s);
+        err[0] = '\0';
+        CHECK_INT_EQ(bad[i].rc, tg_side_load(&s, dir, err, sizeof err));
+        CHECK_STR_HAS(bad[i].err, err);
+        if (tg_test_failed_checks != before)
+            fprintf(stderr, "  ^ with summary.json %s\n", bad[i].summary);
+        tg_side_free(&s);
+    }
 
     unlink(p);
-    snprintf(p, sizeof p, "%s/requests.csv", dir);
-    unlink(p);
+    unlink(csv);
     rmdir(dir);
 }
 

@@ -10,6 +10,48 @@ TEST_MAIN()
 #define EPOLL_DETAIL "epoll_ctl: Cannot allocate memory"
 #define NO_SLOT_DETAIL "no free request slot (an accounting bug of the engine)"
 
+static const char *const site_name[TG_FAULT_NSITES] = {
+    [TG_FAULT_LOOP_MOD] = "MOD", [TG_FAULT_TIMER_HEAP] = "timer heap", [TG_FAULT_REQ_ALLOC] = "slot",
+};
+
+/* A run of r with no call failing: every input once, all fine.  Returns how
+ * often site was called (what the runs with one failing call go through). */
+static int clean_run(const struct run *r, enum tg_fault_site site)
+{
+    struct seen s;
+    int rc;
+    fault_arm(site, 0);
+    long long t = do_run(r, &s, &rc, false);
+    int calls = atomic_load(&fault_calls[site]);
+    printf("    clean run: ok %d, %s calls %d\n", s.ok, site_name[site], calls);
+    check_once(&s, r->inputs, t);
+    CHECK_INT_EQ(r->inputs, s.ok);
+    return calls;
+}
+
+/* A run of r with call nth of site failing: it fails once, every input is
+ * reported once, `failed` of them with class errc and r's detail, the
+ * others fine.  A run whose checks failed is named under them. */
+static void one_call_fails(const struct run *r, enum tg_fault_site site, int nth, int failed,
+                           enum tg_errc errc)
+{
+    int before = tg_test_failed_checks;
+    struct seen s;
+    int rc;
+    fault_arm(site, nth);
+    long long t = do_run(r, &s, &rc, false);
+    printf("    fail %s #%d: fired %d, ok %d, %s %d (%s)\n", site_name[site], nth, atomic_load(&fault_fired),
+           s.ok, tg_errc_name(errc), s.by_class[errc], s.last_detail);
+    check_once(&s, r->inputs, t);
+    CHECK_INT_EQ(1, atomic_load(&fault_fired));
+    CHECK_INT_EQ(r->inputs - (uint64_t)failed, s.ok);
+    CHECK_INT_EQ(failed, s.by_class[errc]);
+    CHECK_INT_EQ(0, s.odd_detail);
+    CHECK_STR_EQ(r->want_detail, s.last_detail);
+    if (tg_test_failed_checks != before)
+        fprintf(stderr, "  ^ with %s call #%d failing\n", site_name[site], nth);
+}
+
 /* ---- tg_loop_mod ----------------------------------------------------------- */
 
 /* One connection per request: each one's "wait for the response" is the
@@ -18,26 +60,9 @@ TEST_MAIN()
 TEST(engine_faults_loop_mod_fails_that_input)
 {
     struct run r = { .inputs = 4, .concurrency = 1, .keepalive = false, .want_detail = EPOLL_DETAIL };
-    struct seen s;
-    int rc;
-    fault_arm(TG_FAULT_LOOP_MOD, 0);
-    long long t = do_run(&r, &s, &rc, false);
-    CHECK_INT_EQ(4, s.ok);
-    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
-    CHECK_INT_EQ(4, clean_calls);
-    check_once(&s, 4, t);
-    for (int nth = 1; nth <= 4; nth++) {
-        fault_arm(TG_FAULT_LOOP_MOD, nth);
-        t = do_run(&r, &s, &rc, false);
-        printf("    fail MOD #%d: fired %d, ok %d, read %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
-               s.by_class[TG_ERRC_READ], s.last_detail);
-        check_once(&s, 4, t);
-        CHECK_INT_EQ(1, atomic_load(&fault_fired));
-        CHECK_INT_EQ(3, s.ok);
-        CHECK_INT_EQ(1, s.by_class[TG_ERRC_READ]);
-        CHECK_INT_EQ(0, s.odd_detail);
-        CHECK_STR_EQ(EPOLL_DETAIL, s.last_detail);
-    }
+    CHECK_INT_EQ(4, clean_run(&r, TG_FAULT_LOOP_MOD));
+    for (int nth = 1; nth <= 4; nth++)
+        one_call_fails(&r, TG_FAULT_LOOP_MOD, nth, 1, TG_ERRC_READ);
 }
 
 /* A preconnected connection is watched while idle: when that fails it is
@@ -65,31 +90,13 @@ TEST(engine_faults_loop_mod_idle_connection_closed)
 TEST(engine_faults_loop_mod_short_write)
 {
     struct run r = { .inputs = 3, .concurrency = 1, .keepalive = true, .payload_bytes = 16u << 20,
-                     .server_rcvbuf = 16 << 10,
-                     .want_detail = EPOLL_DETAIL };
-    struct seen s;
-    int rc;
-    fault_arm(TG_FAULT_LOOP_MOD, 0);
-    long long t = do_run(&r, &s, &rc, false);
-    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
-    printf("    clean run: ok %d, MOD calls %d (5 when every request after the first hit EAGAIN)\n", s.ok,
-           clean_calls);
-    check_once(&s, 3, t);
-    CHECK_INT_EQ(3, s.ok);
-    if (clean_calls != 5)
+                     .server_rcvbuf = 16 << 10, .want_detail = EPOLL_DETAIL };
+    /* 5 MOD calls when every request after the first hit EAGAIN */
+    if (clean_run(&r, TG_FAULT_LOOP_MOD) != 5)
         SKIP("a 16 MiB request was written without EAGAIN: the write path cannot be provoked here");
     static const enum tg_errc want[] = { 0, TG_ERRC_READ, TG_ERRC_WRITE, TG_ERRC_READ, TG_ERRC_WRITE, TG_ERRC_READ };
-    for (int nth = 1; nth <= 5; nth++) {
-        fault_arm(TG_FAULT_LOOP_MOD, nth);
-        t = do_run(&r, &s, &rc, false);
-        printf("    fail MOD #%d: fired %d, ok %d, read %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
-               s.by_class[TG_ERRC_READ], s.by_class[TG_ERRC_WRITE], s.last_detail);
-        check_once(&s, 3, t);
-        CHECK_INT_EQ(1, atomic_load(&fault_fired));
-        CHECK_INT_EQ(2, s.ok);
-        CHECK_INT_EQ(1, s.by_class[want[nth]]);
-        CHECK_INT_EQ(0, s.odd_detail);
-    }
+    for (int nth = 1; nth <= 5; nth++)
+        one_call_fails(&r, TG_FAULT_LOOP_MOD, nth, 1, want[nth]);
 }
 
 /* ---- the timer heap ---------------------------------------------------------- */
@@ -128,20 +135,8 @@ TEST(engine_faults_timer_heap)
 TEST(engine_faults_req_alloc_single)
 {
     struct run r = { .inputs = 4, .concurrency = 1, .keepalive = true, .want_detail = NO_SLOT_DETAIL };
-    struct seen s;
-    int rc;
-    for (int nth = 1; nth <= 4; nth++) {
-        fault_arm(TG_FAULT_REQ_ALLOC, nth);
-        long long t = do_run(&r, &s, &rc, false);
-        printf("    fail slot #%d: fired %d, ok %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
-               s.by_class[TG_ERRC_WRITE], s.last_detail);
-        check_once(&s, 4, t);
-        CHECK_INT_EQ(1, atomic_load(&fault_fired));
-        CHECK_INT_EQ(3, s.ok);
-        CHECK_INT_EQ(1, s.by_class[TG_ERRC_WRITE]);
-        CHECK_INT_EQ(0, s.odd_detail);
-        CHECK_STR_EQ(NO_SLOT_DETAIL, s.last_detail);
-    }
+    for (int nth = 1; nth <= 4; nth++)
+        one_call_fails(&r, TG_FAULT_REQ_ALLOC, nth, 1, TG_ERRC_WRITE);
 }
 
 /* Batched: 6 inputs in 3 batches of 2; the batch whose slot is refused
@@ -150,24 +145,9 @@ TEST(engine_faults_req_alloc_batch)
 {
     struct run r = { .inputs = 6, .concurrency = 2, .connections = 1, .batch = 2, .keepalive = true,
                      .want_detail = NO_SLOT_DETAIL };
-    struct seen s;
-    int rc;
-    fault_arm(TG_FAULT_REQ_ALLOC, 0);
-    long long t = do_run(&r, &s, &rc, false);
-    CHECK_INT_EQ(3, atomic_load(&fault_calls[TG_FAULT_REQ_ALLOC]));
-    check_once(&s, 6, t);
-    CHECK_INT_EQ(6, s.ok);
-    for (int nth = 1; nth <= 3; nth++) {
-        fault_arm(TG_FAULT_REQ_ALLOC, nth);
-        t = do_run(&r, &s, &rc, false);
-        printf("    fail batch slot #%d: fired %d, ok %d, write %d (%s)\n", nth, atomic_load(&fault_fired), s.ok,
-               s.by_class[TG_ERRC_WRITE], s.last_detail);
-        check_once(&s, 6, t);
-        CHECK_INT_EQ(1, atomic_load(&fault_fired));
-        CHECK_INT_EQ(4, s.ok);
-        CHECK_INT_EQ(2, s.by_class[TG_ERRC_WRITE]);
-        CHECK_INT_EQ(0, s.odd_detail);
-    }
+    CHECK_INT_EQ(3, clean_run(&r, TG_FAULT_REQ_ALLOC));
+    for (int nth = 1; nth <= 3; nth++)
+        one_call_fails(&r, TG_FAULT_REQ_ALLOC, nth, 2, TG_ERRC_WRITE);
 }
 
 /* ---- https ----------------------------------------------------------------------- */
@@ -183,26 +163,10 @@ TEST(engine_faults_loop_mod_tls)
     tls_gated = true;
     struct run r = { .inputs = 3, .concurrency = 1, .keepalive = false, .tls = true,
                      .want_detail = EPOLL_DETAIL };
-    struct seen s;
-    int rc;
-    fault_arm(TG_FAULT_LOOP_MOD, 0);
-    long long t = do_run(&r, &s, &rc, false);
-    int clean_calls = atomic_load(&fault_calls[TG_FAULT_LOOP_MOD]);
-    printf("    clean run: ok %d, MOD calls %d\n", s.ok, clean_calls);
-    check_once(&s, 3, t);
-    CHECK_INT_EQ(3, s.ok);
+    int clean_calls = clean_run(&r, TG_FAULT_LOOP_MOD);
     CHECK_INT_EQ(3, clean_calls);
-    for (int nth = 1; nth <= clean_calls && nth <= 12; nth++) {
-        fault_arm(TG_FAULT_LOOP_MOD, nth);
-        t = do_run(&r, &s, &rc, false);
-        printf("    fail MOD #%d: fired %d, ok %d, tls %d, read %d, write %d (%s)\n", nth, atomic_load(&fault_fired),
-               s.ok, s.by_class[TG_ERRC_TLS], s.by_class[TG_ERRC_READ], s.by_class[TG_ERRC_WRITE], s.last_detail);
-        check_once(&s, 3, t);
-        CHECK_INT_EQ(1, atomic_load(&fault_fired));
-        CHECK_INT_EQ(2, s.ok);
-        CHECK_INT_EQ(1, s.by_class[TG_ERRC_TLS]);
-        CHECK_INT_EQ(0, s.odd_detail);
-    }
+    for (int nth = 1; nth <= clean_calls && nth <= 12; nth++)
+        one_call_fails(&r, TG_FAULT_LOOP_MOD, nth, 1, TG_ERRC_TLS);
     tls_gated = false;
     sem_destroy(&tls_gate);
     SSL_CTX_free(server_tls);

@@ -8,6 +8,7 @@
 #include "report/html.h"
 #include "report/plots.h"
 #include "report/svg.h"
+#include "svgcheck.h"
 
 TEST_MAIN()
 
@@ -252,50 +253,6 @@ TEST(phase_breakdown_band_means)
 
 /* ---- charts: read the coordinates back ---------------------------------------------- */
 
-/* Parses "data-<axis>-domain" / "-range" / "-scale" of the first plot group
- * in svg into a scale. */
-static int read_scale(const char *svg, char axis, struct tg_scale *sc)
-{
-    char key[32];
-    snprintf(key, sizeof key, "data-%c-scale=\"", axis);
-    const char *p = strstr(svg, key);
-    if (!p)
-        return -1;
-    sc->log = !strncmp(p + strlen(key), "log", 3);
-    snprintf(key, sizeof key, "data-%c-domain=\"", axis);
-    if (!(p = strstr(svg, key)) || sscanf(p + strlen(key), "%lf %lf", &sc->d0, &sc->d1) != 2)
-        return -1;
-    snprintf(key, sizeof key, "data-%c-range=\"", axis);
-    if (!(p = strstr(svg, key)) || sscanf(p + strlen(key), "%lf %lf", &sc->p0, &sc->p1) != 2)
-        return -1;
-    return 0;
-}
-
-/* The points of the polyline whose class is cls. */
-static size_t read_polyline(const char *svg, const char *cls, double *xs, double *ys, size_t max)
-{
-    char want[64];
-    snprintf(want, sizeof want, "class=\"%s\"", cls);
-    for (const char *p = strstr(svg, "<polyline points=\""); p;
-         p = strstr(p + 1, "<polyline points=\"")) {
-        const char *end = strchr(p, '>');
-        const char *c = strstr(p, want);
-        if (!c || c > end)
-            continue;
-        p += strlen("<polyline points=\"");
-        size_t n = 0;
-        int used;
-        while (n < max && sscanf(p, "%lf,%lf%n", &xs[n], &ys[n], &used) == 2) {
-            n++;
-            p += used;
-            while (*p == ' ')
-                p++;
-        }
-        return n;
-    }
-    return 0;
-}
-
 TEST(cdf_points_invert_to_the_data)
 {
     struct tg_plot_run runs[2] = {
@@ -306,9 +263,10 @@ TEST(cdf_points_invert_to_the_data)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     REQUIRE(tg_plot_cdf(&s, runs, 2, 800) == 0);
+    CHECK_UINT_EQ(0, xml_check(b.data));
     struct tg_scale x, y;
-    REQUIRE(read_scale(b.data, 'x', &x) == 0);
-    REQUIRE(read_scale(b.data, 'y', &y) == 0);
+    REQUIRE(read_scale(b.data, "x", &x) == 0);
+    REQUIRE(read_scale(b.data, "y", &y) == 0);
     CHECK(x.log);
     CHECK(!y.log);
 
@@ -347,8 +305,9 @@ TEST(histogram_counts_invert_to_the_data)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     REQUIRE(tg_plot_histogram(&s, runs, 1, 800) == 0);
+    CHECK_UINT_EQ(0, xml_check(b.data));
     struct tg_scale y;
-    REQUIRE(read_scale(b.data, 'y', &y) == 0);
+    REQUIRE(read_scale(b.data, "y", &y) == 0);
     double xs[128], ys[128];
     size_t n = read_polyline(b.data, "series before", xs, ys, 128);
     CHECK_UINT_EQ(82, n);   /* baseline, 40 bins x 2, baseline */
@@ -366,9 +325,10 @@ TEST(timeline_dots_invert_to_the_data)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     REQUIRE(tg_plot_timeline(&s, runs, 1, 800) == 0);
+    CHECK_UINT_EQ(0, xml_check(b.data));
     struct tg_scale x, y;
-    REQUIRE(read_scale(b.data, 'x', &x) == 0);
-    REQUIRE(read_scale(b.data, 'y', &y) == 0);
+    REQUIRE(read_scale(b.data, "x", &x) == 0);
+    REQUIRE(read_scale(b.data, "y", &y) == 0);
     size_t dots = 0;
     for (const char *p = strstr(b.data, "<circle cx=\""); p; p = strstr(p + 1, "<circle cx=\"")) {
         const char *end = strchr(p, '>');
@@ -398,6 +358,7 @@ TEST(phases_chart_marks_unmeasured_runs)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     REQUIRE(tg_plot_phases(&s, runs, 1) == 0);
+    CHECK_UINT_EQ(0, xml_check(b.data));
     CHECK(strstr(b.data, "phases not measured") != NULL);
     tg_buf_free(&b);
 }
@@ -492,6 +453,7 @@ TEST(timeline_of_a_large_run_draws_each_cell_once)
     struct tg_svg s;
     tg_svg_init(&s, NULL, &b);
     REQUIRE(tg_plot_timeline(&s, runs, 1, 800) == 0);
+    CHECK_UINT_EQ(0, xml_check(b.data));
     size_t dots = 0;
     for (const char *p = strstr(b.data, "class=\"point before\""); p;
          p = strstr(p + 1, "class=\"point before\""))

@@ -33,6 +33,31 @@ static void seq(struct tg_llm_seq *s, uint32_t prompt, uint32_t out, uint32_t li
     s->limit = limit;
 }
 
+/* sim started on c with two sequences a and b of the same shape submitted,
+ * in that order. */
+static void start_two(struct tg_llm_sim *sim, const struct tg_llm_config *c, struct tg_llm_seq *a,
+                      struct tg_llm_seq *b, uint32_t prompt, uint32_t out, uint32_t limit)
+{
+    tg_llm_sim_init(sim, c);
+    seq(a, prompt, out, limit);
+    seq(b, prompt, out, limit);
+    CHECK_INT_EQ(0, tg_llm_sim_submit(sim, a));
+    CHECK_INT_EQ(0, tg_llm_sim_submit(sim, b));
+}
+
+/* Plans and finishes steps until none is planned (at most max); returns how
+ * many ran. */
+static int run_out(struct tg_llm_sim *sim, int max)
+{
+    struct tg_llm_step st;
+    int steps = 0;
+    while (steps < max && tg_llm_sim_plan(sim, &st)) {
+        tg_llm_sim_finish(sim, NULL, NULL);
+        steps++;
+    }
+    return steps;
+}
+
 TEST(prompt_tokens_rule)
 {
     CHECK_UINT_EQ(1, tg_llm_prompt_tokens("", 0));
@@ -175,12 +200,8 @@ TEST(preemption_by_recompute_evicts_newest)
      * re-prefilled with prompt + generated once a is done */
     struct tg_llm_config c = cfg(8, 30, 1);
     struct tg_llm_sim sim;
-    tg_llm_sim_init(&sim, &c);
     struct tg_llm_seq a, b;
-    seq(&a, 10, 15, 15);
-    seq(&b, 10, 15, 15);
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &a));
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &b));
+    start_two(&sim, &c, &a, &b, 10, 15, 15);
     struct tg_llm_step st;
     int steps = 0;
     uint32_t b_gen_at_evict = 0;
@@ -212,22 +233,13 @@ TEST(no_preemption_reserves_prompt_plus_limit)
 {
     struct tg_llm_config c = cfg(8, 30, 0);
     struct tg_llm_sim sim;
-    tg_llm_sim_init(&sim, &c);
     struct tg_llm_seq a, b;
-    seq(&a, 10, 15, 15);
-    seq(&b, 10, 15, 15);
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &a));
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &b));
+    start_two(&sim, &c, &a, &b, 10, 15, 15);
     struct tg_llm_step st;
     CHECK_UINT_EQ(1, tg_llm_sim_plan(&sim, &st)); /* 25 reserved: b waits */
     CHECK_UINT_EQ(25, sim.kv_reserved);
-    int steps = 1;
     tg_llm_sim_finish(&sim, NULL, NULL);
-    while (tg_llm_sim_plan(&sim, &st) && steps < 100) {
-        tg_llm_sim_finish(&sim, NULL, NULL);
-        steps++;
-    }
-    CHECK_INT_EQ(30, steps); /* one after the other */
+    CHECK_INT_EQ(30, 1 + run_out(&sim, 99)); /* one after the other */
     CHECK_UINT_EQ(0, sim.preemptions);
     CHECK_UINT_EQ(0, sim.kv_reserved);
 }
@@ -236,12 +248,8 @@ TEST(cancel_frees_everything)
 {
     struct tg_llm_config c = cfg(1, 100, 1);
     struct tg_llm_sim sim;
-    tg_llm_sim_init(&sim, &c);
     struct tg_llm_seq a, b;
-    seq(&a, 10, 20, 20);
-    seq(&b, 10, 20, 20);
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &a));
-    CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &b));
+    start_two(&sim, &c, &a, &b, 10, 20, 20);
     struct tg_llm_step st;
     tg_llm_sim_plan(&sim, &st);
     tg_llm_sim_cancel(&sim, &a); /* mid-step: gets no token */
@@ -278,9 +286,7 @@ static uint64_t run_mix(unsigned m, uint32_t kv, int n, uint32_t *gen)
         seq(&s[i], tg_llm_prompt_tokens(p, strlen(p)), nat < 100 ? nat : 100, 100);
         CHECK_INT_EQ(0, tg_llm_sim_submit(&sim, &s[i]));
     }
-    struct tg_llm_step st;
-    for (int k = 0; k < 100000 && tg_llm_sim_plan(&sim, &st); k++)
-        tg_llm_sim_finish(&sim, NULL, NULL);
+    run_out(&sim, 100000);
     for (int i = 0; i < n; i++)
         gen[i] = s[i].generated;
     return sim.preemptions;
