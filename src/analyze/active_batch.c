@@ -12,6 +12,7 @@
 #include "api/api.h"
 #include "core/error.h"
 #include "core/time.h"
+#include "core/vec.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -20,14 +21,9 @@
 
 static int push_sample(struct tg_active *a, uint32_t b, double ms, size_t *cap)
 {
-    if (a->nsamples == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        struct tg_exec_sample *s = realloc(a->samples, nc * sizeof *s);
-        if (!s)
-            return TG_ENOMEM;
-        a->samples = s;
-        *cap = nc;
-    }
+    int rc = tg_grow((void **)&a->samples, cap, a->nsamples + 1, sizeof *a->samples, 64);
+    if (rc)
+        return rc;
     a->samples[a->nsamples++] = (struct tg_exec_sample){ b, ms };
     return 0;
 }

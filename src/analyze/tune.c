@@ -8,6 +8,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "core/vec.h"
 #include "engine/payload.h"
 
 #include <math.h>
@@ -205,14 +206,9 @@ static int measure(const struct tg_probe_target *t, const struct tg_tune_opts *o
 
 static int push(struct tg_tune *t, size_t *cap, const struct tg_tune_cand *c)
 {
-    if (t->n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 64;
-        struct tg_tune_cand *v = realloc(t->cands, nc * sizeof *v);
-        if (!v)
-            return TG_ENOMEM;
-        t->cands = v;
-        *cap = nc;
-    }
+    int rc = tg_grow((void **)&t->cands, cap, t->n + 1, sizeof *t->cands, 64);
+    if (rc)
+        return rc;
     t->cands[t->n++] = *c;
     return 0;
 }

@@ -35,6 +35,7 @@
 #include "core/error.h"
 #include "core/fs.h"
 #include "core/hash.h"
+#include "core/vec.h"
 #include "output/csv_read.h"
 
 #define CMD "merge"
@@ -77,15 +78,9 @@ static int collect_id(void *ctx, const struct tg_csv_rec *rec, char *err, size_t
         iv->bad_stripe = true;
         iv->bad_stripe_id = rec->request_id;
     }
-    if (iv->n == iv->cap) {
-        size_t cap = iv->cap ? iv->cap * 2 : 1024;
-        struct owned_id *v = realloc(iv->v, cap * sizeof *v);
-        if (!v) {
-            snprintf(err, errlen, "out of memory");
-            return TG_ENOMEM;
-        }
-        iv->v = v;
-        iv->cap = cap;
+    if (tg_grow((void **)&iv->v, &iv->cap, iv->n + 1, sizeof *iv->v, 1024)) {
+        snprintf(err, errlen, "out of memory");
+        return TG_ENOMEM;
     }
     iv->v[iv->n++] = (struct owned_id){ rec->request_id, iv->shard };
     return tg_merge_rows_add(iv->mr, rec, iv->name, err, errlen);

@@ -5,6 +5,7 @@
 #include "cli/report_pages.h"
 
 #include "core/buf.h"
+#include "core/vec.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -21,16 +22,10 @@ const char *tg_rpool_take(struct tg_rpool *p, char *s)
         p->oom = 1;
         return "";
     }
-    if (p->n == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 64;
-        char **nv = realloc(p->v, ncap * sizeof *nv);
-        if (!nv) {
-            free(s);
-            p->oom = 1;
-            return "";
-        }
-        p->v = nv;
-        p->cap = ncap;
+    if (tg_grow((void **)&p->v, &p->cap, p->n + 1, sizeof *p->v, 64)) {
+        free(s);
+        p->oom = 1;
+        return "";
     }
     p->v[p->n++] = s;
     return s;
@@ -61,15 +56,9 @@ void tg_rkv_add(struct tg_rkvlist *l, struct tg_rpool *p, const char *k, const c
 {
     if (l->n >= l->max)
         return;
-    if (l->n == l->cap) {
-        size_t ncap = l->cap ? l->cap * 2 : 32;
-        struct tg_report_kv *nv = realloc(l->v, ncap * sizeof *nv);
-        if (!nv) {
-            p->oom = 1;
-            return;
-        }
-        l->v = nv;
-        l->cap = ncap;
+    if (tg_grow((void **)&l->v, &l->cap, l->n + 1, sizeof *l->v, 32)) {
+        p->oom = 1;
+        return;
     }
     l->v[l->n++] = (struct tg_report_kv){ k, v };
 }

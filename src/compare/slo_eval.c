@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "core/error.h"
+#include "core/vec.h"
 
 #define STREAM_LINE_MAX ((size_t)256 << 20)   /* one input's events: far below this */
 
@@ -25,16 +26,9 @@ struct dvec {
 
 static int dvec_push(struct dvec *d, double x)
 {
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 1024;
-        if (cap > SIZE_MAX / sizeof *d->v)
-            return TG_ENOMEM;
-        double *nv = realloc(d->v, cap * sizeof *nv);
-        if (!nv)
-            return TG_ENOMEM;
-        d->v = nv;
-        d->cap = cap;
-    }
+    int rc = tg_grow((void **)&d->v, &d->cap, d->n + 1, sizeof *d->v, 1024);
+    if (rc)
+        return rc;
     d->v[d->n++] = x;
     return 0;
 }

@@ -1,5 +1,6 @@
 #include "core/fs.h"
 #include "core/error.h"
+#include "core/vec.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -117,19 +118,13 @@ int tg_read_file(const char *path, size_t max, char **data, size_t *len)
     }
     for (;;) {
         if (n + 1 >= cap) {
-            if (cap > max) {
+            /* n + 2: the byte read next and the NUL; doubles cap */
+            int rc = cap > max ? TG_ETOOBIG : tg_grow((void **)&buf, &cap, n + 2, 1, 0);
+            if (rc) {
                 free(buf);
                 close(fd);
-                return TG_ETOOBIG;
+                return rc;
             }
-            char *nb = realloc(buf, cap * 2);
-            if (!nb) {
-                free(buf);
-                close(fd);
-                return TG_ENOMEM;
-            }
-            buf = nb;
-            cap *= 2;
         }
         ssize_t r = read(fd, buf + n, cap - 1 - n);
         if (r < 0) {

@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/time.h"
+#include "core/vec.h"
 #include "engine/fault.h"
 
 #include <errno.h>
@@ -175,16 +176,10 @@ void tg_loop_timer_stop(struct tg_loop *l, struct tg_loop_timer *t)
 static int heap_reserve(struct tg_loop *l, size_t n)
 {
     if (n <= l->capheap)
-        return 0;
-    size_t cap = l->capheap ? l->capheap : 64;
-    while (cap < n)
-        cap *= 2;
-    struct tg_loop_timer **h = tg_fault(TG_FAULT_TIMER_HEAP) ? NULL : realloc(l->heap, cap * sizeof *h);
-    if (!h)
+        return 0;   /* the reserved room: no allocation, no fault site */
+    if (tg_fault(TG_FAULT_TIMER_HEAP))
         return TG_ENOMEM;
-    l->heap = h;
-    l->capheap = cap;
-    return 0;
+    return tg_grow((void **)&l->heap, &l->capheap, n, sizeof *l->heap, 64);
 }
 
 int tg_loop_timer_reserve(struct tg_loop *l, size_t n)

@@ -5,6 +5,7 @@
 
 #include "api/api.h"
 #include "core/error.h"
+#include "core/vec.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -31,19 +32,13 @@ static int read_file(const char *path, char **data, size_t *len)
     FILE *f = fopen(path, "rb");
     if (!f)
         return -errno;
-    size_t cap = 1 << 16, n = 0;
-    char *buf = malloc(cap + 1);
-    if (!buf)
-        goto nomem;
+    char *buf = NULL;
+    size_t cap = 0, n = 0;   /* cap: bytes allocated, the last one kept for the NUL */
     for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap * 2 + 1);
-            if (!nb)
-                goto nomem;
-            buf = nb;
-            cap *= 2;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
+        /* n + 2: room for one more byte and the NUL; first 64 KiB and the NUL */
+        if (tg_grow((void **)&buf, &cap, n + 2, 1, ((size_t)1 << 16) + 1))
+            goto nomem;
+        size_t got = fread(buf + n, 1, cap - 1 - n, f);
         n += got;
         if (got == 0)
             break;
@@ -155,15 +150,8 @@ int tg_payloads_from_buffer(char *data, size_t len, const struct tg_api *api, st
             continue;
         while (l && (s[l - 1] == '\n' || s[l - 1] == '\r'))
             l--;
-        if (p->n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            struct tg_payload *ni = realloc(p->items, cap * sizeof *ni);
-            if (!ni) {
-                rc = TG_ENOMEM;
-                goto fail;
-            }
-            p->items = ni;
-        }
+        if ((rc = tg_grow((void **)&p->items, &cap, p->n + 1, sizeof *p->items, 1024)) != 0)
+            goto fail;
         struct tg_payload *pl = &p->items[p->n++];
         *pl = (struct tg_payload){ .line = s, .len = l };
         if (api && (rc = parse_line(p, pl, api, why, whylen, lineno)) != 0)

@@ -17,6 +17,7 @@
 #include "api/api.h"
 #include "core/error.h"
 #include "core/hash.h"
+#include "core/vec.h"
 #include "stats/hist.h"
 
 #include <stdio.h>
@@ -74,16 +75,13 @@ bool tg_wk_stream_begin(struct worker *w, struct conn *c)
 static int push_event(struct stream *s, uint64_t t, uint32_t tokens)
 {
     if (s->nev == s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 256;
-        uint64_t *ns = realloc(s->ev_ns, cap * sizeof *ns);
-        if (!ns)
+        /* two arrays, one count: s->cap is what both hold (a failure part way
+         * leaves the first one larger, which is harmless) */
+        size_t cap_ns = s->cap, cap_tok = s->cap;
+        if (tg_grow((void **)&s->ev_ns, &cap_ns, s->nev + 1, sizeof *s->ev_ns, 256) ||
+            tg_grow((void **)&s->ev_tok, &cap_tok, s->nev + 1, sizeof *s->ev_tok, 256))
             return TG_ENOMEM;
-        s->ev_ns = ns;
-        uint32_t *tok = realloc(s->ev_tok, cap * sizeof *tok);
-        if (!tok)
-            return TG_ENOMEM;
-        s->ev_tok = tok;
-        s->cap = cap;
+        s->cap = cap_ns < cap_tok ? cap_ns : cap_tok;
     }
     if (s->nev) {
         int64_t gap = (int64_t)(t - s->ev_ns[s->nev - 1]);

@@ -11,6 +11,7 @@
 #include "core/error.h"
 #include "core/rng.h"
 #include "core/time.h"
+#include "core/vec.h"
 #include "engine/payload.h"
 
 #include <errno.h>
@@ -168,15 +169,8 @@ int tg_trace_load(const char *path, const struct tg_api *api, bool split, uint64
             l--;
         if (!l)
             continue;
-        if (n == cap) {
-            cap = cap ? cap * 2 : 1024;
-            struct entry *ne = realloc(es, cap * sizeof *ne);
-            if (!ne) {
-                rc = TG_ENOMEM;
-                break;
-            }
-            es = ne;
-        }
+        if ((rc = tg_grow((void **)&es, &cap, n + 1, sizeof *es, 1024)) != 0)
+            break;
         bool synth = false;
         es[n].body = NULL;
         if ((rc = parse_entry(line, l, lineno, api, seed, &es[n], &synth, why, whylen)) == 0) {

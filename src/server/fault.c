@@ -2,6 +2,7 @@
 #include "core/error.h"
 #include "core/time.h"
 #include "core/units.h"
+#include "core/vec.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -154,15 +155,8 @@ int tg_fault_timer_add(struct tg_fault_timer *t, uint64_t at_ns, void (*fn)(void
     pthread_mutex_lock(&t->mu);
     if (t->stopped) {
         rc = TG_ECLOSED;
-    } else if (t->n == t->cap) {
-        size_t cap = t->cap ? t->cap * 2 : 64;
-        struct entry *e = realloc(t->e, cap * sizeof *e);
-        if (!e)
-            rc = TG_ENOMEM;
-        else {
-            t->e = e;
-            t->cap = cap;
-        }
+    } else {
+        rc = tg_grow((void **)&t->e, &t->cap, t->n + 1, sizeof *t->e, 64);
     }
     if (!rc) {
         t->e[t->n++] = (struct entry){ at_ns, fn, arg };
