@@ -94,6 +94,9 @@ int tg_api_reject(struct tg_api_request *r, int rc, int status, const char *fmt,
  * tg_api_reject with the dialect's wording) and copies it to r->model. */
 int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limits *lim,
                        const char *name, size_t len);
+/* Server side: the one text of a request is string s (r->texts = &r->one,
+ * r->n = 1). */
+void tg_api_take_text(struct tg_api_request *r, const json_t *s);
 /* Server side: points r->texts at the strings of array arr (each must be a
  * string: else 400 "<what>[i] must be a string"), r->n = size.  0 or rc. */
 int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what);

@@ -201,9 +201,7 @@ static int take_input(struct tg_api_request *r, const json_t *input,
     if (json_is_string(input)) {
         if (json_string_length(input) == 0)
             return tg_api_reject(r, TG_EPARSE, 400, "'input' cannot be an empty string");
-        r->one = (struct tg_api_text){ json_string_value(input), json_string_length(input) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, input);
         return 0;
     }
     if (!json_is_array(input))

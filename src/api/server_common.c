@@ -32,6 +32,13 @@ int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limi
     return 0;
 }
 
+void tg_api_take_text(struct tg_api_request *r, const json_t *s)
+{
+    r->one = (struct tg_api_text){ json_string_value(s), json_string_length(s) };
+    r->texts = &r->one;
+    r->n = 1;
+}
+
 int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what)
 {
     size_t n = json_array_size(arr);

@@ -103,9 +103,7 @@ static int server_parse(const char *body, size_t len, const char *path_model,
     if (rc)
         return rc;
     if (input) {
-        r->one = (struct tg_api_text){ json_string_value(input), json_string_length(input) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, input);
     } else {
         size_t n = json_array_size(inputs);
         if (n > lim->max_batch)

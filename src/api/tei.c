@@ -131,9 +131,7 @@ static int server_parse(const char *body, size_t len, const char *path_model,
     if (json_is_string(inputs)) {
         if (json_string_length(inputs) == 0)
             return tg_api_reject(r, TG_EINVAL, 413, "`inputs` cannot be empty");
-        r->one = (struct tg_api_text){ json_string_value(inputs), json_string_length(inputs) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, inputs);
     } else if (json_is_array(inputs)) {
         size_t n = json_array_size(inputs), max = tg_api_batch_limit(lim, SPEC_MAX_BATCH);
         if (n == 0)
