@@ -261,3 +261,15 @@ int tg_api_put_vector8(struct tg_buf *b, const double *v, size_t dim)
     b->data[b->len] = '\0';
     return 0;
 }
+
+int tg_api_put_vector_list8(struct tg_buf *b, const double *vecs, size_t n, size_t dim)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++) {
+        if (i)
+            rc = tg_buf_append(b, ",", 1);
+        if (!rc)
+            rc = tg_api_put_vector8(b, vecs + i * dim, dim);
+    }
+    return rc;
+}

@@ -239,6 +239,15 @@ int tg_api_emit(const json_t *v, size_t i, tg_api_output_fn fn, void *ctx, struc
     return tg_api_emit_text(scratch->data ? scratch->data : "", scratch->len, i, fn, ctx);
 }
 
+int tg_api_emit_each(const json_t *arr, size_t n, tg_api_output_fn fn, void *ctx,
+                     struct tg_buf *scratch)
+{
+    int rc = 0;
+    for (size_t i = 0; i < n && !rc; i++)
+        rc = tg_api_emit(json_array_get(arr, i), i, fn, ctx, scratch);
+    return rc;
+}
+
 /* ---- parsing helpers ------------------------------------------------------ */
 
 int tg_api_fail(char *why, size_t whylen, int rc, const char *dialect, const char *fmt, ...)
@@ -262,6 +271,18 @@ json_t *tg_api_load(const char *dialect, const char *body, size_t len, char *why
     if (!root)
         tg_api_fail(why, whylen, TG_EPARSE, dialect, "response body is not JSON: %s at byte %d",
                     jerr.text, jerr.position);
+    return root;
+}
+
+json_t *tg_api_load_answer(const char *dialect, const char *body, size_t len, bool batched, size_t n,
+                           int *rc, char *why, size_t whylen)
+{
+    if (!batched && n != 1) {
+        *rc = TG_EINVAL;
+        return NULL;
+    }
+    json_t *root = tg_api_load(dialect, body, len, why, whylen);
+    *rc = root ? 0 : TG_EPARSE;
     return root;
 }
 
@@ -330,6 +351,27 @@ bool tg_api_all_integers(const json_t *arr, size_t *bad)
         }
     }
     return true;
+}
+
+int tg_api_check_token_input(const char *dialect, const char *key, const json_t *v, char *why,
+                             size_t whylen)
+{
+    const json_t *first = json_array_get(v, 0);
+    size_t bad = 0;
+    if (json_is_array(v) && json_array_size(v) == 0)
+        return tg_api_fail(why, whylen, TG_EPARSE, dialect, "\"%s\" is an empty array", key);
+    if (json_is_string(first) || json_is_array(first))
+        return tg_api_fail(why, whylen, TG_EPARSE, dialect,
+                           "the line is already a batch (\"%s\" is an array of %zu inputs); "
+                           "give one input per line",
+                           key, json_array_size(v));
+    if (json_is_array(v) && !tg_api_all_integers(v, &bad))
+        return tg_api_fail(why, whylen, TG_EPARSE, dialect, "\"%s\"[%zu] is not an integer token id",
+                           key, bad);
+    if (!json_is_string(v) && !json_is_array(v))
+        return tg_api_fail(why, whylen, TG_EPARSE, dialect,
+                           "\"%s\" must be a string or an array of integer token ids", key);
+    return 0;
 }
 
 /* ---- base64 ---------------------------------------------------------------- */
@@ -409,61 +451,6 @@ int tg_api_base64_put(struct tg_buf *b, const void *p, size_t n)
     b->len = (size_t)(o - b->data);
     b->data[b->len] = '\0';
     return 0;
-}
-
-/* ---- server side ------------------------------------------------------------ */
-
-int tg_api_reject(struct tg_api_request *r, int rc, int status, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(r->message, sizeof r->message, fmt, ap);
-    va_end(ap);
-    r->status = status;
-    return rc;
-}
-
-int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limits *lim,
-                       const char *name, size_t len)
-{
-    if (len != strlen(lim->model) || memcmp(name, lim->model, len) != 0)
-        return tg_api_reject(r, TG_EINVAL, 404, "unknown model \"%.64s\"%s (this server has \"%s\")",
-                             name, len > 64 ? "..." : "", lim->model);
-    snprintf(r->model, sizeof r->model, "%s", lim->model);
-    return 0;
-}
-
-int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what)
-{
-    size_t n = json_array_size(arr);
-    for (size_t i = 0; i < n; i++)
-        if (!json_is_string(json_array_get(arr, i)))
-            return tg_api_reject(r, TG_EPARSE, 400, "%s[%zu] must be a string", what, i);
-    if (n == 1) {
-        r->texts = &r->one;
-    } else if (!(r->texts = malloc((n ? n : 1) * sizeof *r->texts))) {
-        return tg_api_reject(r, TG_ENOMEM, 500, "out of memory");
-    }
-    for (size_t i = 0; i < n; i++) {
-        json_t *s = json_array_get(arr, i);
-        r->texts[i] = (struct tg_api_text){ json_string_value(s), json_string_length(s) };
-    }
-    r->n = n;
-    return 0;
-}
-
-bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
-                       size_t cap)
-{
-    size_t pl = strlen(prefix), sl = strlen(suffix), n = strlen(path);
-    if (n <= pl + sl || strncmp(path, prefix, pl) || strcmp(path + n - sl, suffix))
-        return false;
-    size_t ml = n - pl - sl;
-    if (memchr(path + pl, '/', ml) || ml + 1 > cap)
-        return false;
-    memcpy(model, path + pl, ml);
-    model[ml] = '\0';
-    return true;
 }
 
 void tg_api_one_line(char *out, size_t cap, const char *s, size_t n)

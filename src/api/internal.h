@@ -17,10 +17,19 @@ int tg_api_canon_value(struct tg_buf *out, const json_t *v);
 int tg_api_emit(const json_t *v, size_t i, tg_api_output_fn fn, void *ctx, struct tg_buf *scratch);
 /* The same for text that is already canonical. */
 int tg_api_emit_text(const char *canon, size_t len, size_t i, tg_api_output_fn fn, void *ctx);
+/* tg_api_emit of arr[i] as output i, for i in 0..n (stops at the first
+ * non-zero code, which it returns). */
+int tg_api_emit_each(const json_t *arr, size_t n, tg_api_output_fn fn, void *ctx,
+                     struct tg_buf *scratch);
 
 /* Parses body as JSON; on failure writes "<dialect>: response body is not
  * JSON: … at byte N" to why and returns NULL. */
 json_t *tg_api_load(const char *dialect, const char *body, size_t len, char *why, size_t whylen);
+/* The start of a split (api.h): an unbatched response answers exactly one
+ * input (else NULL, *rc = TG_EINVAL, why untouched), then tg_api_load (NULL,
+ * *rc = TG_EPARSE).  Returns the document with *rc = 0. */
+json_t *tg_api_load_answer(const char *dialect, const char *body, size_t len, bool batched, size_t n,
+                           int *rc, char *why, size_t whylen);
 
 /* Writes "<dialect>: <fmt…>" to why (may be NULL) and returns rc. */
 int tg_api_fail(char *why, size_t whylen, int rc, const char *dialect, const char *fmt, ...)
@@ -59,6 +68,18 @@ size_t tg_api_batch_limit(const struct tg_api_server_limits *lim, size_t spec);
  * *bad the first other index. */
 bool tg_api_all_integers(const json_t *arr, size_t *bad);
 
+/* Checks the one input v of a payload line whose field key takes a string or
+ * one tokenized input (an array of integer ids), as OpenAI and TEI do: an
+ * empty array, an array of strings or arrays (a batch already), an array
+ * with a non-integer, or any other type is refused with TG_EPARSE and why
+ * "<dialect>: …" naming key.  Returns 0 or TG_EPARSE. */
+int tg_api_check_token_input(const char *dialect, const char *key, const json_t *v, char *why,
+                             size_t whylen);
+
+/* Appends n vectors (vecs: n rows of dim) as tg_api_put_vector8 does,
+ * separated by ',' (no brackets). */
+int tg_api_put_vector_list8(struct tg_buf *b, const double *vecs, size_t n, size_t dim);
+
 /* Standard base64 (RFC 4648, '=' padding required when len % 4 != 0 is not
  * accepted) into out (cap bytes).  Returns the decoded length or TG_EPARSE /
  * TG_ERANGE (does not fit). */
@@ -73,9 +94,25 @@ int tg_api_reject(struct tg_api_request *r, int rc, int status, const char *fmt,
  * tg_api_reject with the dialect's wording) and copies it to r->model. */
 int tg_api_check_model(struct tg_api_request *r, const struct tg_api_server_limits *lim,
                        const char *name, size_t len);
+/* Server side: the one text of a request is string s (r->texts = &r->one,
+ * r->n = 1). */
+void tg_api_take_text(struct tg_api_request *r, const json_t *s);
 /* Server side: points r->texts at the strings of array arr (each must be a
  * string: else 400 "<what>[i] must be a string"), r->n = size.  0 or rc. */
 int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *what);
+
+/* Server side: parses body into r->root (JSON_ALLOW_NUL, any value); a
+ * syntax error is 400 "malformed JSON at line L, column C (byte B): …",
+ * another value than an object 400 "request body must be a JSON object"
+ * (tg_api_reject).  Returns 0 or TG_EPARSE.  Does not clear *r. */
+int tg_api_parse_object(struct tg_api_request *r, const char *body, size_t len);
+/* Server side: server_route of a dialect whose paths name no model: a's
+ * route, health_route and metadata_route (each when not NULL) as INFER,
+ * HEALTH and METADATA; model[0] = '\0' when cap > 0. */
+enum tg_api_route tg_api_fixed_route(const struct tg_api *a, const char *path, char *model, size_t cap);
+/* Server side: server_error of the APIs whose error body is {"error":"…"}
+ * (TF Serving, the Open Inference Protocol): message via tg_api_put_text. */
+int tg_api_error_plain(struct tg_buf *b, int status, const char *message);
 
 /* Extracts the model from path = prefix + model + suffix.  Returns true and
  * copies model when path has that form with a non-empty model without '/'. */

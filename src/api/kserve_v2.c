@@ -17,6 +17,7 @@
 #include "api/kserve_v2_internal.h"
 
 #include "core/error.h"
+#include "core/vec.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,14 +39,8 @@ void tg_api_kserve_flat_free(struct tg_api_kserve_flat *f)
 int tg_api_kserve_flatten(struct tg_api_kserve_flat *f, json_t *data)
 {
     if (!json_is_array(data)) {
-        if (f->n == f->cap) {
-            size_t cap = f->cap ? f->cap * 2 : 64;
-            json_t **v = realloc(f->v, cap * sizeof *v);
-            if (!v)
-                return TG_ENOMEM;
-            f->v = v;
-            f->cap = cap;
-        }
+        if (tg_grow((void **)&f->v, &f->cap, f->n + 1, sizeof *f->v, 64))
+            return TG_ENOMEM;
         f->v[f->n++] = data;
         return 0;
     }
@@ -289,13 +284,12 @@ static json_t *tensor_value(const struct tensor *x, size_t i, bool all_rows)
 static int split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn,
                  void *ctx, char *why, size_t whylen)
 {
-    if (!batched && n != 1)
-        return TG_EINVAL;
-    json_t *root = tg_api_load(NAME, body, len, why, whylen);
+    int rc;
+    json_t *root = tg_api_load_answer(NAME, body, len, batched, n, &rc, why, whylen);
     if (!root)
-        return TG_EPARSE;
+        return rc;
     struct tg_buf scratch = TG_BUF_INIT(0);
-    int rc = TG_EMISMATCH;
+    rc = TG_EMISMATCH;
     json_t *outs = json_is_object(root) ? json_object_get(root, "outputs") : NULL;
     size_t nout = json_array_size(outs);
     struct tensor *x = NULL;
@@ -399,6 +393,6 @@ const struct tg_api tg_api_kserve_v2 = {
     .server_route = tg_api_kserve_route,
     .server_parse = tg_api_kserve_parse,
     .server_write = tg_api_kserve_write,
-    .server_error = tg_api_kserve_error,
+    .server_error = tg_api_error_plain,
     .server_meta = tg_api_kserve_meta,
 };

@@ -39,7 +39,6 @@ int tg_api_kserve_parse(const char *body, size_t len, const char *path_model,
                         const struct tg_api_server_limits *lim, struct tg_api_request *r);
 int tg_api_kserve_write(struct tg_buf *b, const struct tg_api_request *r, const double *vecs,
                         size_t dim);
-int tg_api_kserve_error(struct tg_buf *b, int status, const char *message);
 int tg_api_kserve_meta(struct tg_buf *b, enum tg_api_route kind, const char *model,
                        const struct tg_api_server_limits *lim);
 

@@ -64,15 +64,10 @@ int tg_api_kserve_parse(const char *body, size_t len, const char *path_model,
         return tg_api_reject(r, TG_EINVAL, 404, "Request for unknown model: '%.64s' is not found",
                              path_model);
     snprintf(r->model, sizeof r->model, "%s", lim->model);
-    json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
-    if (!root)
-        return tg_api_reject(r, TG_EPARSE, 400, "malformed JSON at line %d, column %d (byte %d): %s",
-                             err.line, err.column, err.position, err.text);
-    r->root = root;
-    if (!json_is_object(root))
-        return tg_api_reject(r, TG_EPARSE, 400, "request body must be a JSON object");
-    json_t *id = json_object_get(root, "id");
+    int rc = tg_api_parse_object(r, body, len);
+    if (rc)
+        return rc;
+    json_t *root = r->root, *id = json_object_get(root, "id");
     if (id && !json_is_string(id))
         return tg_api_reject(r, TG_EPARSE, 400, "field \"id\" must be a string");
     if (id && json_string_length(id) >= sizeof r->id)
@@ -110,7 +105,7 @@ int tg_api_kserve_parse(const char *body, size_t len, const char *path_model,
         return tg_api_reject(r, TG_EPARSE, 400, "input '%.64s' has no \"data\" array", nm);
     struct tg_api_kserve_flat f = { 0 };
     json_t *texts = json_array();
-    int rc = texts ? tg_api_kserve_flatten(&f, data) : TG_ENOMEM;
+    rc = texts ? tg_api_kserve_flatten(&f, data) : TG_ENOMEM;
     for (size_t i = 0; !rc && i < f.n; i++)
         rc = json_array_append(texts, f.v[i]) ? TG_ENOMEM : 0;
     tg_api_kserve_flat_free(&f);
@@ -154,13 +149,6 @@ int tg_api_kserve_write(struct tg_buf *b, const struct tg_api_request *r, const 
             rc = tg_api_put_fixed8(b, vecs[i]);
     }
     return rc ? rc : tg_buf_puts(b, "]}]}");
-}
-
-int tg_api_kserve_error(struct tg_buf *b, int status, const char *message)
-{
-    int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_text(b, message);
-    return rc ? rc : tg_buf_puts(b, "}");
 }
 
 /* Health answers are a 200 with an empty body (the protocol: "The HTTP

@@ -22,6 +22,8 @@
 
 _Static_assert(sizeof(float) == 4, "base64 embeddings are float32");
 
+extern const struct tg_api tg_api_openai_embeddings; /* the table, at the end: its routes are server_route's */
+
 /* ---- client side ------------------------------------------------------------ */
 
 /* One input is a string or one tokenized input (an array of integers); an
@@ -34,25 +36,10 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
         return tg_api_fail(why, whylen, TG_EPARSE, NAME, "not JSON: %s", jerr.text);
     int rc = TG_EPARSE;
     json_t *model = json_object_get(root, "model"), *input = json_object_get(root, "input");
-    size_t bad = 0;
-    if (!json_is_string(model) || !input) {
+    if (!json_is_string(model) || !input)
         tg_api_fail(why, whylen, rc, NAME, "not an object with a string \"model\" and an \"input\"");
-    } else if (json_is_array(input) && json_array_size(input) == 0) {
-        tg_api_fail(why, whylen, rc, NAME, "\"input\" is an empty array");
-    } else if (json_is_array(input) && (json_is_string(json_array_get(input, 0)) ||
-                                        json_is_array(json_array_get(input, 0)))) {
-        tg_api_fail(why, whylen, rc, NAME,
-                    "the line is already a batch (\"input\" is an array of %zu inputs); "
-                    "give one input per line",
-                    json_array_size(input));
-    } else if (json_is_array(input) && !tg_api_all_integers(input, &bad)) {
-        tg_api_fail(why, whylen, rc, NAME, "\"input\"[%zu] is not an integer token id", bad);
-    } else if (!json_is_string(input) && !json_is_array(input)) {
-        tg_api_fail(why, whylen, rc, NAME,
-                    "\"input\" must be a string or an array of integer token ids");
-    } else {
+    else if (!(rc = tg_api_check_token_input(NAME, "input", input, why, whylen)))
         rc = tg_api_line_fill(out, root, input, (const char *const[]){ "input", NULL });
-    }
     json_decref(root);
     return rc;
 }
@@ -154,15 +141,14 @@ static int canon_by_index(const json_t *data, size_t m, struct tg_buf *canon, ch
 static int split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn,
                  void *ctx, char *why, size_t whylen)
 {
-    if (!batched && n != 1)
-        return TG_EINVAL;
-    json_t *root = tg_api_load(NAME, body, len, why, whylen);
+    int rc;
+    json_t *root = tg_api_load_answer(NAME, body, len, batched, n, &rc, why, whylen);
     if (!root)
-        return TG_EPARSE;
+        return rc;
     json_t *data = json_object_get(root, "data");
     size_t m = json_array_size(data);
     struct tg_buf *canon = NULL, joined = TG_BUF_INIT(0);
-    int rc = TG_EMISMATCH;
+    rc = TG_EMISMATCH;
     if (!data)
         tg_api_fail(why, whylen, rc, NAME, "response has no \"data\"");
     else if (!json_is_array(data))
@@ -203,13 +189,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
-    if (cap)
-        model[0] = '\0'; /* no route of this API names a model */
-    if (!strcmp(path, "/v1/embeddings"))
-        return TG_API_ROUTE_INFER;
-    if (!strcmp(path, "/v1/models"))
-        return TG_API_ROUTE_METADATA;
-    return TG_API_ROUTE_NONE;
+    return tg_api_fixed_route(&tg_api_openai_embeddings, path, model, cap);
 }
 
 /* Checks "input" and points r->texts at its strings. */
@@ -221,9 +201,7 @@ static int take_input(struct tg_api_request *r, const json_t *input,
     if (json_is_string(input)) {
         if (json_string_length(input) == 0)
             return tg_api_reject(r, TG_EPARSE, 400, "'input' cannot be an empty string");
-        r->one = (struct tg_api_text){ json_string_value(input), json_string_length(input) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, input);
         return 0;
     }
     if (!json_is_array(input))

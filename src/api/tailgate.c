@@ -13,6 +13,8 @@
 
 #define NAME "tailgate"
 
+extern const struct tg_api tg_api_tailgate; /* the table, at the end: its routes are server_route's */
+
 static int parse_line(const char *line, size_t len, struct tg_api_line *out, char *why, size_t whylen)
 {
     json_error_t jerr;
@@ -55,9 +57,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
     } else if (!json_is_array(v) || json_array_size(v) != n) {
         tg_api_fail(why, whylen, rc, NAME, "\"%s\" is not an array of %zu outputs", key, n);
     } else {
-        rc = 0;
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = tg_api_emit(json_array_get(v, i), i, fn, ctx, &scratch);
+        rc = tg_api_emit_each(v, n, fn, ctx, &scratch);
     }
     tg_buf_free(&scratch);
     json_decref(root);
@@ -68,28 +68,17 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
-    if (cap)
-        model[0] = '\0'; /* no route of this API names a model */
-    if (!strcmp(path, "/v1/infer"))
-        return TG_API_ROUTE_INFER;
-    if (!strcmp(path, "/healthz"))
-        return TG_API_ROUTE_HEALTH;
-    return TG_API_ROUTE_NONE;
+    return tg_api_fixed_route(&tg_api_tailgate, path, model, cap);
 }
 
 static int server_parse(const char *body, size_t len, const char *path_model,
                         const struct tg_api_server_limits *lim, struct tg_api_request *r)
 {
     memset(r, 0, sizeof *r);
-    json_error_t err;
-    json_t *root = json_loadb(body, len, JSON_ALLOW_NUL | JSON_DECODE_ANY, &err);
-    if (!root)
-        return tg_api_reject(r, TG_EPARSE, 400, "malformed JSON at line %d, column %d (byte %d): %s",
-                             err.line, err.column, err.position, err.text);
-    r->root = root;
-    if (!json_is_object(root))
-        return tg_api_reject(r, TG_EPARSE, 400, "request body must be a JSON object");
-    json_t *model = json_object_get(root, "model");
+    int rc = tg_api_parse_object(r, body, len);
+    if (rc)
+        return rc;
+    json_t *root = r->root, *model = json_object_get(root, "model");
     if (!model)
         return tg_api_reject(r, TG_EPARSE, 400, "missing field \"model\"");
     if (!json_is_string(model))
@@ -110,13 +99,11 @@ static int server_parse(const char *body, size_t len, const char *path_model,
             if (!json_is_string(json_array_get(inputs, i)))
                 return tg_api_reject(r, TG_EPARSE, 400, "inputs[%zu] must be a string", i);
     }
-    int rc = tg_api_check_model(r, lim, json_string_value(model), json_string_length(model));
+    rc = tg_api_check_model(r, lim, json_string_value(model), json_string_length(model));
     if (rc)
         return rc;
     if (input) {
-        r->one = (struct tg_api_text){ json_string_value(input), json_string_length(input) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, input);
     } else {
         size_t n = json_array_size(inputs);
         if (n > lim->max_batch)
@@ -139,12 +126,7 @@ static int server_write(struct tg_buf *b, const struct tg_api_request *r, const 
     rc = rc ? rc : tg_buf_puts(b, "{\"model\":");
     rc = rc ? rc : tg_api_put_string(b, r->model, strlen(r->model));
     rc = rc ? rc : tg_buf_puts(b, r->batched ? ",\"outputs\":[" : ",\"output\":");
-    for (size_t i = 0; i < r->n && !rc; i++) {
-        if (i)
-            rc = tg_buf_append(b, ",", 1);
-        if (!rc)
-            rc = tg_api_put_vector8(b, vecs + i * dim, dim);
-    }
+    rc = rc ? rc : tg_api_put_vector_list8(b, vecs, r->n, dim);
     return rc ? rc : tg_buf_puts(b, r->batched ? "]}" : "}");
 }
 

@@ -17,6 +17,8 @@
 #define NAME "tei"
 #define SPEC_MAX_BATCH 32 /* text-embeddings-router --max-client-batch-size default */
 
+extern const struct tg_api tg_api_tei; /* the table, at the end: its routes are server_route's */
+
 /* axum's Json extractor answers these itself (as text/plain). */
 #define SYNTAX_PREFIX "Failed to parse the request body as JSON: "
 #define DATA_PREFIX "Failed to deserialize the JSON body into the target type: "
@@ -33,25 +35,10 @@ static int parse_line(const char *line, size_t len, struct tg_api_line *out, cha
         return tg_api_fail(why, whylen, TG_EPARSE, NAME, "not JSON: %s", jerr.text);
     int rc = TG_EPARSE;
     json_t *inputs = json_object_get(root, "inputs");
-    json_t *first = json_array_get(inputs, 0);
-    size_t bad = 0;
-    if (!inputs) {
+    if (!inputs)
         tg_api_fail(why, whylen, rc, NAME, "not an object with \"inputs\"");
-    } else if (json_is_array(inputs) && json_array_size(inputs) == 0) {
-        tg_api_fail(why, whylen, rc, NAME, "\"inputs\" is an empty array");
-    } else if (json_is_string(first) || json_is_array(first)) {
-        tg_api_fail(why, whylen, rc, NAME,
-                    "the line is already a batch (\"inputs\" is an array of %zu inputs); "
-                    "give one input per line",
-                    json_array_size(inputs));
-    } else if (json_is_array(inputs) && !tg_api_all_integers(inputs, &bad)) {
-        tg_api_fail(why, whylen, rc, NAME, "\"inputs\"[%zu] is not an integer token id", bad);
-    } else if (!json_is_string(inputs) && !json_is_array(inputs)) {
-        tg_api_fail(why, whylen, rc, NAME,
-                    "\"inputs\" must be a string or an array of integer token ids");
-    } else {
+    else if (!(rc = tg_api_check_token_input(NAME, "inputs", inputs, why, whylen)))
         rc = tg_api_line_fill(out, root, inputs, (const char *const[]){ "inputs", NULL });
-    }
     json_decref(root);
     return rc;
 }
@@ -66,14 +53,13 @@ static int build_batch(struct tg_buf *out, const char *group, const char *const 
 static int split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn,
                  void *ctx, char *why, size_t whylen)
 {
-    if (!batched && n != 1)
-        return TG_EINVAL;
-    json_t *root = tg_api_load(NAME, body, len, why, whylen);
+    int rc;
+    json_t *root = tg_api_load_answer(NAME, body, len, batched, n, &rc, why, whylen);
     if (!root)
-        return TG_EPARSE;
+        return rc;
     struct tg_buf scratch = TG_BUF_INIT(0);
     size_t m = json_array_size(root);
-    int rc = TG_EMISMATCH;
+    rc = TG_EMISMATCH;
     if (!json_is_array(root) || (batched && m != n)) {
         tg_api_fail(why, whylen, rc, NAME, "response is not an array of %zu embeddings", n);
     } else if (m == 0) {
@@ -93,8 +79,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
         if (rc) {
             /* why is set */
         } else if (batched) {
-            for (size_t i = 0; i < n && !rc; i++)
-                rc = tg_api_emit(json_array_get(root, i), i, fn, ctx, &scratch);
+            rc = tg_api_emit_each(root, n, fn, ctx, &scratch);
         } else {
             /* One unbatched input: its embedding, or the list when there are several. */
             rc = tg_api_emit(m == 1 ? json_array_get(root, 0) : root, 0, fn, ctx, &scratch);
@@ -109,15 +94,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
 
 static enum tg_api_route server_route(const char *path, char *model, size_t cap)
 {
-    if (cap)
-        model[0] = '\0'; /* no route of this API names a model */
-    if (!strcmp(path, "/embed"))
-        return TG_API_ROUTE_INFER;
-    if (!strcmp(path, "/health"))
-        return TG_API_ROUTE_HEALTH;
-    if (!strcmp(path, "/info"))
-        return TG_API_ROUTE_METADATA;
-    return TG_API_ROUTE_NONE;
+    return tg_api_fixed_route(&tg_api_tei, path, model, cap);
 }
 
 static int check_options(struct tg_api_request *r, const json_t *root)
@@ -154,9 +131,7 @@ static int server_parse(const char *body, size_t len, const char *path_model,
     if (json_is_string(inputs)) {
         if (json_string_length(inputs) == 0)
             return tg_api_reject(r, TG_EINVAL, 413, "`inputs` cannot be empty");
-        r->one = (struct tg_api_text){ json_string_value(inputs), json_string_length(inputs) };
-        r->texts = &r->one;
-        r->n = 1;
+        tg_api_take_text(r, inputs);
     } else if (json_is_array(inputs)) {
         size_t n = json_array_size(inputs), max = tg_api_batch_limit(lim, SPEC_MAX_BATCH);
         if (n == 0)
@@ -195,12 +170,7 @@ static int server_write(struct tg_buf *b, const struct tg_api_request *r, const 
         return TG_EINVAL;
     int rc = tg_buf_reserve(b, 2 + r->n * (3 + dim * 31));
     rc = rc ? rc : tg_buf_append(b, "[", 1);
-    for (size_t i = 0; i < r->n && !rc; i++) {
-        if (i)
-            rc = tg_buf_append(b, ",", 1);
-        if (!rc)
-            rc = tg_api_put_vector8(b, vecs + i * dim, dim);
-    }
+    rc = rc ? rc : tg_api_put_vector_list8(b, vecs, r->n, dim);
     return rc ? rc : tg_buf_append(b, "]", 1);
 }
 

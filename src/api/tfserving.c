@@ -54,13 +54,12 @@ static int build_batch(struct tg_buf *out, const char *group, const char *const 
 static int split(const char *body, size_t len, bool batched, size_t n, tg_api_output_fn fn,
                  void *ctx, char *why, size_t whylen)
 {
-    if (!batched && n != 1)
-        return TG_EINVAL;
-    json_t *root = tg_api_load(NAME, body, len, why, whylen);
+    int rc;
+    json_t *root = tg_api_load_answer(NAME, body, len, batched, n, &rc, why, whylen);
     if (!root)
-        return TG_EPARSE;
+        return rc;
     struct tg_buf scratch = TG_BUF_INIT(0);
-    int rc = TG_EMISMATCH;
+    rc = TG_EMISMATCH;
     json_t *pred = json_is_object(root) ? json_object_get(root, "predictions") : NULL;
     json_t *cols = json_is_object(root) ? json_object_get(root, "outputs") : NULL;
     if (!pred && cols && !batched) {
@@ -78,9 +77,7 @@ static int split(const char *body, size_t len, bool batched, size_t n, tg_api_ou
         tg_api_fail(why, whylen, rc, NAME, "\"predictions\" is not an array of %zu predictions "
                                            "(got %zu)", n, json_array_size(pred));
     } else {
-        rc = 0;
-        for (size_t i = 0; i < n && !rc; i++)
-            rc = tg_api_emit(json_array_get(pred, i), i, fn, ctx, &scratch);
+        rc = tg_api_emit_each(pred, n, fn, ctx, &scratch);
     }
     tg_buf_free(&scratch);
     json_decref(root);
@@ -199,20 +196,8 @@ static int server_write(struct tg_buf *b, const struct tg_api_request *r, const 
 {
     int rc = tg_buf_reserve(b, 24 + r->n * (2 + dim * 31));
     rc = rc ? rc : tg_buf_puts(b, "{\"predictions\":[");
-    for (size_t i = 0; i < r->n && !rc; i++) {
-        if (i)
-            rc = tg_buf_append(b, ",", 1);
-        if (!rc)
-            rc = tg_api_put_vector8(b, vecs + i * dim, dim);
-    }
+    rc = rc ? rc : tg_api_put_vector_list8(b, vecs, r->n, dim);
     return rc ? rc : tg_buf_puts(b, "]}");
-}
-
-static int server_error(struct tg_buf *b, int status, const char *message)
-{
-    int rc = tg_buf_puts(b, "{\"error\":");
-    rc = rc ? rc : tg_api_put_text(b, message);
-    return rc ? rc : tg_buf_puts(b, "}");
 }
 
 /* HEALTH: the model status of GET /v1/models/{m} (what readiness probes of
@@ -253,6 +238,6 @@ const struct tg_api tg_api_tfserving = {
     .server_route = server_route,
     .server_parse = server_parse,
     .server_write = server_write,
-    .server_error = server_error,
+    .server_error = tg_api_error_plain,
     .server_meta = server_meta,
 };
