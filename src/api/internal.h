@@ -114,11 +114,6 @@ enum tg_api_route tg_api_fixed_route(const struct tg_api *a, const char *path, c
  * (TF Serving, the Open Inference Protocol): message via tg_api_put_text. */
 int tg_api_error_plain(struct tg_buf *b, int status, const char *message);
 
-/* Extracts the model from path = prefix + model + suffix.  Returns true and
- * copies model when path has that form with a non-empty model without '/'. */
-bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
-                       size_t cap);
-
 /* ---- openai-chat and openai-completions (openai_gen*.c) ---------------------- */
 
 enum tg_api_gen_dialect { TG_API_GEN_CHAT, TG_API_GEN_COMPLETIONS };

@@ -58,20 +58,6 @@ int tg_api_take_texts(struct tg_api_request *r, const json_t *arr, const char *w
     return 0;
 }
 
-bool tg_api_path_model(const char *path, const char *prefix, const char *suffix, char *model,
-                       size_t cap)
-{
-    size_t pl = strlen(prefix), sl = strlen(suffix), n = strlen(path);
-    if (n <= pl + sl || strncmp(path, prefix, pl) || strcmp(path + n - sl, suffix))
-        return false;
-    size_t ml = n - pl - sl;
-    if (memchr(path + pl, '/', ml) || ml + 1 > cap)
-        return false;
-    memcpy(model, path + pl, ml);
-    model[ml] = '\0';
-    return true;
-}
-
 int tg_api_parse_object(struct tg_api_request *r, const char *body, size_t len)
 {
     json_error_t err;
