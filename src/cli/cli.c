@@ -7,15 +7,29 @@
 #include <stdio.h>
 #include <string.h>
 
+static void say(const char *cmd, const char *fmt, va_list ap)
+{
+    fprintf(stderr, "tailgate %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    fprintf(stderr, "tailgate %s: ", cmd);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    say(cmd, fmt, ap);
     va_end(ap);
     return TG_EXIT_USAGE;
+}
+
+int tg_cli_resource_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    say(cmd, fmt, ap);
+    va_end(ap);
+    return TG_EXIT_RESOURCE;
 }
 
 static struct tg_cli_optspec *capture;

@@ -9,6 +9,9 @@
 /* Prints the one-line usage error "tailgate <cmd>: <message>" on stderr and
  * returns TG_EXIT_USAGE, so that parsers can `return tg_cli_usage_error(…)`. */
 int tg_cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* The same line for a failure of the machine's resources (out of memory, a
+ * thread that could not start); returns TG_EXIT_RESOURCE. */
+int tg_cli_resource_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* getopt_long(argc, argv, optstring, longopts, NULL): every subcommand's
  * parser calls this one, so that `tailgate help` sees the options the parser

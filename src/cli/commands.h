@@ -2,14 +2,16 @@
  * commands.h - one entry point per subcommand, one file each in src/cli/.
  * Each takes the argv that follows the subcommand name (argv[0] is the
  * subcommand) and returns the process exit code: 0 success, 1 the run or
- * gate failed, 2 usage or setup error, 3 interrupted (SIGINT/SIGTERM).
+ * gate failed, 2 usage or setup error, 3 interrupted (SIGINT/SIGTERM), 4 the
+ * machine's resources (out of memory, a thread that could not start): neither
+ * the user's mistake nor the endpoint's verdict.
  */
 #ifndef TG_CLI_COMMANDS_H
 #define TG_CLI_COMMANDS_H
 
 #include "core/version.h"
 
-enum { TG_EXIT_OK = 0, TG_EXIT_FAIL = 1, TG_EXIT_USAGE = 2, TG_EXIT_INTERRUPTED = 3 };
+enum { TG_EXIT_OK = 0, TG_EXIT_FAIL = 1, TG_EXIT_USAGE = 2, TG_EXIT_INTERRUPTED = 3, TG_EXIT_RESOURCE = 4 };
 
 int tg_cmd_run(int argc, char **argv);
 int tg_cmd_serve(int argc, char **argv);

@@ -51,7 +51,9 @@ static void help(void)
            "  -q, --quiet        no summary line\n"
            "  -h, --help\n\n"
            "summary.json's percentiles are those of all rows, computed as a single run\n"
-           "computes them (never averaged per-shard figures).  See docs/distributed.md.\n");
+           "computes them (never averaged per-shard figures).  See docs/distributed.md.\n\n"
+           "Exit: 0 merged; 1 OUT could not be written whole; 2 usage error or a shard\n"
+           "refused (nothing written); 4 out of memory (nothing written).\n");
 }
 
 /* One request_id and the shard it came from. */
@@ -191,7 +193,7 @@ static int check_ids(struct merge_shard **sh, uint64_t N, struct merge_rows *mr)
         int rc = tg_csv_read(sh[k]->csv, sh[k]->csv_len, &rd, err, sizeof err);
         tg_merge_rows_columns(mr, rd.columns);   /* the same for every shard: one header */
         if (rc)
-            code = refuse("%s", err);
+            code = rc == TG_ENOMEM ? tg_cli_resource_error(CMD, "%s", err) : refuse("%s", err);
         else if (iv.bad_stripe)
             code = refuse("%s holds request_id %llu, which belongs to shard %llu (request_id mod %llu): "
                           "a shard of another plan", name, (unsigned long long)iv.bad_stripe_id,
@@ -341,16 +343,16 @@ int tg_cmd_merge(int argc, char **argv)
     struct merge_shard *s = calloc(n, sizeof *s);
     struct merge_shard **by_index = NULL;
     struct merge_rows *mr = NULL;
-    int code = s ? 0 : refuse("out of memory");
+    int code = s ? 0 : tg_cli_resource_error(CMD, "out of memory");
     for (size_t i = 0; i < n && !code; i++)
         code = load_shard(&s[i], argv[optind + (int)i]);
     uint64_t N = code ? 0 : s[0].m.shard_count;
     if (!code && !(by_index = calloc(N, sizeof *by_index)))
-        code = refuse("out of memory");
+        code = tg_cli_resource_error(CMD, "out of memory");
     if (!code)
         code = check_one_run(s, n, by_index);
     if (!code && !(mr = tg_merge_rows_new(by_index[0]->summary)))
-        code = refuse("out of memory");
+        code = tg_cli_resource_error(CMD, "out of memory");
     if (!code)
         code = check_ids(by_index, N, mr);
 

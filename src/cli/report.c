@@ -72,7 +72,7 @@ static void help(FILE *f)
             "  -h, --help          this text\n"
             "\n"
             "Exit status: 0 written, 1 a file could not be written, 2 usage error or an\n"
-            "unreadable run.\n",
+            "unreadable run, 4 out of memory.\n",
             defaults.output, defaults.sla_p95_ms, MAX_CURVE_ARGS);
 }
 
@@ -236,7 +236,7 @@ int tg_cmd_report(int argc, char **argv)
     }
 
     if (!(outdir = dir_of(o.output))) {
-        fprintf(stderr, "tailgate report: out of memory\n");
+        exit_code = tg_cli_resource_error("report", "out of memory");
         goto out;
     }
     struct tg_report_page pg = { 0 };
@@ -344,7 +344,7 @@ int tg_cmd_report(int argc, char **argv)
     pg.notes = notes;
     pg.notes_n = notes_n;
     if (pool.oom) {
-        fprintf(stderr, "tailgate report: out of memory\n");
+        exit_code = tg_cli_resource_error("report", "out of memory");
         goto out;
     }
 

@@ -41,6 +41,7 @@
 #include <unistd.h>
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
+#define resource(...) tg_cli_resource_error("run", __VA_ARGS__)
 
 /* ---- helpers ------------------------------------------------------------------ */
 
@@ -231,14 +232,14 @@ static int setup_engine(struct run *x)
     x->wctx = calloc(o->threads, sizeof *x->wctx);
     x->wptr = calloc(o->threads, sizeof *x->wptr);
     if (!x->wctx || !x->wptr)
-        return usage("out of memory");
+        return resource("out of memory");
     /* progress: a live line on a terminal, plain lines on request, nothing with -q */
     const char *term = getenv("TERM");
     x->live = !o->quiet && isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
     x->show = x->live || (o->progress && !o->quiet);
     for (uint64_t i = 0; x->show && i < o->threads; i++)
         if (!(x->wctx[i].lat = tg_progress_lat_new()))
-            return usage("out of memory");
+            return resource("out of memory");
     for (uint64_t i = 0; i < o->threads; i++) {
         tg_writer_init(&x->wctx[i].csv, x->csv_fd, 64 * 1024);
         tg_writer_init(&x->wctx[i].outs, x->out_fd, 256 * 1024);
@@ -284,7 +285,8 @@ static int setup_engine(struct run *x)
     cfg->worker_ctx = x->wptr;
     int erc = tg_engine_new(cfg, &x->engine);
     if (erc)
-        return usage("cannot set up the engine: %s", tg_strerror(erc));
+        return (erc == TG_ENOMEM ? tg_cli_resource_error : tg_cli_usage_error)("run", "cannot set up the engine: %s",
+                                                                               tg_strerror(erc));
     return 0;
 }
 
@@ -320,7 +322,7 @@ int tg_cmd_run(int argc, char **argv)
 {
     struct run *x = calloc(1, sizeof *x);
     if (!x)
-        return usage("out of memory");
+        return resource("out of memory");
     x->csv_fd = x->out_fd = x->stream_fd = -1;
     pthread_mutex_init(&x->csv_lock, NULL);
     pthread_mutex_init(&x->outs_lock, NULL);
@@ -336,7 +338,7 @@ int tg_cmd_run(int argc, char **argv)
     if (!rc)
         rc = open_outputs(x);
     if (!rc && !(x->config = tg_run_config_json(&x->o, &x->cfg, x->payloads->n, x->out_dir)))
-        rc = usage("out of memory");
+        rc = resource("out of memory");
     if (!rc)
         tg_run_config_add_trace(x->config, &x->o, x->trace);
     if (!rc)

@@ -98,9 +98,10 @@ void tg_run_help(const struct run_opts *d)
            "X-Request-Id: every HTTP request carries \"<run token>-<http_request_id, 12 hex>\" (CSV\n"
            "x_request_id), except in --mode baseline or when -H gives one.\n\n"
            "Exit: 0 all inputs ok; 1 some failed, an SLO verdict is FAIL (INCONCLUSIVE does not fail\n"
-           "the run), or the results could not be written whole (a lost row, out of memory once inputs\n"
-           "ran: the rows on disk are kept); 2 usage or set-up error (out of memory or no worker thread\n"
-           "before the first input included); 3 interrupted.\n",
+           "the run), or the results could not be written whole (a lost row, out of memory merging\n"
+           "the statistics: the rows on disk are kept); 2 usage or set-up error; 3 interrupted; 4 the\n"
+           "machine's resources before or while starting: out of memory, or a worker (or scrape)\n"
+           "thread could not start (the rows of workers already started are kept).\n",
            (unsigned long long)d->concurrency, TG_RUN_OPEN_LOOP_MAX_IN_FLIGHT, d->arrival, (unsigned long long)d->seed,
            d->payloads, BASELINE_POOL, BASELINE_CONCURRENCY, BASELINE_INPUTS, tg_api_names(),
            d->api, (unsigned long long)d->threads, TG_SLO_MAX, d->slo_confidence,

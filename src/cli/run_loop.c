@@ -14,6 +14,7 @@
 #include "engine/engine.h"
 #include "output/progress.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #define usage(...) tg_cli_usage_error("run", __VA_ARGS__)
+#define resource(...) tg_cli_resource_error("run", __VA_ARGS__)
 
 /* ---- progress -------------------------------------------------------------------- */
 
@@ -133,17 +135,18 @@ int tg_run_loop(struct run *x, const struct tg_engine_totals **t)
     tg_utc_iso(x->started_at, sizeof x->started_at);
     uint64_t t0 = tg_now_ns();
     if (x->show && !(x->progress = tg_progress_new(tg_run_shard_inputs(o, x->cfg.inputs), t0)))
-        return usage("out of memory");
+        return resource("out of memory");
     if (o->scrape_url) {
         char why[400], csv[4200];
         snprintf(csv, sizeof csv, "%s/server_metrics.csv", x->out_dir);
-        if (tg_scrape_start(o->scrape_url, o->scrape_interval_ns, o->cacert, o->insecure, csv, &x->scraper, why,
-                            sizeof why) != 0)
-            return usage("%s", why);
+        int src = tg_scrape_start(o->scrape_url, o->scrape_interval_ns, o->cacert, o->insecure, csv, &x->scraper,
+                                  why, sizeof why);
+        if (src)   /* out of memory, or no thread (EAGAIN): the machine; else the URL or its peer */
+            return src == TG_ENOMEM || src == -EAGAIN ? resource("%s", why) : usage("%s", why);
     }
     int erc = tg_engine_start(x->engine);
     if (erc)
-        return usage("cannot start worker threads: %s", tg_strerror(erc));
+        return resource("cannot start worker threads: %s", tg_strerror(erc));
     tg_run_metrics_started(x->metrics, t0);
     int signals = 0;
     uint64_t next_line = t0 + o->progress_interval_ns, line_done = UINT64_MAX;

@@ -249,7 +249,7 @@ int tg_run_parse_opts(int argc, char **argv, struct run_opts *o)
             }
             char *s = strdup(optarg);
             if (!s)
-                return usage("out of memory");
+                return tg_cli_resource_error("run", "out of memory");
             s[colon - optarg] = '\0';
             char *val = s + (colon - optarg) + 1;
             while (*val == ' ' || *val == '\t')

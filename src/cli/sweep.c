@@ -75,7 +75,7 @@ static void help(void)
            "Knee: the first load whose next point raises throughput by less than 5 %% while P95 rises.\n"
            "Exit: 0 every point measured; 1 an SLO was given and no point PASSes it, or no point had an\n"
            "ok input, or a file could not be written; 2 usage or setup error; 3 interrupted (SIGINT,\n"
-           "SIGTERM): sweep.json keeps the points measured so far, marked \"interrupted\".\n",
+           "SIGTERM): sweep.json keeps the points measured so far, marked \"interrupted\"; 4 out of memory.\n",
            (unsigned long long)defaults.cap, defaults.confidence, defaults.ep.api, tg_api_names(),
            defaults.payloads);
 }
@@ -280,7 +280,7 @@ int tg_cmd_sweep(int argc, char **argv)
         goto out;
     }
     if (!(pts = calloc(o.nvalues, sizeof *pts))) {
-        rc = usage("out of memory");
+        rc = tg_cli_resource_error("sweep", "out of memory");
         goto out;
     }
     uint64_t t0 = tg_now_ns();
